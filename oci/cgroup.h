@@ -1,0 +1,81 @@
+/* oci/cgroup.h - a container's cgroup, behind a small table of backends
+ * (cgroup v1 and the unified v2 hierarchy).
+ *
+ * Layout: the cgroup root is /sys/fs/cgroup, or $GANTRY_CGROUP_ROOT when set
+ * (tests point it at a prepared tree).  If the root is a cgroup2 hierarchy
+ * (it holds cgroup.controllers) the v2 backend is used; otherwise v1, with one
+ * hierarchy per controller under <root>/<controller> (cpu, cpuacct, cpuset,
+ * memory, pids, blkio, devices, freezer, hugetlb, ...).  A hybrid host (v1
+ * controllers plus a unified tree that holds only hugetlb, as here) is v1.
+ *
+ * Paths: `path` is linux.cgroupsPath.  An absolute path is taken from the
+ * cgroup root of each hierarchy; a relative one is placed under the
+ * runtime's default parent.  Systemd-style "slice:prefix:name" paths are
+ * refused with a clear error (no systemd driver yet).
+ *
+ * Every function is safe on a partially created cgroup: a failed
+ * gt_cgroup_create() removes whatever it made before returning. */
+#ifndef GT_OCI_CGROUP_H
+#define GT_OCI_CGROUP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+
+struct gt_cgroup; /* opaque; one per container */
+
+enum gt_cgroup_version { GT_CGROUP_V1 = 1, GT_CGROUP_V2 = 2 };
+
+/* Which backend the current root selects. */
+int gt_cgroup_detect(enum gt_cgroup_version *out, struct gt_error *err);
+
+/* Checks linux.resources (may be NULL) against the spec without touching
+ * the system: types, ranges, device rules, unit suffixes.  Messages name
+ * the field ("linux.resources.memory.limit: ..."). */
+int gt_cgroup_validate(const json_t *resources, struct gt_error *err);
+
+/* The cgroup path to use for a container: cgroups_path (may be NULL or "")
+ * resolved as above; default "/gantry/<id>".  Caller frees. */
+char *gt_cgroup_default_path(const char *cgroups_path, const char *id);
+
+/* Creates the cgroup in every hierarchy, applies resources (may be NULL),
+ * and moves pid into it when pid > 0.  On failure nothing is left behind. */
+int gt_cgroup_create(const char *path, const json_t *resources, pid_t pid,
+                     struct gt_cgroup **out, struct gt_error *err);
+/* Re-opens an existing cgroup from its path (as saved in the state). */
+int gt_cgroup_open(const char *path, struct gt_cgroup **out, struct gt_error *err);
+void gt_cgroup_free(struct gt_cgroup *cg);
+
+const char *gt_cgroup_path(const struct gt_cgroup *cg);
+enum gt_cgroup_version gt_cgroup_version(const struct gt_cgroup *cg);
+
+/* Moves a process (an exec'd process, say) into the cgroup. */
+int gt_cgroup_add_pid(struct gt_cgroup *cg, pid_t pid, struct gt_error *err);
+/* Applies a new linux.resources (runc update); fields absent are unchanged. */
+int gt_cgroup_update(struct gt_cgroup *cg, const json_t *resources, struct gt_error *err);
+/* Freezes or thaws every process (runc pause / resume); waits until the
+ * freezer reports the new state. */
+int gt_cgroup_freeze(struct gt_cgroup *cg, bool frozen, struct gt_error *err);
+int gt_cgroup_is_frozen(struct gt_cgroup *cg, bool *frozen, struct gt_error *err);
+/* The pids in the cgroup (sorted); caller frees *pids. */
+int gt_cgroup_pids(struct gt_cgroup *cg, pid_t **pids, size_t *n, struct gt_error *err);
+/* Sends sig to every process in the cgroup (kill --all). */
+int gt_cgroup_kill_all(struct gt_cgroup *cg, int sig, struct gt_error *err);
+/* Resource usage in the shape of runc's `events --stats` "data" object:
+ * {"cpu":{"usage":{...},"throttling":{...}},"memory":{"usage":{...},
+ *  "swap":..., "raw":{...}},"pids":{"current":N,"limit":N},"blkio":{...},
+ *  "hugetlb":{...}}, plus "memory.oomKills" / the OOM counter.  New ref. */
+int gt_cgroup_stats(struct gt_cgroup *cg, json_t **out, struct gt_error *err);
+/* Number of OOM kills seen in this cgroup (memory.oom_control oom_kill or
+ * memory.events oom_kill). */
+int gt_cgroup_oom_kills(struct gt_cgroup *cg, uint64_t *out, struct gt_error *err);
+/* Removes the cgroup directories of every hierarchy, waiting briefly for
+ * dying processes; a cgroup already gone is success.  Does not free cg. */
+int gt_cgroup_destroy(struct gt_cgroup *cg, struct gt_error *err);
+
+/* For `features`: {"v1":true,"v2":true,"systemd":false,"systemdUser":false,...} */
+json_t *gt_cgroup_features(void);
+
+#endif

@@ -1,0 +1,33 @@
+/* oci/seccomp.h - linux.seccomp of the runtime spec, through libseccomp.
+ *
+ * The filter is compiled to BPF in the runtime, before the container's init
+ * is cloned, so that every error (unknown syscall name, architecture,
+ * action, operator, flag) is reported with the field that holds it before
+ * anything is created.  The init only loads the compiled program, which
+ * needs no allocation. */
+#ifndef GT_OCI_SECCOMP_H
+#define GT_OCI_SECCOMP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/error.h"
+
+struct gt_seccomp; /* a compiled filter */
+
+/* Compiles linux.seccomp (must not be NULL).  Messages name the field:
+ * "linux.seccomp.syscalls[3].names[0]: unknown syscall \"nosuch\"". */
+int gt_seccomp_compile(const json_t *seccomp, struct gt_seccomp **out, struct gt_error *err);
+/* Installs the filter on the calling thread (in the container's init,
+ * just before execve, or before dropping capabilities when
+ * noNewPrivileges is false).  Async-signal-safe. */
+int gt_seccomp_load(const struct gt_seccomp *s, struct gt_error *err);
+void gt_seccomp_free(struct gt_seccomp *s);
+/* True when the spec asks for a seccomp user-notification listener. */
+bool gt_seccomp_wants_notify(const struct gt_seccomp *s);
+
+/* For `features`: {"enabled":true,"actions":[...],"operators":[...],
+ * "archs":[...],"knownFlags":[...],"supportedFlags":[...]} */
+json_t *gt_seccomp_features(void);
+
+#endif
