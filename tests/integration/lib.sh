@@ -20,7 +20,15 @@ _it_passed=0
 _it_failed=0
 _it_skipped=0
 
+_it_exit_cmds=""
+# _it_on_exit CMD: run CMD (a string) when the script exits, before the
+# temporary directory is removed; last registered runs first.
+_it_on_exit() {
+    _it_exit_cmds="$1; $_it_exit_cmds"
+}
+
 _it_exit() {
+    [ -n "$_it_exit_cmds" ] && eval "$_it_exit_cmds" >/dev/null 2>&1
     if [ -z "${GANTRY_TEST_CGROUP:-}" ]; then
         for d in /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
             [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
