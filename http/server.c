@@ -1005,6 +1005,10 @@ static void conn_serve(struct conn *c)
         }
         if (!set_busy(c, true))
             return;
+        uint64_t stale; /* a nudge left over from the last request */
+        if (read(c->wake_fd, &stale, sizeof stale) < 0) {
+            /* EAGAIN: none */
+        }
         struct gt_http_req req = { .c = c };
         pthread_mutex_init(&req.lock, NULL);
         req.head = gt_xmalloc(hl + 1);

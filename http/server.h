@@ -103,7 +103,7 @@ enum gt_http_client_cert {
 struct gt_http_listen_opts {
     enum gt_http_listen_kind kind;
     /* GT_HTTP_UNIX: socket path (a stale socket is replaced, a live one is
-     * an error), its mode (0 = 0660) and group (-1 = unchanged).  The path
+     * an error), its mode (0 = 0660) and group (0 or -1 = unchanged).  The path
      * is removed when the server stops. */
     const char *path;
     mode_t mode;
@@ -131,7 +131,8 @@ int gt_http_server_port(struct gt_http_server *srv, int listener);
  * connections close, running handlers see gt_http_req_wait() return
  * -ESHUTDOWN; after grace_ms the remaining connections are shut down
  * (their reads and writes fail) and stop waits for their handlers to
- * return.  Safe to call twice. */
+ * return.  Safe to call twice; not from a handler (it would wait for
+ * itself). */
 void gt_http_server_stop(struct gt_http_server *srv, int grace_ms);
 /* Stops (if still running, with a 5 s grace) and frees. */
 void gt_http_server_free(struct gt_http_server *srv);

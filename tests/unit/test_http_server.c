@@ -826,3 +826,39 @@ TEST(http_many_concurrent_streams)
     CHECK_INT_EQ(bodies, N);
     stop(&f);
 }
+
+static int stop_after_two(const char *data, size_t len, void *ctx)
+{
+    int *n = ctx;
+    return ++*n == 2;
+}
+
+TEST(http_client_timeouts_and_cancel)
+{
+    struct fixture f;
+    start(&f);
+    struct gt_error err;
+    struct gt_http_client *c;
+    cleanup_free char *url = gt_xasprintf("unix://%s", f.sock);
+    REQUIRE(gt_http_client_new(&(struct gt_http_client_opts){ .url = url, .timeout_ms = 300 }, &c, &err) == 0);
+    struct gt_http_response resp;
+    double t0 = th_now();
+    /* the wait handler holds its body for 5 s */
+    CHECK_INT_EQ(gt_http_client_request(c, "POST", "/containers/x/wait", NULL, NULL, 0, &resp, &err), -ETIMEDOUT);
+    CHECK(th_now() - t0 < 2);
+    CHECK_STR_CONTAINS(err.msg, "POST ");
+    /* a stream with nothing arriving: the idle timeout */
+    t0 = th_now();
+    CHECK_INT_EQ(gt_http_client_stream(c, "GET", "/watch", NULL, NULL, 0, GT_HTTP_LINES, 1000,
+                                       stop_after_two, &(int){ 0 }, &resp, &err), -ETIMEDOUT);
+    CHECK(th_now() - t0 < 4);
+    gt_http_response_release(&resp);
+    /* the reader stops a stream */
+    int n = 0;
+    CHECK_INT_EQ(gt_http_client_stream(c, "GET", "/events", NULL, NULL, 0, GT_HTTP_LINES, 5000,
+                                       stop_after_two, &n, &resp, &err), -ECANCELED);
+    CHECK_INT_EQ(n, 2);
+    gt_http_response_release(&resp);
+    gt_http_client_free(c);
+    stop(&f);
+}
