@@ -1,5 +1,11 @@
 /* The HTTP/1.1 server: listeners, one thread per connection, the request
- * loop (keep-alive, pipelining), bodies, answers, streams, upgrades. */
+ * loop (keep-alive, pipelining), bodies, answers, streams, upgrades.
+ *
+ * Why not libmicrohttpd (0.9.75, measured): it sends a response's headers
+ * only after the access handler returns, so a handler that blocks in its
+ * own thread (docker's /wait) cannot get its headers out first; and an
+ * idle streaming response does not notice that its client left until it
+ * writes.  Both are the core of the Docker and Kubernetes APIs. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
