@@ -32,7 +32,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 int main(void)
 {
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_TURBO,
+        0, NULL,
         NULL, handler, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_END);
     if (!d)
