@@ -10,10 +10,10 @@ BUILD="build-essential pkg-config git ca-certificates
   libgnutls28-dev nettle-dev libmicrohttpd-dev libmnl-dev libnftables-dev
   libsqlite3-dev"
 TEST="busybox-static jq curl iproute2 nftables util-linux procps psmisc
-  socat python3 python3-docker
+  socat python3 python3-docker gnutls-bin
   runc crun skopeo umoci docker-registry containernetworking-plugins
   etcd-server etcd-client iperf3"
-BENCH="podman hyperfine linux-perf strace time"
+BENCH="podman hyperfine linux-perf strace time wrk"
 
 want="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && want="$want $BENCH"
