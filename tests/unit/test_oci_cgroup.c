@@ -788,3 +788,341 @@ TEST(cgroup_v1_open_finds_an_existing_cgroup)
     gt_cgroup_free(again);
     gt_cgroup_free(cg);
 }
+
+/* ---------------- cgroup v2 against a prepared tree ---------------- */
+
+/* <tmp>/root laid out like the top of a cgroup2 mount */
+static char *v2_tree(const char *controllers)
+{
+    char *root = gt_path_join(unit_tmpdir(), "root");
+    if (gt_mkdir_p(root, 0755, NULL) < 0)
+        abort();
+    cleanup_free char *c = gt_path_join(root, "cgroup.controllers");
+    cleanup_free char *s = gt_path_join(root, "cgroup.subtree_control");
+    if (gt_write_file(c, controllers, strlen(controllers), 0644, NULL) < 0 ||
+        gt_write_file(s, "", 0, 0644, NULL) < 0)
+        abort();
+    setenv("GANTRY_CGROUP_ROOT", root, 1);
+    return root;
+}
+
+static char *v2_read(const char *root, const char *rel)
+{
+    cleanup_free char *p = gt_xasprintf("%s/%s", root, rel);
+    return read_trim(p);
+}
+
+#define CHECK_V2(root, rel, want) \
+    do { \
+        cleanup_free char *_v = v2_read(root, rel); \
+        CHECK_STR_EQ(_v, want); \
+    } while (0)
+
+static void v2_put(const char *root, const char *rel, const char *content)
+{
+    cleanup_free char *p = gt_xasprintf("%s/%s", root, rel);
+    if (gt_write_file(p, content, strlen(content), 0644, NULL) < 0)
+        abort();
+}
+
+/* directories under root, recursively, as "a a/b ..." */
+static void list_dirs(const char *root, const char *rel, char *out, size_t len)
+{
+    cleanup_free char *p = rel[0] ? gt_path_join(root, rel) : gt_xstrdup(root);
+    cleanup_dir DIR *d = opendir(p);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+            continue;
+        cleanup_free char *sub = rel[0] ? gt_xasprintf("%s/%s", rel, de->d_name)
+                                        : gt_xstrdup(de->d_name);
+        size_t l = strlen(out);
+        snprintf(out + l, len - l, "%s%s", l ? " " : "", sub);
+        list_dirs(root, sub, out, len);
+    }
+}
+
+TEST(cgroup_v2_prepared_tree_gets_converted_values)
+{
+    cleanup_free char *root = v2_tree("cpuset cpu io memory hugetlb pids rdma misc\n");
+    enum gt_cgroup_version v;
+    CHECK_INT_EQ(gt_cgroup_detect(&v, NULL), 0);
+    CHECK_INT_EQ(v, GT_CGROUP_V2);
+    struct gt_error err;
+    cleanup_json json_t *res = J(
+        "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":100663296},"
+        "\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":100000,\"burst\":1000,"
+        "\"cpus\":\"0-1\",\"mems\":\"0\",\"idle\":1},\"pids\":{\"limit\":100},"
+        "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+        "\"rate\":1048576}]},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1073741824}],"
+        "\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}},\"unified\":{\"memory.high\":\"50000000\"},"
+        "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+        "\"major\":1,\"minor\":3,\"access\":\"rw\"}]}");
+    struct gt_cgroup *cg = NULL;
+    int r = gt_cgroup_create("/pods/c1", res, 4242, &cg, &err);
+    if (r < 0)
+        unit_fail(__FILE__, __LINE__, "create: %s", err.msg);
+    REQUIRE(r == 0);
+    CHECK_INT_EQ(gt_cgroup_version(cg), GT_CGROUP_V2);
+    /* controllers enabled from the root down to the parent */
+    cleanup_free char *sc = v2_read(root, "cgroup.subtree_control");
+    const char *ctrls[] = { "+cpu", "+io", "+memory", "+pids", "+cpuset", "+hugetlb", "+rdma" };
+    for (size_t i = 0; i < sizeof ctrls / sizeof ctrls[0]; i++) {
+        CHECK_STR_CONTAINS(sc, ctrls[i]);
+    }
+    CHECK(!strstr(sc, "misc")); /* nothing that was not needed */
+    cleanup_free char *sc2 = v2_read(root, "pods/cgroup.subtree_control");
+    CHECK_STR_CONTAINS(sc2, "+memory");
+    CHECK_STR_CONTAINS(sc2, "+rdma");
+    CHECK_V2(root, "pods/c1/memory.max", "67108864");
+    CHECK_V2(root, "pods/c1/memory.low", "33554432");
+    CHECK_V2(root, "pods/c1/memory.swap.max", "33554432"); /* swap - limit */
+    CHECK_V2(root, "pods/c1/memory.high", "50000000");
+    CHECK_V2(root, "pods/c1/cpu.weight", "39");
+    CHECK_V2(root, "pods/c1/cpu.max", "50000 100000");
+    CHECK_V2(root, "pods/c1/cpu.max.burst", "1000");
+    CHECK_V2(root, "pods/c1/cpu.idle", "1");
+    CHECK_V2(root, "pods/c1/cpuset.cpus", "0-1");
+    CHECK_V2(root, "pods/c1/cpuset.mems", "0");
+    CHECK_V2(root, "pods/c1/pids.max", "100");
+    CHECK_V2(root, "pods/c1/io.weight", "default 4950");
+    CHECK_V2(root, "pods/c1/io.max", "8:0 rbps=1048576");
+    CHECK_V2(root, "pods/c1/hugetlb.2MB.max", "1073741824");
+    CHECK_V2(root, "pods/c1/rdma.max", "mlx5_0 hca_handle=3 hca_object=max");
+    CHECK_V2(root, "pods/c1/cgroup.procs", "4242");
+
+    /* update: absent fields stay, the period alone keeps the quota */
+    cleanup_json json_t *up = J("{\"pids\":{\"limit\":-1},\"cpu\":{\"period\":200000},"
+                                "\"memory\":{\"limit\":-1}}");
+    if (gt_cgroup_update(cg, up, &err) < 0)
+        unit_fail(__FILE__, __LINE__, "update: %s", err.msg);
+    CHECK_V2(root, "pods/c1/pids.max", "max");
+    CHECK_V2(root, "pods/c1/cpu.max", "50000 200000");
+    CHECK_V2(root, "pods/c1/memory.max", "max");
+    CHECK_V2(root, "pods/c1/memory.swap.max", "max");
+    CHECK_V2(root, "pods/c1/cpu.weight", "39");
+
+    CHECK_INT_EQ(gt_cgroup_destroy(cg, &err), 0);
+    char dirs[512] = "";
+    list_dirs(root, "", dirs, sizeof dirs);
+    CHECK_STR_EQ(dirs, "pods"); /* the parent stays, as it would for others */
+    gt_cgroup_free(cg);
+}
+
+TEST(cgroup_v2_failed_create_leaves_nothing_and_names_the_field)
+{
+    cleanup_free char *root = v2_tree("cpu io memory pids\n");
+    struct gt_error err;
+    struct gt_cgroup *cg = NULL;
+    static const struct {
+        const char *res, *msg;
+    } cases[] = {
+        { "{\"rdma\":{\"mlx5_0\":{\"hcaObjects\":1}}}",
+          "linux.resources.rdma: the rdma controller is not available" },
+        { "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1}]}",
+          "linux.resources.hugepageLimits: the hugetlb controller is not available" },
+        { "{\"memory\":{\"swap\":1000000}}", "linux.resources.memory.swap: cannot be converted" },
+        { "{\"network\":{\"classID\":1}}", "linux.resources.network: not supported on cgroup v2" },
+        { "{\"cpu\":{\"realtimeRuntime\":1000}}",
+          "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2" },
+        { "{\"memory\":{\"swappiness\":10}}",
+          "linux.resources.memory.swappiness: not supported on cgroup v2" },
+        { "{\"blockIO\":{\"leafWeight\":100}}",
+          "linux.resources.blockIO.leafWeight: not supported on cgroup v2" },
+        { "{\"unified\":{\"misc.max\":\"x 1\"}}",
+          "linux.resources.unified.misc.max: the misc controller is not available" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cleanup_json json_t *res = J(cases[i].res);
+        gt_err_clear(&err);
+        if (gt_cgroup_create("/pods/bad", res, 0, &cg, &err) == 0) {
+            unit_fail(__FILE__, __LINE__, "accepted %s", cases[i].res);
+            gt_cgroup_destroy(cg, NULL);
+            gt_cgroup_free(cg);
+            cg = NULL;
+            continue;
+        }
+        if (!strstr(err.msg, cases[i].msg))
+            unit_fail(__FILE__, __LINE__, "%s: \"%s\" lacks \"%s\"", cases[i].res, err.msg,
+                      cases[i].msg);
+        char dirs[256] = "";
+        list_dirs(root, "", dirs, sizeof dirs);
+        if (dirs[0])
+            unit_fail(__FILE__, __LINE__, "%s: left %s behind", cases[i].res, dirs);
+    }
+}
+
+TEST(cgroup_v2_freeze_stats_and_oom_from_the_files)
+{
+    cleanup_free char *root = v2_tree("cpu io memory pids\n");
+    struct gt_error err;
+    struct gt_cgroup *cg = NULL;
+    REQUIRE(gt_cgroup_create("/c2", NULL, 0, &cg, &err) == 0);
+    /* the kernel would report the state in cgroup.events */
+    v2_put(root, "c2/cgroup.events", "populated 1\nfrozen 1\n");
+    CHECK_INT_EQ(gt_cgroup_freeze(cg, true, &err), 0);
+    CHECK_V2(root, "c2/cgroup.freeze", "1");
+    bool frozen = false;
+    CHECK_INT_EQ(gt_cgroup_is_frozen(cg, &frozen, &err), 0);
+    CHECK(frozen);
+    v2_put(root, "c2/cgroup.events", "populated 1\nfrozen 0\n");
+    CHECK_INT_EQ(gt_cgroup_freeze(cg, false, &err), 0);
+    CHECK_V2(root, "c2/cgroup.freeze", "0");
+
+    v2_put(root, "c2/memory.current", "1234\n");
+    v2_put(root, "c2/memory.max", "max\n");
+    v2_put(root, "c2/memory.events", "low 0\nhigh 0\nmax 2\noom 1\noom_kill 1\n");
+    v2_put(root, "c2/memory.stat", "anon 100\nfile 200\n");
+    v2_put(root, "c2/cpu.stat", "usage_usec 5\nuser_usec 3\nsystem_usec 2\nnr_periods 7\n"
+                                "nr_throttled 1\nthrottled_usec 4\n");
+    v2_put(root, "c2/pids.current", "3\n");
+    v2_put(root, "c2/pids.max", "max\n");
+    v2_put(root, "c2/io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
+    v2_put(root, "c2/cgroup.procs", "11\n12\n");
+    uint64_t kills = 0;
+    CHECK_INT_EQ(gt_cgroup_oom_kills(cg, &kills, &err), 0);
+    CHECK_INT_EQ(kills, 1);
+    cleanup_json json_t *s = NULL;
+    REQUIRE(gt_cgroup_stats(cg, &s, &err) == 0);
+    cleanup_free char *dump = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
+    json_t *mu = json_object_get(json_object_get(s, "memory"), "usage");
+    CHECK_INT_EQ(json_integer_value(json_object_get(mu, "usage")), 1234);
+    CHECK_INT_EQ(json_integer_value(json_object_get(mu, "failcnt")), 2);
+    CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(s, "memory"), "cache")), 200);
+    CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(s, "memory"), "oomKills")), 1);
+    json_t *cu = json_object_get(json_object_get(s, "cpu"), "usage");
+    CHECK_INT_EQ(json_integer_value(json_object_get(cu, "total")), 5000);
+    CHECK_INT_EQ(json_integer_value(json_object_get(cu, "kernel")), 2000);
+    json_t *th = json_object_get(json_object_get(s, "cpu"), "throttling");
+    CHECK_INT_EQ(json_integer_value(json_object_get(th, "throttled_time")), 4000);
+    json_t *pids = json_object_get(s, "pids");
+    CHECK_INT_EQ(json_integer_value(json_object_get(pids, "current")), 3);
+    CHECK_INT_EQ(json_integer_value(json_object_get(pids, "limit")), 0);
+    CHECK_STR_CONTAINS(dump, "\"ioServiceBytesRecursive\":[{\"major\":8,\"minor\":0,\"op\":"
+                             "\"Read\",\"value\":10},{\"major\":8,\"minor\":0,\"op\":\"Write\","
+                             "\"value\":20}]");
+    pid_t *p = NULL;
+    size_t n = 0;
+    CHECK_INT_EQ(gt_cgroup_pids(cg, &p, &n, &err), 0);
+    CHECK_INT_EQ(n, 2);
+    free(p);
+    CHECK_INT_EQ(gt_cgroup_destroy(cg, &err), 0);
+    cleanup_free char *leaf = gt_path_join(root, "c2");
+    CHECK(!gt_path_exists(leaf));
+    gt_cgroup_free(cg);
+}
+
+/* ---------------- cgroup v2 for real: the host's unified tree ---------------- */
+
+#define UNIFIED V1ROOT "/unified"
+
+static char *unified_path(const char *name)
+{
+    const char *parent = getenv("GANTRY_TEST_CGROUP");
+    if (!parent || !*parent)
+        unit_skip("GANTRY_TEST_CGROUP is not set (tests/run.sh sets it)");
+    if (geteuid() != 0)
+        unit_skip("needs root for cgroups");
+    if (!gt_path_exists(UNIFIED "/cgroup.controllers"))
+        unit_skip("no cgroup2 hierarchy at " UNIFIED);
+    setenv("GANTRY_CGROUP_ROOT", UNIFIED, 1);
+    return gt_xasprintf("/%s/%s-%d", parent, name, (int)getpid());
+}
+
+/* bit 0: /dev/null opened; bit 1: /dev/zero refused with EPERM */
+static int open_devices(void *arg)
+{
+    int r = 0;
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        r |= 1;
+        close(fd);
+    }
+    fd = open("/dev/zero", O_RDONLY);
+    if (fd < 0 && errno == EPERM)
+        r |= 2;
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+TEST(cgroup_v2_real_devices_program_freeze_and_kill)
+{
+    cleanup_free char *path = unified_path("v2real");
+    struct gt_error err;
+    cleanup_json json_t *res = J(
+        "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\","
+        "\"major\":1,\"minor\":3,\"access\":\"rw\"},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+        "\"minor\":5,\"access\":\"rwm\"},{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,"
+        "\"access\":\"r\"}]}");
+    struct child c = spawn(open_devices, NULL);
+    struct gt_cgroup *cg = NULL;
+    int r = gt_cgroup_create(path, res, c.pid, &cg, &err);
+    if (r < 0) {
+        kill(c.pid, SIGKILL);
+        wait_status(c.pid);
+        unit_fail(__FILE__, __LINE__, "create: %s", err.msg);
+        return;
+    }
+    CHECK_INT_EQ(gt_cgroup_version(cg), GT_CGROUP_V2);
+    go(&c);
+    int st = wait_status(c.pid);
+    /* null allowed; zero: allowed rwm, then read denied by the last rule */
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+    /* an update replaces the program (the old one would still deny) */
+    cleanup_json json_t *up = J("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                                "{\"allow\":true,\"type\":\"c\",\"major\":1,\"access\":\"rw\"}]}");
+    if (gt_cgroup_update(cg, up, &err) < 0)
+        unit_fail(__FILE__, __LINE__, "update: %s", err.msg);
+    struct child c2 = spawn(open_devices, NULL);
+    CHECK_INT_EQ(gt_cgroup_add_pid(cg, c2.pid, &err), 0);
+    go(&c2);
+    st = wait_status(c2.pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+
+    /* cgroup.freeze and cgroup.kill, for real */
+    struct child s = spawn(spinner, NULL);
+    CHECK_INT_EQ(gt_cgroup_add_pid(cg, s.pid, &err), 0);
+    go(&s);
+    sleep_ms(100);
+    CHECK_INT_EQ(gt_cgroup_freeze(cg, true, &err), 0);
+    bool frozen = false;
+    CHECK_INT_EQ(gt_cgroup_is_frozen(cg, &frozen, &err), 0);
+    CHECK(frozen);
+    unsigned long long t0 = cpu_ticks(s.pid);
+    sleep_ms(300);
+    CHECK_INT_EQ(cpu_ticks(s.pid), t0);
+    CHECK_INT_EQ(gt_cgroup_freeze(cg, false, &err), 0);
+    sleep_ms(200);
+    CHECK(cpu_ticks(s.pid) > t0);
+    CHECK_INT_EQ(gt_cgroup_kill_all(cg, SIGKILL, &err), 0);
+    st = wait_status(s.pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    CHECK_INT_EQ(gt_cgroup_destroy(cg, &err), 0);
+    cleanup_free char *dir = gt_xasprintf(UNIFIED "%s", path);
+    CHECK(!gt_path_exists(dir));
+    gt_cgroup_free(cg);
+}
+
+TEST(cgroup_bpf_program_shape)
+{
+    struct gt_cg_device_rule rules[] = {
+        { .allow = false, .type = 'a', .major = -1, .minor = -1, .access = GT_CG_DEV_ALL },
+        { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = GT_CG_DEV_ALL },
+    };
+    void *insns = NULL;
+    /* header (6), rule 1 (type, major, minor, mov, exit = 5), wildcard (2) */
+    CHECK_INT_EQ(gt_cg_bpf_devices_build(rules, 2, &insns), 13);
+    free(insns);
+    /* no wildcard: ends with the default "allow" */
+    CHECK_INT_EQ(gt_cg_bpf_devices_build(rules + 1, 1, &insns), 13);
+    free(insns);
+    if (geteuid() == 0) {
+        struct gt_error err;
+        int fd = gt_cg_bpf_devices_load(rules, 2, &err);
+        if (fd < 0)
+            unit_fail(__FILE__, __LINE__, "load: %s", err.msg);
+        else
+            close(fd);
+    }
+}
