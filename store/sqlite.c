@@ -21,6 +21,11 @@
  * not a power loss; with group commit, FULL costs one fsync per batch, not
  * per write.)
  *
+ * Checkpoints (copying the WAL back into the database file, with an fsync
+ * of it) would stall the commit that triggers them; a checkpointer thread
+ * runs them instead, on its own connection, while the writer goes on (a
+ * passive checkpoint takes no lock that a writer needs).
+ *
  * Reads run on a pool of reading connections, each read inside one SQLite
  * read transaction so that its rows and its revision agree; WAL lets them
  * run while the writer commits.
@@ -204,6 +209,13 @@ struct sq_store {
     bool stopping;
     /* owned by the writer thread */
     int64_t rev, compact_rev, next_id;
+
+    /* checkpointer: copies the WAL into the database off the commit path */
+    pthread_t checkpointer;
+    bool checkpointer_running;
+    pthread_mutex_t ck_lock;
+    pthread_cond_t ck_cond;
+    bool ck_wanted, ck_stopping;
 
     /* watch hub */
     pthread_mutex_t hub_lock;
@@ -1030,6 +1042,44 @@ static void run_batch(struct sq_store *s, struct sq_req **batch, size_t n)
     publish(s, batch, n);
 }
 
+#define SQ_CHECKPOINT_PAGES 1000 /* SQLite's own autocheckpoint threshold */
+
+/* Called by SQLite after each commit of the writer connection. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct sq_store *s = arg;
+    if (pages >= SQ_CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&s->ck_lock);
+        s->ck_wanted = true;
+        pthread_cond_signal(&s->ck_cond);
+        pthread_mutex_unlock(&s->ck_lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    struct sq_store *s = arg;
+    struct sq_conn *c = NULL;
+    pthread_mutex_lock(&s->ck_lock);
+    for (;;) {
+        while (!s->ck_wanted && !s->ck_stopping)
+            pthread_cond_wait(&s->ck_cond, &s->ck_lock);
+        if (s->ck_stopping)
+            break;
+        s->ck_wanted = false;
+        pthread_mutex_unlock(&s->ck_lock);
+        if (!c && conn_open(s, false, &c, NULL) == 0)
+            sqlite3_exec(c->db, "PRAGMA query_only=0; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
+        if (c)
+            sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->ck_lock);
+    }
+    pthread_mutex_unlock(&s->ck_lock);
+    conn_close(c);
+    return NULL;
+}
+
 static void *writer_main(void *arg)
 {
     struct sq_store *s = arg;
@@ -1110,6 +1160,13 @@ static void sq_free(struct gt_store *gs)
         pthread_mutex_unlock(&s->wlock);
         pthread_join(s->writer, NULL);
     }
+    if (s->checkpointer_running) {
+        pthread_mutex_lock(&s->ck_lock);
+        s->ck_stopping = true;
+        pthread_cond_signal(&s->ck_cond);
+        pthread_mutex_unlock(&s->ck_lock);
+        pthread_join(s->checkpointer, NULL);
+    }
     pthread_mutex_lock(&s->hub_lock);
     s->closing = true;
     pthread_cond_broadcast(&s->hub_cond);
@@ -1131,6 +1188,8 @@ static void sq_free(struct gt_store *gs)
     pthread_cond_destroy(&s->donecond);
     pthread_mutex_destroy(&s->hub_lock);
     pthread_cond_destroy(&s->hub_cond);
+    pthread_mutex_destroy(&s->ck_lock);
+    pthread_cond_destroy(&s->ck_cond);
     free(s->path);
     free(s);
 }
@@ -1171,6 +1230,8 @@ static int sq_open(const struct gt_store_options *opts, struct gt_store **out,
     pthread_cond_init(&s->wcond, NULL);
     pthread_cond_init(&s->donecond, NULL);
     pthread_mutex_init(&s->hub_lock, NULL);
+    pthread_mutex_init(&s->ck_lock, NULL);
+    pthread_cond_init(&s->ck_cond, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1199,6 +1260,13 @@ static int sq_open(const struct gt_store_options *opts, struct gt_store **out,
     s->hub_rev = s->rev;
     s->hub_compact = s->compact_rev;
     s->ring_first_rev = s->rev + 1;
+    sqlite3_wal_hook(s->wconn->db, wal_hook, s); /* replaces the autocheckpoint */
+    r = pthread_create(&s->checkpointer, NULL, checkpointer_main, s);
+    if (r != 0) {
+        r = gt_err_sys(err, r, "start the store's checkpointer thread");
+        goto fail;
+    }
+    s->checkpointer_running = true;
     r = pthread_create(&s->writer, NULL, writer_main, s);
     if (r != 0) {
         r = gt_err_sys(err, r, "start the store's writer thread");
