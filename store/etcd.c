@@ -129,6 +129,7 @@ static const struct {
     { "required revision has been compacted", GT_STORE_ECOMPACTED },
     { "required revision is a future revision", GT_STORE_EFUTURE },
     { "request is too large", EMSGSIZE },
+    { "larger than max", EMSGSIZE }, /* the gateway's own gRPC limit (2 MiB) */
     { "too many operations in txn request", E2BIG },
     { "duplicate key given in txn request", EINVAL },
     { "key is not provided", EINVAL },

@@ -130,8 +130,8 @@ struct gt_store_options {
 
 int gt_store_open(const struct gt_store_options *opts, struct gt_store **out,
                   struct gt_error *err);
-/* Ends every watch (their next() returns -ECANCELED; they still need
- * gt_store_watch_free()), waits for writes in flight, and closes. */
+/* Waits for writes in flight and closes.  Every watch of s must have been
+ * freed before (cancel them first if other threads wait in them). */
 void gt_store_free(struct gt_store *s);
 /* "sqlite" or "etcd" */
 const char *gt_store_backend_name(const struct gt_store *s);
@@ -166,6 +166,11 @@ struct gt_store_range_result {
 int gt_store_range(struct gt_store *s, const struct gt_store_range *r,
                    struct gt_store_range_result *res, struct gt_error *err);
 void gt_store_range_result_release(struct gt_store_range_result *res);
+
+/* Drops the history older than revision (which must not be newer than the
+ * current one, nor older than an earlier compaction: GT_STORE_EFUTURE,
+ * GT_STORE_ECOMPACTED).  Reads and watches at revision itself still work. */
+int gt_store_compact(struct gt_store *s, int64_t revision, struct gt_error *err);
 
 /* ---- transactions ---- */
 
@@ -312,7 +317,9 @@ void gt_store_watch_batch_release(struct gt_store_watch_batch *batch);
  * still replaying history: treat it as a hint. */
 int gt_store_watch_request_progress(struct gt_store_watch *w, struct gt_error *err);
 /* A descriptor that polls readable when next() may have something; drain
- * with next(timeout 0) until -EAGAIN before polling again. */
+ * with next(timeout 0) until -EAGAIN before polling again.  Periodic
+ * progress notifications are made inside next(): a caller that polls
+ * calls next() at least once per progress interval. */
 int gt_store_watch_fd(struct gt_store_watch *w);
 /* Thread-safe: a waiting or later next() returns -ECANCELED. */
 void gt_store_watch_cancel(struct gt_store_watch *w);
@@ -357,8 +364,6 @@ struct gt_store_watch {
 
 extern const struct gt_store_backend gt_store_sqlite_backend;
 extern const struct gt_store_backend gt_store_etcd_backend;
-
-int gt_store_compact(struct gt_store *s, int64_t revision, struct gt_error *err);
 
 /* Helpers for backends and callers. */
 

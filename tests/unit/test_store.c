@@ -912,3 +912,44 @@ TEST(open_refuses_bad_options_and_leaves_nothing)
     CHECK(gt_store_open(&o, &s, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, file);
 }
+
+BOTH(large_values_and_the_request_limit)
+{
+    struct gt_store *s = f->s;
+    struct gt_error err;
+    size_t big = 1 << 20;
+    cleanup_free char *val = gt_xmalloc(2 * big);
+    for (size_t i = 0; i < 2 * big; i++)
+        val[i] = (char)('a' + i % 26);
+    struct gt_store_watch_opts o = { .key = "/big" };
+    struct gt_store_watch *w;
+    REQUIRE(gt_store_watch(s, &o, &w, &err) == 0);
+    REQUIRE(gt_store_put(s, "/big", val, big, NULL, &err) == 0);
+    struct gt_kv kv;
+    REQUIRE(gt_store_get(s, "/big", 0, &kv, &err) == 0);
+    CHECK_INT_EQ(kv.value_len, big);
+    CHECK(memcmp(kv.value, val, big) == 0);
+    gt_kv_release(&kv);
+    struct gt_store_watch_batch b;
+    REQUIRE(gt_store_watch_next(w, 5000, &b, &err) == 0);
+    REQUIRE(b.n == 1);
+    CHECK_INT_EQ(b.events[0].kv.value_len, big);
+    gt_store_watch_batch_release(&b);
+    gt_store_watch_free(w);
+    /* etcd refuses requests over its --max-request-bytes (1.5 MiB), its
+     * gateway over 2 MiB */
+    int r = gt_store_put(s, "/bigger", val, big * 8 / 5, NULL, &err);
+    if (!strcmp(f->backend, "etcd")) {
+        CHECK_INT_EQ(r, -EMSGSIZE);
+        CHECK_STR_CONTAINS(err.msg, "too large");
+    } else {
+        CHECK_INT_EQ(r, 0);
+    }
+    r = gt_store_put(s, "/bigger", val, 2 * big, NULL, &err);
+    if (!strcmp(f->backend, "etcd")) {
+        CHECK_INT_EQ(r, -EMSGSIZE);
+        CHECK_STR_CONTAINS(err.msg, "larger than max");
+    } else {
+        CHECK_INT_EQ(r, 0);
+    }
+}
