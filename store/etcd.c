@@ -526,10 +526,44 @@ static int parse_op_result(const struct gt_store_op *op, const json_t *j,
     return 0;
 }
 
+/* A transaction of one unconditional op goes to that op's own endpoint:
+ * etcd serves /v3/kv/put a little faster than the same put in /v3/kv/txn. */
+static int single_op(struct etcd_store *s, const struct gt_store_op *op,
+                     struct gt_store_txn_result *res, struct gt_error *err)
+{
+    static const struct {
+        const char *request, *path, *response;
+    } kinds[] = {
+        [GT_STORE_OP_PUT] = { "request_put", "/v3/kv/put", "response_put" },
+        [GT_STORE_OP_DELETE] = { "request_delete_range", "/v3/kv/deleterange",
+                                 "response_delete_range" },
+        [GT_STORE_OP_DELETE_PREFIX] = { "request_delete_range", "/v3/kv/deleterange",
+                                        "response_delete_range" },
+        [GT_STORE_OP_GET] = { "request_range", "/v3/kv/range", "response_range" },
+    };
+    cleanup_json json_t *req = op_json(op);
+    cleanup_json json_t *resp = NULL;
+    int r = etcd_call(s, kinds[op->type].path, json_object_get(req, kinds[op->type].request),
+                      &resp, err);
+    if (r < 0)
+        return gt_err_prefix(err, "txn on %s", op->key);
+    res->succeeded = true;
+    res->revision = header_rev(resp);
+    res->results = gt_xcalloc(1, sizeof *res->results);
+    res->n = 1;
+    cleanup_json json_t *wrapped = json_pack("{s:O}", kinds[op->type].response, resp);
+    r = parse_op_result(op, wrapped, &res->results[0], err);
+    if (r < 0)
+        gt_store_txn_result_release(res);
+    return r;
+}
+
 static int et_txn(struct gt_store *gs, const struct gt_store_txn *t,
                   struct gt_store_txn_result *res, struct gt_error *err)
 {
     struct etcd_store *s = (struct etcd_store *)gs;
+    if (t->ncmps == 0 && t->nthen == 1 && t->nelse == 0)
+        return single_op(s, &t->then_ops[0], res, err);
     cleanup_json json_t *req = json_object();
     json_t *cmps = json_array(), *then = json_array(), *els = json_array();
     for (size_t i = 0; i < t->ncmps; i++)
