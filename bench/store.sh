@@ -32,7 +32,10 @@ VALUE_SIZE=256
 TMP=$(mktemp -d /tmp/gantry-bench-store.XXXXXX)
 ETCD_PID=
 cleanup() {
-    [ -n "$ETCD_PID" ] && kill -9 "$ETCD_PID" 2>/dev/null && wait "$ETCD_PID" 2>/dev/null
+    if [ -n "$ETCD_PID" ]; then
+        kill -9 "$ETCD_PID" 2>/dev/null || true
+        wait "$ETCD_PID" 2>/dev/null || true
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
