@@ -9,7 +9,11 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
+<<<<<<< HEAD
     { "http-bench-server", "a small HTTP server for bench/http.sh", gantry_cmd_http_bench_server },
+=======
+    { "store-tool", NULL, gantry_cmd_store_tool }, /* hidden: tests and benchmarks */
+>>>>>>> store
 };
 
 int gantry_cmd_version(int argc, char **argv)
@@ -22,7 +26,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: gantry COMMAND [ARG...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        if (commands[i].summary) /* NULL: hidden */
+            fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)
