@@ -9,11 +9,8 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
-<<<<<<< HEAD
-    { "http-bench-server", "a small HTTP server for bench/http.sh", gantry_cmd_http_bench_server },
-=======
-    { "store-tool", NULL, gantry_cmd_store_tool }, /* hidden: tests and benchmarks */
->>>>>>> store
+    { "http-bench-server", NULL, gantry_cmd_http_bench_server }, /* hidden: bench/http.sh */
+    { "store-tool", NULL, gantry_cmd_store_tool },               /* hidden: tests and benchmarks */
 };
 
 int gantry_cmd_version(int argc, char **argv)
