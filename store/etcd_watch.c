@@ -24,7 +24,7 @@
 struct etcd_watch {
     struct gt_store_watch base;
     struct etcd_store *s;
-    struct gt_ws *ws;
+    struct gt_etcd_ws *ws;
     int wake_fd;
     atomic_bool canceled;
     bool progress_notify;
@@ -46,7 +46,7 @@ static int send_json(struct etcd_watch *w, json_t *msg, struct gt_error *err)
     cleanup_free char *text = json_dumps(msg, JSON_COMPACT);
     if (!text)
         return gt_err(err, ENOMEM, "encode a watch request");
-    return gt_ws_send_text(w->ws, text, strlen(text), err);
+    return gt_etcd_ws_send_text(w->ws, text, strlen(text), err);
 }
 
 /* What one message of the stream says. */
@@ -132,7 +132,7 @@ static int handle_message(struct etcd_watch *w, const char *text, size_t len,
 
 static void watch_destroy(struct etcd_watch *w)
 {
-    gt_ws_free(w->ws);
+    gt_etcd_ws_free(w->ws);
     if (w->wake_fd >= 0)
         close(w->wake_fd);
     free(w);
@@ -157,7 +157,7 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
     for (size_t i = 0; i < s->nendpoints && r == -ECONNREFUSED; i++) {
         cleanup_free char *url =
             gt_xasprintf("%s/v3/watch", s->endpoints[(first + i) % s->nendpoints]);
-        r = gt_ws_connect(url, etcd_curl_setup, s, s->timeout_ms, &w->ws, err);
+        r = gt_etcd_ws_connect(url, etcd_curl_setup, s, s->timeout_ms, &w->ws, err);
     }
     if (r < 0) {
         watch_destroy(w);
@@ -185,7 +185,7 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
         char *text;
         size_t len;
         int left = (int)(deadline - now_ms());
-        r = gt_ws_recv(w->ws, left > 0 ? left : 0, -1, &text, &len, err);
+        r = gt_etcd_ws_recv(w->ws, left > 0 ? left : 0, -1, &text, &len, err);
         if (r == 0) {
             r = gt_err(err, ETIMEDOUT, "etcd did not confirm the watch");
             break;
@@ -240,7 +240,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
             until = due;
         char *text;
         size_t len;
-        int r = gt_ws_recv(w->ws, until < 0 ? -1 : (int)(until > now ? until - now : 0),
+        int r = gt_etcd_ws_recv(w->ws, until < 0 ? -1 : (int)(until > now ? until - now : 0),
                            w->wake_fd, &text, &len, &w->dead_err);
         if (r < 0) {
             gt_err_prefix(&w->dead_err, "etcd watch");
@@ -288,7 +288,7 @@ int etcd_watch_request_progress(struct gt_store_watch *gw, struct gt_error *err)
 
 int etcd_watch_fd(struct gt_store_watch *gw)
 {
-    return gt_ws_fd(((struct etcd_watch *)gw)->ws);
+    return gt_etcd_ws_fd(((struct etcd_watch *)gw)->ws);
 }
 
 void etcd_watch_cancel(struct gt_store_watch *gw)

@@ -21,7 +21,7 @@
 #define WS_MAX_MESSAGE (256u << 20)
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-struct gt_ws {
+struct gt_etcd_ws {
     CURL *h;
     curl_socket_t sock;
     char *in; /* bytes received, not yet framed: in[off, len) */
@@ -56,7 +56,7 @@ static int left_ms(int64_t deadline)
     return l < 0 ? 0 : (int)l;
 }
 
-static int send_all(struct gt_ws *ws, const void *buf, size_t len, struct gt_error *err)
+static int send_all(struct gt_etcd_ws *ws, const void *buf, size_t len, struct gt_error *err)
 {
     const char *p = buf;
     int64_t deadline = now_ms() + 30000;
@@ -80,7 +80,7 @@ static int send_all(struct gt_ws *ws, const void *buf, size_t len, struct gt_err
 
 /* Reads what the socket has; 1 if something came, 0 on timeout or wake,
  * < 0 on error or end of stream. */
-static int fill(struct gt_ws *ws, int64_t deadline, int wake_fd, struct gt_error *err)
+static int fill(struct gt_etcd_ws *ws, int64_t deadline, int wake_fd, struct gt_error *err)
 {
     for (;;) {
         if (ws->off > 0 && ws->off == ws->len)
@@ -116,7 +116,7 @@ static int fill(struct gt_ws *ws, int64_t deadline, int wake_fd, struct gt_error
     }
 }
 
-static int send_frame(struct gt_ws *ws, int op, const char *data, size_t len,
+static int send_frame(struct gt_etcd_ws *ws, int op, const char *data, size_t len,
                       struct gt_error *err)
 {
     uint8_t hdr[14];
@@ -149,7 +149,7 @@ static int send_frame(struct gt_ws *ws, int op, const char *data, size_t len,
     return r;
 }
 
-int gt_ws_send_text(struct gt_ws *ws, const char *data, size_t len, struct gt_error *err)
+int gt_etcd_ws_send_text(struct gt_etcd_ws *ws, const char *data, size_t len, struct gt_error *err)
 {
     return send_frame(ws, OP_TEXT, data, len, err);
 }
@@ -157,7 +157,7 @@ int gt_ws_send_text(struct gt_ws *ws, const char *data, size_t len, struct gt_er
 /* Takes one frame out of the input buffer.  1: a message is complete;
  * 0: need more bytes (or the frame was a control frame, handled); < 0:
  * error. */
-static int take_frame(struct gt_ws *ws, bool *progress, struct gt_error *err)
+static int take_frame(struct gt_etcd_ws *ws, bool *progress, struct gt_error *err)
 {
     *progress = false;
     const uint8_t *p = (const uint8_t *)ws->in + ws->off;
@@ -221,7 +221,7 @@ static int take_frame(struct gt_ws *ws, bool *progress, struct gt_error *err)
     }
 }
 
-int gt_ws_recv(struct gt_ws *ws, int timeout_ms, int wake_fd, char **msg, size_t *len,
+int gt_etcd_ws_recv(struct gt_etcd_ws *ws, int timeout_ms, int wake_fd, char **msg, size_t *len,
                struct gt_error *err)
 {
     if (ws->msg_ready) {
@@ -248,12 +248,12 @@ int gt_ws_recv(struct gt_ws *ws, int timeout_ms, int wake_fd, char **msg, size_t
     }
 }
 
-int gt_ws_fd(struct gt_ws *ws)
+int gt_etcd_ws_fd(struct gt_etcd_ws *ws)
 {
     return (int)ws->sock;
 }
 
-void gt_ws_free(struct gt_ws *ws)
+void gt_etcd_ws_free(struct gt_etcd_ws *ws)
 {
     if (!ws)
         return;
@@ -301,7 +301,7 @@ static bool header_value(const char *head, const char *name, char *out, size_t o
     return false;
 }
 
-static int handshake(struct gt_ws *ws, const char *url, int timeout_ms, struct gt_error *err)
+static int handshake(struct gt_etcd_ws *ws, const char *url, int timeout_ms, struct gt_error *err)
 {
     CURLU *u = curl_url();
     char *host = NULL, *port = NULL, *path = NULL;
@@ -364,10 +364,10 @@ static int handshake(struct gt_ws *ws, const char *url, int timeout_ms, struct g
     return r;
 }
 
-int gt_ws_connect(const char *url, void (*setup)(CURL *h, void *arg), void *arg,
-                  int timeout_ms, struct gt_ws **out, struct gt_error *err)
+int gt_etcd_ws_connect(const char *url, void (*setup)(CURL *h, void *arg), void *arg,
+                  int timeout_ms, struct gt_etcd_ws **out, struct gt_error *err)
 {
-    struct gt_ws *ws = gt_xcalloc(1, sizeof *ws);
+    struct gt_etcd_ws *ws = gt_xcalloc(1, sizeof *ws);
     ws->h = curl_easy_init();
     if (!ws->h) {
         free(ws);
@@ -392,7 +392,7 @@ int gt_ws_connect(const char *url, void (*setup)(CURL *h, void *arg), void *arg,
     if (r == 0)
         r = handshake(ws, url, timeout_ms, err);
     if (r < 0) {
-        gt_ws_free(ws);
+        gt_etcd_ws_free(ws);
         return r;
     }
     *out = ws;
