@@ -11,6 +11,9 @@
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
 static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
+static const struct gt_ktype data_schema =
+    GT_KSTRUCT({ "metadata", &gt_ktype_object_meta }, { "data", &gt_ktype_map },
+               { "binaryData", &gt_ktype_map }, { "stringData", &gt_ktype_map });
 
 /* ---- namespaces ---- */
 
@@ -416,7 +419,7 @@ static const char *const configmap_short[] = { "cm", NULL };
 const struct gt_kind gt_kind_configmap = {
     .group = "", .version = "v1", .kind = "ConfigMap", .resource = "configmaps",
     .singular = "configmap", .namespaced = true, .short_names = configmap_short,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &data_schema,
     .validate = configmap_validate, .columns = configmap_columns, .cells = configmap_cells,
 };
 
@@ -499,7 +502,7 @@ static const struct gt_kfsel_field secret_fields[] = { { "type", NULL }, { 0 } }
 const struct gt_kind gt_kind_secret = {
     .group = "", .version = "v1", .kind = "Secret", .resource = "secrets", .singular = "secret",
     .namespaced = true, .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN,
-    .schema = &plain_schema, .defaults = secret_defaults, .validate = secret_validate,
+    .schema = &data_schema, .defaults = secret_defaults, .validate = secret_validate,
     .columns = secret_columns, .cells = secret_cells, .fields = secret_fields,
 };
 

@@ -21,7 +21,8 @@ static const struct gt_ktype by_device_path = GT_KLIST_BY(NULL, "devicePath");
 /* resources.claims: a map for apply, replaced by a strategic merge patch */
 static const struct gt_ktype claims = { .kind = GT_KT_LIST, .list = GT_KLIST_MAP,
                                         .keys = { "name" } };
-static const struct gt_ktype resources = GT_KSTRUCT({ "claims", &claims });
+static const struct gt_ktype resources = GT_KSTRUCT(
+    { "claims", &claims }, { "limits", &gt_ktype_map }, { "requests", &gt_ktype_map });
 
 static const struct gt_ktype container = GT_KSTRUCT(
     { "ports", &container_ports }, { "env", &by_name }, { "volumeMounts", &by_mount_path },
