@@ -151,7 +151,6 @@ static void deployment_cells(const json_t *d, int64_t now, json_t *cells)
 
 static const char *const deployment_short[] = { "deploy", NULL };
 static const struct gt_ksubresource scale_status[] = { GT_KSUB_SCALE, GT_KSUB_STATUS, { 0 } };
-static const struct gt_ksubresource status_only[] = { GT_KSUB_STATUS, { 0 } };
 static const struct gt_ktype deployment_spec = {
     .kind = GT_KT_STRUCT,
     .fields = (const struct gt_kfield[]){ { "selector", &gt_ktype_label_selector },
@@ -387,7 +386,7 @@ static const char *const daemonset_short[] = { "ds", NULL };
 const struct gt_kind gt_kind_daemonset = {
     .group = "apps", .version = "v1", .kind = "DaemonSet", .resource = "daemonsets",
     .singular = "daemonset", .namespaced = true, .short_names = daemonset_short,
-    .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL, .subresources = status_only,
+    .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status,
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS, .schema = &workload_schema,
     .defaults = daemonset_defaults, .validate = daemonset_validate,
     .columns = daemonset_columns, .cells = daemonset_cells,
@@ -437,12 +436,11 @@ static void controllerrevision_cells(const json_t *cr, int64_t now, json_t *cell
     gt_kc_age(cells, cr, now);
 }
 
-static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 const struct gt_kind gt_kind_controllerrevision = {
     .group = "apps", .version = "v1", .kind = "ControllerRevision",
     .resource = "controllerrevisions", .singular = "controllerrevision", .namespaced = true,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .validate = controllerrevision_validate, .columns = controllerrevision_columns,
     .cells = controllerrevision_cells,
 };

@@ -129,5 +129,10 @@ const char *gt_kc_condition(const json_t *obj, const char *path, const char *typ
 #define GT_KSUB_SCALE { "scale", "autoscaling", "v1", "Scale", GT_KVERBS_GPU }
 
 extern const char *const gt_kcat_all[];
+/* a kind with just metadata to merge-describe, and the status subresource alone */
+extern const struct gt_ktype gt_ktype_plain;
+extern const struct gt_ksubresource gt_ksubs_status[];
+/* qsort comparator of C strings (char **) */
+int gt_kstrcmp(const void *a, const void *b);
 
 #endif

@@ -9,7 +9,6 @@
 #include "base/mem.h"
 #include "kube/kinds_internal.h"
 
-static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 /* ---- storageclasses ---- */
 
@@ -90,7 +89,7 @@ const struct gt_kind gt_kind_storageclass = {
     .group = "storage.k8s.io", .version = "v1", .kind = "StorageClass",
     .resource = "storageclasses", .singular = "storageclass", .namespaced = false,
     .short_names = storageclass_short, .verbs = GT_KVERBS_ALL,
-    .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema, .defaults = storageclass_defaults,
+    .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain, .defaults = storageclass_defaults,
     .validate = storageclass_validate, .columns = storageclass_columns,
     .cells = storageclass_cells,
 };
@@ -133,7 +132,7 @@ static void lease_cells(const json_t *l, int64_t now, json_t *cells)
 const struct gt_kind gt_kind_lease = {
     .group = "coordination.k8s.io", .version = "v1", .kind = "Lease", .resource = "leases",
     .singular = "lease", .namespaced = true, .verbs = GT_KVERBS_ALL,
-    .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema, .validate = lease_validate,
+    .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain, .validate = lease_validate,
     .columns = lease_columns, .cells = lease_cells,
 };
 
@@ -272,12 +271,11 @@ static void endpointslice_cells(const json_t *es, int64_t now, json_t *cells)
     gt_kc_age(cells, es, now);
 }
 
-static const struct gt_ktype endpointslice_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 const struct gt_kind gt_kind_endpointslice = {
     .group = "discovery.k8s.io", .version = "v1", .kind = "EndpointSlice",
     .resource = "endpointslices", .singular = "endpointslice", .namespaced = true,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &endpointslice_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = endpointslice_defaults, .validate = endpointslice_validate,
     .columns = endpointslice_columns, .cells = endpointslice_cells,
 };

@@ -481,15 +481,5 @@ out:
 
 const char *const *gt_kproto_kinds(void)
 {
-    static const char *names[64];
-    static char buf[64][96];
-    if (!names[0]) {
-        size_t n = 0;
-        for (const struct gt_pkind *x = gt_pkinds; x->kind && n < 63; x++, n++) {
-            snprintf(buf[n], sizeof buf[n], "%s/%s", x->api_version, x->kind);
-            names[n] = buf[n];
-        }
-        names[n] = NULL;
-    }
-    return names;
+    return gt_pkind_names;
 }

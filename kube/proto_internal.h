@@ -46,6 +46,7 @@ struct gt_pkind {
     const struct gt_pmsg *msg;
 };
 
-extern const struct gt_pkind gt_pkinds[]; /* up to a NULL kind */
+extern const struct gt_pkind gt_pkinds[];       /* up to a NULL kind */
+extern const char *const gt_pkind_names[];      /* "apiVersion/Kind", NULL-terminated */
 
 #endif

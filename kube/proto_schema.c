@@ -274,24 +274,28 @@ MSG(TokenReviewStatus, B(1, "authenticated"), M(2, "user", UserInfo), SR(4, "aud
 MSG(TokenReview, M(1, "metadata", ObjectMeta), M(2, "spec", TokenReviewSpec),
     M(3, "status", TokenReviewStatus));
 
-const struct gt_pkind gt_pkinds[] = {
-    { "v1", "Namespace", &Namespace },
-    { "v1", "ConfigMap", &ConfigMap },
-    { "v1", "Secret", &Secret },
-    { "v1", "Service", &Service },
-    { "v1", "ServiceAccount", &ServiceAccount },
-    { "v1", "ResourceQuota", &ResourceQuota },
-    { "v1", "Pod", &Pod },
-    { "apps/v1", "Deployment", &Deployment },
-    { "batch/v1", "Job", &Job },
-    { "batch/v1", "CronJob", &CronJob },
-    { "rbac.authorization.k8s.io/v1", "Role", &Role },
-    { "rbac.authorization.k8s.io/v1", "ClusterRole", &ClusterRole },
-    { "rbac.authorization.k8s.io/v1", "RoleBinding", &RoleBinding },
-    { "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &RoleBinding },
-    { "networking.k8s.io/v1", "Ingress", &Ingress },
-    { "authorization.k8s.io/v1", "SelfSubjectAccessReview", &SelfSubjectAccessReview },
-    { "authorization.k8s.io/v1", "SubjectAccessReview", &SubjectAccessReview },
-    { "authentication.k8s.io/v1", "TokenReview", &TokenReview },
-    { NULL, NULL, NULL },
-};
+#define PKINDS(X) \
+    X("v1", "Namespace", Namespace) \
+    X("v1", "ConfigMap", ConfigMap) \
+    X("v1", "Secret", Secret) \
+    X("v1", "Service", Service) \
+    X("v1", "ServiceAccount", ServiceAccount) \
+    X("v1", "ResourceQuota", ResourceQuota) \
+    X("v1", "Pod", Pod) \
+    X("apps/v1", "Deployment", Deployment) \
+    X("batch/v1", "Job", Job) \
+    X("batch/v1", "CronJob", CronJob) \
+    X("rbac.authorization.k8s.io/v1", "Role", Role) \
+    X("rbac.authorization.k8s.io/v1", "ClusterRole", ClusterRole) \
+    X("rbac.authorization.k8s.io/v1", "RoleBinding", RoleBinding) \
+    X("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", RoleBinding) \
+    X("networking.k8s.io/v1", "Ingress", Ingress) \
+    X("authorization.k8s.io/v1", "SelfSubjectAccessReview", SelfSubjectAccessReview) \
+    X("authorization.k8s.io/v1", "SubjectAccessReview", SubjectAccessReview) \
+    X("authentication.k8s.io/v1", "TokenReview", TokenReview)
+
+#define PKIND_ENTRY(av, kind, msg) { av, kind, &msg },
+#define PKIND_NAME(av, kind, msg) av "/" kind,
+
+const struct gt_pkind gt_pkinds[] = { PKINDS(PKIND_ENTRY){ NULL, NULL, NULL } };
+const char *const gt_pkind_names[] = { PKINDS(PKIND_NAME) NULL };
