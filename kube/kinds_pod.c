@@ -358,8 +358,6 @@ static void check_resources(struct gt_kfe_list *e, const char *path, const json_
         if (!l || gt_kq_from_json(v, &qr, NULL) < 0 || gt_kq_from_json(l, &ql, NULL) < 0)
             continue;
         if (gt_kq_cmp(&qr, &ql) > 0) {
-            char *p = gt_kp_key(rp, "requests");
-            p[strlen(p) - strlen(k) - 2] = 0; /* the path is ".requests" without the key */
             char lb[GT_KQ_STR_MAX];
             char *msg = gt_xasprintf("must be less than or equal to %s limit of %s", k,
                                      gt_kq_format(&ql, lb));
@@ -367,7 +365,6 @@ static void check_resources(struct gt_kfe_list *e, const char *path, const json_
             gt_kfe_invalid(e, rq, v, msg);
             free(rq);
             free(msg);
-            free(p);
         }
     }
     free(rp);

@@ -180,6 +180,16 @@ TEST(pod_validation_errors)
     CHECK_STR_CONTAINS(s, "spec.containers[1].name: Duplicate value: \"Web_1\"");
     json_decref(pod);
 
+    /* extended resources with long names compare too */
+    pod = J("{\"metadata\":{\"name\":\"p\",\"namespace\":\"d\"},\"spec\":{\"containers\":[{\"name\":"
+            "\"c\",\"image\":\"x\",\"resources\":{\"requests\":{\"example.com/a-rather-long-extended-"
+            "resource-name\":\"2\"},\"limits\":{\"example.com/a-rather-long-extended-resource-name\":"
+            "\"1\"}}}]}}");
+    cleanup_free char *s1 = check("pods", pod, NULL);
+    CHECK_STR_EQ(s1, "spec.containers[0].resources.requests: Invalid value: \"2\": must be less "
+                     "than or equal to example.com/a-rather-long-extended-resource-name limit of 1");
+    json_decref(pod);
+
     /* no containers at all */
     pod = J("{\"metadata\":{\"name\":\"p\",\"namespace\":\"d\"},\"spec\":{}}");
     cleanup_free char *s2 = check("pods", pod, NULL);
