@@ -328,3 +328,43 @@ TEST(apply_rejects_bad_input)
     json_decref(again);
     json_decref(out);
 }
+
+/* Random type changes in the configuration and the live object: results
+ * or errors, never crashes (the sanitizer build checks memory). */
+TEST(apply_survives_garbage)
+{
+    static const char *const atoms[] = { "null", "1", "\"x\"", "[]", "{}", "[1]", "[{}]",
+                                         "{\"name\":1}", "true" };
+    static const char *const paths[] = { "spec", "spec.replicas", "spec.template",
+                                         "spec.template.spec", "spec.template.spec.containers",
+                                         "metadata", "metadata.labels", "spec.selector",
+                                         "metadata.managedFields" };
+    unsigned seed = 5;
+    int rc;
+    json_t *base = apply(NULL, DEPLOY("3", PORTS), opts("kubectl", "t0"), &rc, NULL);
+    REQUIRE(rc == 0);
+    for (int round = 0; round < 400; round++) {
+        json_t *cfg = J(DEPLOY("3", PORTS));
+        json_t *live = json_deep_copy(base);
+        for (int m = 0; m < 2; m++) {
+            seed = seed * 1103515245 + 12345;
+            json_t *target = (seed >> 3) & 1 ? cfg : live;
+            const char *path = paths[(seed >> 8) % 9];
+            json_t *atom = J(atoms[(seed >> 16) % 9]);
+            gt_kobj_set_new(target, path, atom);
+        }
+        json_t *out = NULL, *conflict = NULL;
+        struct gt_kssa_opts o = opts((seed >> 5) & 1 ? "kubectl" : "other", "t1");
+        o.force = (seed >> 6) & 1;
+        rc = gt_kssa_apply(live, cfg, &o, &out, &conflict, NULL);
+        CHECK(rc == 0 || rc == -EBUSY || rc == -EBADMSG);
+        json_decref(out);
+        json_decref(conflict);
+        json_t *upd = json_deep_copy(cfg);
+        gt_kssa_update(live, upd, &o, NULL);
+        json_decref(upd);
+        json_decref(cfg);
+        json_decref(live);
+    }
+    json_decref(base);
+}
