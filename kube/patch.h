@@ -68,8 +68,10 @@ int gt_kpatch_strategic(const json_t *doc, const json_t *patch, const struct gt_
  * Where we differ from Kubernetes (documented so callers are not
  * surprised): fields a create sets are all recorded as changed, so a
  * struct that Go would have held as an empty value is owned as a whole
- * when it arrives empty; key fields missing from a keyed list element take
- * the schema's default (protocol "TCP") or make the element atomic.
+ * when it arrives empty (maps such as labels and data are owned as maps,
+ * as there); a keyed list element that lacks a key field takes the
+ * schema's default (protocol "TCP") or, without one, is identified by its
+ * whole value ("v:{...}") instead of being refused.
  */
 struct gt_kssa_opts {
     const struct gt_ktype *schema; /* the kind's type */
