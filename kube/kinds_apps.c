@@ -19,22 +19,8 @@ static void check_workload(struct gt_kfe_list *e, const json_t *obj, const json_
     if (!spec)
         return;
     const json_t *sel = gt_kv_obj(e, "spec", spec, "selector", true);
-    if (sel) {
-        gt_kv_label_selector(e, "spec.selector", sel);
-        struct gt_klsel *ls;
-        if (gt_klsel_from_json(sel, &ls, NULL) == 0) {
-            if (gt_klsel_empty(ls)) {
-                char *msg = gt_xasprintf("empty selector is invalid for %s", kind_word);
-                gt_kfe_invalid(e, "spec.selector", sel, msg);
-                free(msg);
-            } else if (!gt_klsel_matches(ls, gt_kobj_get(spec, "template.metadata.labels"))) {
-                json_t *labels = gt_kobj_get(spec, "template.metadata.labels");
-                gt_kfe_invalid(e, "spec.template.metadata.labels", labels ? labels : json_null(),
-                               "`selector` does not match template `labels`");
-            }
-            gt_klsel_free(ls);
-        }
-    }
+    gt_kv_template_selector(e, "spec.selector", sel, "spec.template", gt_kobj_get(spec, "template"),
+                            kind_word);
     gt_kpod_validate_template(e, "spec.template", gt_kobj_get(spec, "template"), restart_always);
     if (replicas)
         gt_kv_int(e, "spec", spec, "replicas", 0, INT32_MAX, false, 0);

@@ -70,22 +70,12 @@ static void check_job_spec(struct gt_kfe_list *e, const char *path, const json_t
         free(rpp);
     }
     const json_t *sel = gt_kv_obj(e, path, spec, "selector", false);
-    if (sel) {
-        char *sp = gt_kp_join(path, "selector");
+    char *sp = gt_kp_join(path, "selector");
+    if (need_selector_match)
+        gt_kv_template_selector(e, sp, sel, tp, tmpl, NULL);
+    else
         gt_kv_label_selector(e, sp, sel);
-        free(sp);
-        struct gt_klsel *ls;
-        if (need_selector_match && gt_klsel_from_json(sel, &ls, NULL) == 0) {
-            if (!gt_klsel_matches(ls, gt_kobj_get(tmpl, "metadata.labels"))) {
-                char *lp = gt_kp_join(tp, "metadata.labels");
-                json_t *labels = gt_kobj_get(tmpl, "metadata.labels");
-                gt_kfe_invalid(e, lp, labels ? labels : json_null(),
-                               "`selector` does not match template `labels`");
-                free(lp);
-            }
-            gt_klsel_free(ls);
-        }
-    }
+    free(sp);
     free(tp);
 }
 

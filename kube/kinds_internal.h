@@ -81,6 +81,11 @@ void gt_kv_int_or_percent(struct gt_kfe_list *e, const char *path, const json_t 
 void gt_kv_port_name(struct gt_kfe_list *e, const char *path, const char *name);
 /* A metav1.LabelSelector object at path. */
 void gt_kv_label_selector(struct gt_kfe_list *e, const char *path, const json_t *sel);
+/* A workload's selector (at selpath) against its pod template (at
+ * tmplpath): valid, matching the template's labels, and not empty when
+ * kind_word is given ("empty selector is invalid for deployment"). */
+void gt_kv_template_selector(struct gt_kfe_list *e, const char *selpath, const json_t *sel,
+                             const char *tmplpath, const json_t *tmpl, const char *kind_word);
 /* An IP address (v4 or v6). */
 bool gt_kv_is_ip(const char *s);
 bool gt_kv_is_cidr(const char *s);

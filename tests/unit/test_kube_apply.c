@@ -5,29 +5,8 @@
 #include "kube/kinds.h"
 #include "kube/obj.h"
 #include "kube/patch.h"
+#include "tests/unit/kube_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, JSON_DECODE_ANY, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
-
-#define CHECK_JSON(got, want_text) \
-    do { \
-        json_t *_w = J(want_text); \
-        if (!(got) || !json_equal((got), _w)) { \
-            char *_g = (got) ? json_dumps((got), JSON_COMPACT | JSON_ENCODE_ANY) : NULL; \
-            unit_fail(__FILE__, __LINE__, "got %s, want %s", _g ? _g : "(null)", want_text); \
-            free(_g); \
-        } \
-        json_decref(_w); \
-    } while (0)
 
 /* the nginx Deployment of the server-side apply documentation */
 #define DEPLOY(replicas, extra) \

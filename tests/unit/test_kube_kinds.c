@@ -3,18 +3,8 @@
 #include "base/cleanup.h"
 #include "kube/kinds.h"
 #include "kube/obj.h"
+#include "tests/unit/kube_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, JSON_DECODE_ANY, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
 
 /* Defaults then validates obj (create); returns the errors as one string
  * ("" when valid). */
