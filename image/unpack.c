@@ -636,7 +636,8 @@ static int depth_desc(const void *a, const void *b)
 /* Directory times last: creating their entries changed them. */
 static int apply_dir_times(struct unpacker *u, struct gt_error *err)
 {
-    qsort(u->dirs, u->n_dirs, sizeof *u->dirs, depth_desc);
+    if (u->n_dirs)
+        qsort(u->dirs, u->n_dirs, sizeof *u->dirs, depth_desc);
     for (size_t i = 0; i < u->n_dirs; i++) {
         const char *p = u->dirs[i].path;
         cleanup_close int fd = *p ? openat2_beneath(u->root, p, O_RDONLY | O_DIRECTORY) : -1;
@@ -670,6 +671,7 @@ int gt_layer_unpack(int src_fd, int root_fd, const struct gt_unpack_opts *opts,
     int r = source_open(&s, src_fd, err);
     if (r < 0)
         return r;
+    char *last = NULL;
     u.tar = archive_read_new();
     archive_read_support_format_tar(u.tar);
     if (archive_read_open(u.tar, &s, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
@@ -683,15 +685,23 @@ int gt_layer_unpack(int src_fd, int root_fd, const struct gt_unpack_opts *opts,
             break;
         if (ar < ARCHIVE_WARN) {
             const char *msg = archive_error_string(u.tar);
-            r = gt_err(err, EINVAL, "read layer: %s%s", msg ? msg : "not a tar archive",
-                       stats->entries ? "" : " (is it a tar archive?)");
+            if (last)
+                r = gt_err(err, EINVAL, "read layer after entry \"%s\": %s", last,
+                           msg ? msg : "corrupt tar");
+            else
+                r = gt_err(err, EINVAL, "read layer: %s (is it a tar archive?)",
+                           msg ? msg : "not a tar archive");
             goto out;
         }
+        free(last);
+        last = gt_xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
         if ((r = apply_entry(&u, e, err)) < 0)
             goto out;
     }
-    if ((r = source_drain(&s, err)) < 0)
+    if ((r = source_drain(&s, err)) < 0) {
+        gt_err_prefix(err, "after the end of the tar");
         goto out;
+    }
     if ((r = apply_dir_times(&u, err)) < 0)
         goto out;
     hash_hex(&s.hash, stats->diff_id);
@@ -703,6 +713,7 @@ int gt_layer_unpack(int src_fd, int root_fd, const struct gt_unpack_opts *opts,
     }
     r = 0;
 out:
+    free(last);
     drop_cache(&u);
     for (size_t i = 0; i < u.n_dirs; i++)
         free(u.dirs[i].path);
