@@ -203,8 +203,29 @@ static int unpack_layer(struct gt_snapshots *ss, const char *chain_id, const cha
         remove_tmp(ss, tmp);
         return r;
     }
+    /* the layers below, top first, for the directories this one implies */
+    cleanup_strv char **chain = NULL;
+    size_t n_lowers = 0;
+    int *lowers = NULL;
+    if (parent && (r = gt_snapshot_chain(ss, parent, &chain, err)) < 0) {
+        remove_tmp(ss, tmp);
+        return gt_err_prefix(err, "parent of %s", chain_id);
+    }
+    n_lowers = gt_strv_len(chain);
+    lowers = gt_xcalloc(n_lowers + 1, sizeof *lowers);
+    for (size_t i = 0; i < n_lowers; i++) {
+        cleanup_free char *name = gt_xasprintf("%s/fs", hex_of(chain[n_lowers - 1 - i]));
+        lowers[i] = openat(ss->layers_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    struct gt_unpack_opts o = opts ? *opts : (struct gt_unpack_opts){ 0 };
+    o.lowers = lowers;
+    o.n_lowers = n_lowers;
     struct gt_unpack_stats st;
-    r = gt_layer_unpack(blob_fd, fsfd, opts, &st, err);
+    r = gt_layer_unpack(blob_fd, fsfd, &o, &st, err);
+    for (size_t i = 0; i < n_lowers; i++)
+        if (lowers[i] >= 0)
+            close(lowers[i]);
+    free(lowers);
     int64_t entries = 0, bytes = 0;
     if (r == 0)
         r = gt_tree_usage(fsfd, &entries, &bytes, err);
