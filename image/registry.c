@@ -688,7 +688,7 @@ int reg_get_manifest(struct reg_conn *conn, const char *reference,
         reg_resp_release(&resp);
         return rr;
     }
-    cleanup_free char *digest = gt_registry_digest_buf(body, resp.body_len);
+    cleanup_free char *digest = gt_digest_of(body, resp.body_len);
     if (!strncmp(reference, "sha256:", 7)) {
         if (strcmp(reference, digest) != 0) {
             reg_resp_release(&resp);

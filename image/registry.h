@@ -170,8 +170,6 @@ int gt_registry_select_platform(const struct gt_registry_index *ix,
                                 const struct gt_registry_platform *want,
                                 const struct gt_registry_desc **out, struct gt_error *err);
 
-/* "sha256:<hex>" of a buffer (caller frees). */
-char *gt_registry_digest_buf(const void *data, size_t len);
 /* The media type a manifest or index document declares, or infers from its
  * shape ("manifests" -> OCI index, "layers" -> OCI manifest); NULL if neither. */
 const char *gt_registry_detect_media_type(const char *data, size_t len);

@@ -1,7 +1,6 @@
 /* image/registry_manifest.c - manifests and indexes as registries serve
  * them (OCI and Docker schema 2), descriptors, and platform selection. */
 #include <errno.h>
-#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,20 +8,6 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "image/registry_int.h"
-
-char *gt_registry_digest_buf(const void *data, size_t len)
-{
-    struct sha256_ctx ctx;
-    uint8_t d[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, data);
-    sha256_digest(&ctx, sizeof d, d);
-    char *out = gt_xmalloc(7 + 2 * SHA256_DIGEST_SIZE + 1);
-    memcpy(out, "sha256:", 7);
-    for (size_t i = 0; i < sizeof d; i++)
-        sprintf(out + 7 + 2 * i, "%02x", d[i]);
-    return out;
-}
 
 bool gt_registry_mt_is_index(const char *mt)
 {

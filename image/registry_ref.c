@@ -115,12 +115,7 @@ static bool valid_tag(const char *s)
 
 bool reg_digest_valid(const char *d)
 {
-    if (!d || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 7 + 64)
-        return false;
-    for (const char *p = d + 7; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return false;
-    return true;
+    return gt_digest_validate(d, NULL) == 0;
 }
 
 static bool is_hex64(const char *s)
