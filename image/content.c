@@ -463,6 +463,14 @@ int gt_content_writer_commit(struct gt_content_writer *w, char **digest_out,
     return 0;
 }
 
+char *gt_content_writer_digest(struct gt_content_writer *w)
+{
+    struct sha256_ctx copy = w->hash;
+    char out[DIGEST_LEN + 1];
+    hash_to_digest(&copy, out);
+    return gt_xstrdup(out);
+}
+
 void gt_content_writer_abort(struct gt_content_writer *w, bool keep)
 {
     if (!w)

@@ -59,6 +59,9 @@ int gt_content_writer_commit(struct gt_content_writer *w, char **digest_out,
  * Frees w. */
 void gt_content_writer_abort(struct gt_content_writer *w, bool keep);
 
+/* The digest of what was written so far (caller frees); w stays usable. */
+char *gt_content_writer_digest(struct gt_content_writer *w);
+
 /* Stores a buffer in one call (manifests, configs). */
 int gt_content_put(struct gt_content *cs, const void *data, size_t len,
                    const char *expected_digest, char **digest_out, struct gt_error *err);
