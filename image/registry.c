@@ -586,11 +586,11 @@ void reg_conn_release(struct reg_conn *conn)
 /* ------------------------------------------------------------------ */
 /* Endpoints                                                           */
 
-size_t reg_endpoints(struct gt_registry_client *c, const struct gt_registry_ref *ref, bool pull,
+size_t reg_endpoints(struct gt_registry_client *c, const struct gt_ref *ref, bool pull,
                      struct reg_endpoint **out)
 {
     size_t n = 0;
-    bool hub = !strcmp(ref->domain, GT_REGISTRY_DOCKER_IO);
+    bool hub = !strcmp(ref->domain, GT_REF_DEFAULT_DOMAIN);
     size_t cap = 1 + (hub && pull ? gt_strv_len(c->mirrors) : 0);
     struct reg_endpoint *e = gt_xcalloc(cap, sizeof *e);
     if (hub && pull) {
@@ -626,6 +626,54 @@ void reg_endpoints_free(struct reg_endpoint *e, size_t n)
 static const char *const accept_header =
     "Accept: " GT_MT_OCI_INDEX ", " GT_MT_OCI_MANIFEST ", " GT_MT_DOCKER_LIST
     ", " GT_MT_DOCKER_MANIFEST;
+
+static const char *const known_types[] = {
+    GT_MT_OCI_INDEX, GT_MT_OCI_MANIFEST, GT_MT_DOCKER_LIST, GT_MT_DOCKER_MANIFEST,
+    GT_MT_DOCKER_SCHEMA1, NULL,
+};
+
+static const char *known_type(const char *mt)
+{
+    for (const char *const *k = known_types; mt && *k; k++)
+        if (!strcmp(*k, mt))
+            return *k;
+    return NULL;
+}
+
+const char *reg_doc_media_type(const char *content_type, const char *data, size_t len)
+{
+    const char *k = known_type(content_type);
+    if (k)
+        return k;
+    cleanup_json json_t *j = json_loadb(data, len, 0, NULL);
+    if (!json_is_object(j))
+        return NULL;
+    const char *declared = json_string_value(json_object_get(j, "mediaType"));
+    if (declared)
+        return known_type(declared);
+    if (json_integer_value(json_object_get(j, "schemaVersion")) == 1)
+        return GT_MT_DOCKER_SCHEMA1;
+    switch (gt_doc_kind(NULL, j)) {
+    case GT_DOC_INDEX:
+        return GT_MT_OCI_INDEX;
+    case GT_DOC_MANIFEST:
+        return GT_MT_OCI_MANIFEST;
+    default:
+        return NULL;
+    }
+}
+
+void reg_descriptor_copy(struct gt_descriptor *dst, const struct gt_descriptor *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->media_type = src->media_type ? gt_xstrdup(src->media_type) : NULL;
+    dst->digest = src->digest ? gt_xstrdup(src->digest) : NULL;
+    dst->size = src->size;
+    dst->platform.os = src->platform.os ? gt_xstrdup(src->platform.os) : NULL;
+    dst->platform.arch = src->platform.arch ? gt_xstrdup(src->platform.arch) : NULL;
+    dst->platform.variant = src->platform.variant ? gt_xstrdup(src->platform.variant) : NULL;
+    dst->annotations = src->annotations ? json_incref(src->annotations) : NULL;
+}
 
 void gt_registry_manifest_bytes_release(struct gt_registry_manifest *m)
 {
@@ -665,29 +713,24 @@ int reg_get_manifest(struct reg_conn *conn, const char *reference,
         reg_resp_release(&resp);
         return r;
     }
-    cleanup_free char *mt = NULL;
-    if (resp.content_type) {
-        size_t n = strcspn(resp.content_type, "; ");
-        mt = gt_xstrndup(resp.content_type, n);
-    }
+    cleanup_free char *ctype = NULL;
+    if (resp.content_type)
+        ctype = gt_xstrndup(resp.content_type, strcspn(resp.content_type, "; "));
     const char *body = resp.body ? resp.body : "";
-    if (reg_generic_media_type(mt)) {
-        const char *d = gt_registry_detect_media_type(body, resp.body_len);
-        free(mt);
-        mt = d ? gt_xstrdup(d) : NULL;
-    }
-    if (mt && !strcmp(mt, GT_MT_DOCKER_SCHEMA1)) {
+    const char *known = reg_doc_media_type(ctype, body, resp.body_len);
+    if (known && !strcmp(known, GT_MT_DOCKER_SCHEMA1)) {
         reg_resp_release(&resp);
         return gt_err(err, EPROTO,
                       "manifest %s is a Docker schema 1 manifest, which is not supported",
                       reference);
     }
-    if (!mt || (!gt_registry_mt_is_index(mt) && !gt_registry_mt_is_manifest(mt))) {
+    if (!known) {
         int rr = gt_err(err, EPROTO, "manifest %s has an unsupported media type \"%s\"",
-                        reference, mt ? mt : "(none)");
+                        reference, ctype ? ctype : "(none)");
         reg_resp_release(&resp);
         return rr;
     }
+    cleanup_free char *mt = gt_xstrdup(known);
     cleanup_free char *digest = gt_digest_of(body, resp.body_len);
     if (!strncmp(reference, "sha256:", 7)) {
         if (strcmp(reference, digest) != 0) {
@@ -712,7 +755,7 @@ int reg_get_manifest(struct reg_conn *conn, const char *reference,
     return 0;
 }
 
-int reg_open_resolved(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+int reg_open_resolved(struct gt_registry_client *c, const struct gt_ref *ref,
                       const struct gt_registry_auth *auth, struct reg_progress *progress,
                       struct reg_session *s, struct reg_conn *conn,
                       struct gt_registry_manifest *out, struct gt_error *err)
@@ -742,7 +785,7 @@ int reg_open_resolved(struct gt_registry_client *c, const struct gt_registry_ref
     return r;
 }
 
-int gt_registry_resolve(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+int gt_registry_resolve(struct gt_registry_client *c, const struct gt_ref *ref,
                         const struct gt_registry_auth *auth, struct gt_registry_manifest *out,
                         struct gt_error *err)
 {
@@ -750,7 +793,7 @@ int gt_registry_resolve(struct gt_registry_client *c, const struct gt_registry_r
     struct reg_conn conn;
     int r = reg_open_resolved(c, ref, auth, NULL, &s, &conn, out, err);
     if (r < 0) {
-        cleanup_free char *name = gt_registry_ref_string(ref);
+        cleanup_free char *name = gt_ref_string(ref);
         return gt_err_prefix(err, "resolve %s", name);
     }
     reg_conn_release(&conn);

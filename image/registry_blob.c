@@ -80,7 +80,7 @@ int reg_fetch_to_store(struct reg_conn *conn, struct reg_blob_job *job, bool rep
                        struct gt_error *err)
 {
     struct reg_session *s = conn->s;
-    const struct gt_registry_desc *d = job->desc;
+    const struct gt_descriptor *d = job->desc;
     const char *id = report ? job->id : NULL;
     int retries = s->c->retries;
     bool fresh_retry_done = false;
@@ -149,7 +149,7 @@ again:;
 /* ------------------------------------------------------------------ */
 /* Public entry points                                                 */
 
-int gt_registry_fetch_blob(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+int gt_registry_fetch_blob(struct gt_registry_client *c, const struct gt_ref *ref,
                            const struct gt_registry_auth *auth, const char *digest,
                            int64_t size, int64_t offset, gt_registry_write_fn write, void *arg,
                            int64_t *received, struct gt_error *err)
@@ -180,16 +180,16 @@ int gt_registry_fetch_blob(struct gt_registry_client *c, const struct gt_registr
     }
     reg_endpoints_free(eps, n);
     if (r < 0) {
-        cleanup_free char *name = gt_registry_ref_name(ref);
+        cleanup_free char *name = gt_ref_name(ref);
         return gt_err_prefix(err, "fetch %s@%s", name, digest);
     }
     return 0;
 }
 
 int gt_registry_fetch_blob_to_store(struct gt_registry_client *c,
-                                    const struct gt_registry_ref *ref,
+                                    const struct gt_ref *ref,
                                     const struct gt_registry_auth *auth,
-                                    const struct gt_registry_desc *desc, struct gt_content *cs,
+                                    const struct gt_descriptor *desc, struct gt_content *cs,
                                     const struct gt_progress *progress, struct gt_error *err)
 {
     if (!reg_digest_valid(desc->digest))
@@ -218,7 +218,7 @@ int gt_registry_fetch_blob_to_store(struct gt_registry_client *c,
     reg_endpoints_free(eps, n);
     reg_progress_release(&rp);
     if (r < 0) {
-        cleanup_free char *name = gt_registry_ref_name(ref);
+        cleanup_free char *name = gt_ref_name(ref);
         return gt_err_prefix(err, "fetch %s@%s", name, desc->digest);
     }
     return 0;

@@ -245,12 +245,21 @@ static inline bool reg_generic_media_type(const char *mt)
            !strcmp(mt, "application/octet-stream");
 }
 
-/* registry_ref.c */
-bool reg_digest_valid(const char *d);
+/* The media type of a manifest or index: the Content-Type when it names
+ * one of the four known types (or schema 1), else what the document
+ * declares, else what its shape says (OCI types); NULL if none. */
+const char *reg_doc_media_type(const char *content_type, const char *data, size_t len);
+void reg_descriptor_copy(struct gt_descriptor *dst, const struct gt_descriptor *src);
+
+/* "sha256:<64 lowercase hex>" */
+static inline bool reg_digest_valid(const char *d)
+{
+    return gt_digest_validate(d, NULL) == 0;
+}
 
 /* registry_blob.c: transfers on one connection */
 struct reg_blob_job {
-    const struct gt_registry_desc *desc;
+    const struct gt_descriptor *desc;
     char id[16];
     struct gt_content *cs;
     bool fetched;   /* out: bytes came over the network */
@@ -272,13 +281,13 @@ struct reg_endpoint {
     char *cred_key; /* the name credentials are kept under */
     bool mirror;
 };
-size_t reg_endpoints(struct gt_registry_client *c, const struct gt_registry_ref *ref, bool pull,
+size_t reg_endpoints(struct gt_registry_client *c, const struct gt_ref *ref, bool pull,
                      struct reg_endpoint **out);
 void reg_endpoints_free(struct reg_endpoint *e, size_t n);
 /* Resolves ref through its endpoints in turn; on success s and conn are
  * open on the endpoint that answered (caller releases them) and out holds
  * the verified manifest or index. */
-int reg_open_resolved(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+int reg_open_resolved(struct gt_registry_client *c, const struct gt_ref *ref,
                       const struct gt_registry_auth *auth, struct reg_progress *progress,
                       struct reg_session *s, struct reg_conn *conn,
                       struct gt_registry_manifest *out, struct gt_error *err);

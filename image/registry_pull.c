@@ -17,16 +17,17 @@ void gt_registry_pull_result_release(struct gt_registry_pull_result *r)
     free(r->media_type);
     free(r->manifest_digest);
     free(r->manifest_media_type);
-    gt_registry_desc_release(&r->config);
+    gt_platform_release(&r->platform);
+    gt_descriptor_release(&r->config);
     for (size_t i = 0; i < r->n_layers; i++)
-        gt_registry_desc_release(&r->layers[i]);
+        gt_descriptor_release(&r->layers[i]);
     free(r->layers);
     memset(r, 0, sizeof *r);
 }
 
 struct pull {
     struct gt_content *cs;
-    const struct gt_registry_image_manifest *m;
+    const struct gt_manifest *m;
     struct reg_blob_job *jobs;
     bool *present;   /* in the store before the pull */
     bool *duplicate; /* same digest as an earlier layer */
@@ -68,41 +69,41 @@ static int store_doc(struct gt_content *cs, const char *data, size_t len, const 
 }
 
 static int pull_image(struct gt_registry_client *c, struct reg_session *s,
-                      struct reg_conn *conn, const struct gt_registry_ref *ref,
+                      struct reg_conn *conn, const struct gt_ref *ref,
                       struct gt_registry_manifest *top, struct gt_content *cs,
                       const struct gt_registry_pull_opts *opts, struct gt_registry_pull_result *out,
                       struct gt_error *err)
 {
     struct reg_progress *rp = s->progress;
     struct gt_registry_manifest mbytes = { 0 };
-    struct gt_registry_platform want;
     int r;
     bool added = false;
 
-    if (opts->platform)
-        want = *opts->platform;
-    else
-        gt_registry_platform_host(&want);
-    out->platform = want;
-
-    if (gt_registry_mt_is_index(top->media_type)) {
-        struct gt_registry_index ix;
-        r = gt_registry_index_parse(top->data, top->len, top->media_type, &ix, err);
+    if (gt_doc_kind(top->media_type, NULL) == GT_DOC_INDEX) {
+        struct gt_index ix;
+        r = gt_index_parse(top->data, top->len, &ix, err);
         if (r < 0)
             return r;
-        const struct gt_registry_desc *d = NULL;
-        r = gt_registry_select_platform(&ix, &want, &d, err);
+        struct gt_platform host = { 0 };
+        if (!opts->platform)
+            gt_platform_default(&host);
+        size_t pos = 0;
+        r = gt_index_select(&ix, opts->platform ? opts->platform : &host, &pos, err);
+        gt_platform_release(&host);
         if (r == 0) {
-            out->platform = d->platform;
+            const struct gt_descriptor *d = &ix.manifests[pos];
+            out->platform.os = d->platform.os ? gt_xstrdup(d->platform.os) : NULL;
+            out->platform.arch = d->platform.arch ? gt_xstrdup(d->platform.arch) : NULL;
+            out->platform.variant = d->platform.variant ? gt_xstrdup(d->platform.variant) : NULL;
             r = reg_get_manifest(conn, d->digest, &mbytes, err);
             if (r == 0 && (int64_t)mbytes.len != d->size)
                 r = gt_err(err, EPROTO, "manifest %s is %zu bytes, the index says %lld",
                            d->digest, mbytes.len, (long long)d->size);
-            if (r == 0 && !gt_registry_mt_is_manifest(mbytes.media_type))
+            if (r == 0 && gt_doc_kind(mbytes.media_type, NULL) != GT_DOC_MANIFEST)
                 r = gt_err(err, EPROTO, "index entry %s is a %s, not an image manifest",
                            d->digest, mbytes.media_type);
         }
-        gt_registry_index_release(&ix);
+        gt_index_release(&ix);
         if (r == 0)
             r = store_doc(cs, top->data, top->len, top->digest, &added, err);
         if (r < 0) {
@@ -117,14 +118,22 @@ static int pull_image(struct gt_registry_client *c, struct reg_session *s,
         mbytes.len = top->len;
         mbytes.media_type = gt_xstrdup(top->media_type);
         mbytes.digest = gt_xstrdup(top->digest);
+        if (opts->platform) {
+            out->platform.os = gt_xstrdup(opts->platform->os);
+            out->platform.arch = gt_xstrdup(opts->platform->arch);
+            out->platform.variant =
+                opts->platform->variant ? gt_xstrdup(opts->platform->variant) : NULL;
+        } else {
+            gt_platform_default(&out->platform);
+        }
     }
 
-    struct gt_registry_image_manifest m;
-    r = gt_registry_manifest_parse(mbytes.data, mbytes.len, mbytes.media_type, &m, err);
+    struct gt_manifest m;
+    r = gt_manifest_parse(mbytes.data, mbytes.len, &m, err);
     if (r == 0) {
         r = store_doc(cs, mbytes.data, mbytes.len, mbytes.digest, &added, err);
         if (r < 0)
-            gt_registry_manifest_release(&m);
+            gt_manifest_release(&m);
     }
     if (r < 0) {
         gt_registry_manifest_bytes_release(&mbytes);
@@ -142,7 +151,7 @@ static int pull_image(struct gt_registry_client *c, struct reg_session *s,
     r = reg_fetch_to_store(conn, &cfg, false, err);
     if (r < 0) {
         gt_err_prefix(err, "config %s", m.config.digest);
-        gt_registry_manifest_release(&m);
+        gt_manifest_release(&m);
         return r;
     }
     out->downloaded += !cfg_present;
@@ -181,20 +190,20 @@ static int pull_image(struct gt_registry_client *c, struct reg_session *s,
     if (r == 0) {
         for (size_t i = 0; i < n; i++)
             out->downloaded += !p.present[i] && !p.duplicate[i];
-        gt_registry_desc_copy(&out->config, &m.config);
+        reg_descriptor_copy(&out->config, &m.config);
         out->layers = gt_xcalloc(n ? n : 1, sizeof *out->layers);
         for (size_t i = 0; i < n; i++)
-            gt_registry_desc_copy(&out->layers[i], &m.layers[i]);
+            reg_descriptor_copy(&out->layers[i], &m.layers[i]);
         out->n_layers = n;
     }
     free(p.jobs);
     free(p.present);
     free(p.duplicate);
-    gt_registry_manifest_release(&m);
+    gt_manifest_release(&m);
     return r;
 }
 
-int gt_registry_pull(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+int gt_registry_pull(struct gt_registry_client *c, const struct gt_ref *ref,
                      struct gt_content *cs, const struct gt_registry_pull_opts *opts,
                      struct gt_registry_pull_result *out, struct gt_error *err)
 {
@@ -202,7 +211,7 @@ int gt_registry_pull(struct gt_registry_client *c, const struct gt_registry_ref 
     if (!opts)
         opts = &none;
     memset(out, 0, sizeof *out);
-    cleanup_free char *name = gt_registry_ref_string(ref);
+    cleanup_free char *name = gt_ref_string(ref);
     struct reg_progress rp;
     reg_progress_init(&rp, opts->progress);
 

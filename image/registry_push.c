@@ -13,7 +13,7 @@
 #include "image/registry_int.h"
 
 struct push_blob {
-    struct gt_registry_desc desc;
+    struct gt_descriptor desc;
     bool layer; /* reported by progress (configs are not, as in docker) */
     char id[16];
 };
@@ -26,7 +26,7 @@ struct push {
     const char *const *mount_from;
 };
 
-static void add_blob(struct push *p, const struct gt_registry_desc *d, bool layer)
+static void add_blob(struct push *p, const struct gt_descriptor *d, bool layer)
 {
     for (size_t i = 0; i < p->n; i++) {
         if (!strcmp(p->blobs[i].desc.digest, d->digest)) {
@@ -37,7 +37,7 @@ static void add_blob(struct push *p, const struct gt_registry_desc *d, bool laye
     p->blobs = gt_xrealloc(p->blobs, (p->n + 1) * sizeof *p->blobs);
     struct push_blob *b = &p->blobs[p->n++];
     memset(b, 0, sizeof *b);
-    gt_registry_desc_copy(&b->desc, d);
+    reg_descriptor_copy(&b->desc, d);
     b->layer = layer;
     gt_progress_short_id(d->digest, b->id, sizeof b->id);
 }
@@ -281,21 +281,21 @@ static const char *doc_media_type(const char *data, size_t len, const char *give
 {
     if (given && *given)
         return given;
-    return gt_registry_detect_media_type(data, len);
+    return reg_doc_media_type(NULL, data, len);
 }
 
 /* Collects the blobs of one image manifest. */
 static int collect_manifest(struct push *p, const char *data, size_t len, const char *mt,
                             struct gt_error *err)
 {
-    struct gt_registry_image_manifest m;
-    int r = gt_registry_manifest_parse(data, len, mt, &m, err);
+    struct gt_manifest m;
+    int r = gt_manifest_parse(data, len, &m, err);
     if (r < 0)
         return r;
     for (size_t i = 0; i < m.n_layers; i++)
         add_blob(p, &m.layers[i], true);
     add_blob(p, &m.config, false);
-    gt_registry_manifest_release(&m);
+    gt_manifest_release(&m);
     return 0;
 }
 
@@ -306,7 +306,7 @@ struct child {
     size_t len;
 };
 
-static int push_all(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+static int push_all(struct gt_registry_client *c, const struct gt_ref *ref,
                     struct gt_content *cs, const char *digest,
                     const struct gt_registry_push_opts *opts, struct reg_progress *rp,
                     char **digest_out, struct gt_error *err)
@@ -319,18 +319,19 @@ static int push_all(struct gt_registry_client *c, const struct gt_registry_ref *
     if (r < 0)
         return gt_err_prefix(err, "manifest %s", digest);
     const char *mt = doc_media_type(data, len, opts->media_type);
-    if (!gt_registry_mt_is_index(mt) && !gt_registry_mt_is_manifest(mt))
+    enum gt_doc_kind kind = gt_doc_kind(mt, NULL);
+    if (kind == GT_DOC_UNKNOWN)
         return gt_err(err, EINVAL, "%s is not a manifest or an index (media type \"%s\")",
                       digest, mt ? mt : "unknown");
 
     struct push p = { .c = c, .cs = cs, .mount_from = opts->mount_from };
     struct child *children = NULL;
     size_t n_children = 0;
-    if (gt_registry_mt_is_index(mt)) {
-        struct gt_registry_index ix;
-        r = gt_registry_index_parse(data, len, mt, &ix, err);
+    if (kind == GT_DOC_INDEX) {
+        struct gt_index ix;
+        r = gt_index_parse(data, len, &ix, err);
         for (size_t i = 0; r == 0 && i < ix.n_manifests; i++) {
-            const struct gt_registry_desc *d = &ix.manifests[i];
+            const struct gt_descriptor *d = &ix.manifests[i];
             struct child ch = { 0 };
             r = gt_content_read(cs, d->digest, REG_MANIFEST_MAX, &ch.data, &ch.len, err);
             if (r < 0) {
@@ -346,13 +347,13 @@ static int push_all(struct gt_registry_client *c, const struct gt_registry_ref *
             if (r < 0)
                 gt_err_prefix(err, "manifest %s", d->digest);
         }
-        gt_registry_index_release(&ix);
+        gt_index_release(&ix);
     } else {
         r = collect_manifest(&p, data, len, mt, err);
     }
 
     struct reg_session s;
-    bool hub = !strcmp(ref->domain, GT_REGISTRY_DOCKER_IO);
+    bool hub = !strcmp(ref->domain, GT_REF_DEFAULT_DOMAIN);
     reg_session_init(&s, c, hub ? REG_DOCKER_IO_HOST : ref->domain,
                      hub ? REG_SCHEME_HTTPS : REG_SCHEME_UNKNOWN, ref->path, ref->domain,
                      opts->auth, "pull,push");
@@ -366,7 +367,7 @@ static int push_all(struct gt_registry_client *c, const struct gt_registry_ref *
         r = reg_conn_init(&conn, &s, err);
 
     if (r == 0) {
-        cleanup_free char *name = gt_registry_ref_name(ref);
+        cleanup_free char *name = gt_ref_name(ref);
         reg_progress_status(rp, NULL, "The push refers to repository [%s]", name);
         size_t layers = 0;
         for (size_t i = 0; i < p.n; i++)
@@ -423,12 +424,12 @@ static int push_all(struct gt_registry_client *c, const struct gt_registry_ref *
     }
     free(children);
     for (size_t i = 0; i < p.n; i++)
-        gt_registry_desc_release(&p.blobs[i].desc);
+        gt_descriptor_release(&p.blobs[i].desc);
     free(p.blobs);
     return r;
 }
 
-int gt_registry_push(struct gt_registry_client *c, const struct gt_registry_ref *ref,
+int gt_registry_push(struct gt_registry_client *c, const struct gt_ref *ref,
                      struct gt_content *cs, const char *digest,
                      const struct gt_registry_push_opts *opts, char **digest_out,
                      struct gt_error *err)
@@ -438,7 +439,7 @@ int gt_registry_push(struct gt_registry_client *c, const struct gt_registry_ref 
         opts = &none;
     if (digest_out)
         *digest_out = NULL;
-    cleanup_free char *name = gt_registry_ref_string(ref);
+    cleanup_free char *name = gt_ref_string(ref);
     struct reg_progress rp;
     reg_progress_init(&rp, opts->progress);
     int r = push_all(c, ref, cs, digest, opts, &rp, digest_out, err);
