@@ -9,6 +9,7 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
+    { "registry", "pull from and push to image registries (low level)", gantry_cmd_registry },
 };
 
 int gantry_cmd_version(int argc, char **argv)

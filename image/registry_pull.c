@@ -217,10 +217,17 @@ int gt_registry_pull(struct gt_registry_client *c, const struct gt_ref *ref,
 
     reg_progress_status(&rp, ref->digest ? ref->digest : ref->tag ? ref->tag : "latest",
                         "Pulling from %s", ref->path);
+    /* A lease keeps the collector off the blobs until the caller records
+     * them (leases nest: the caller may hold one around this call too). */
+    int r = gt_content_lease_begin(cs, err);
+    if (r < 0) {
+        reg_progress_release(&rp);
+        return gt_err_prefix(err, "pull %s", name);
+    }
     struct reg_session s;
     struct reg_conn conn;
     struct gt_registry_manifest top = { 0 };
-    int r = reg_open_resolved(c, ref, opts->auth, &rp, &s, &conn, &top, err);
+    r = reg_open_resolved(c, ref, opts->auth, &rp, &s, &conn, &top, err);
     if (r == 0) {
         r = pull_image(c, &s, &conn, ref, &top, cs, opts, out, err);
         if (r == 0) {
@@ -231,6 +238,7 @@ int gt_registry_pull(struct gt_registry_client *c, const struct gt_ref *ref,
         reg_conn_release(&conn);
         reg_session_release(&s);
     }
+    gt_content_lease_end(cs);
     bool cancelled = atomic_load(&rp.cancel);
     reg_progress_release(&rp);
     if (r < 0) {
