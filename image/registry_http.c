@@ -670,11 +670,12 @@ char *reg_errors_message(const char *body, size_t len, long status)
         if (printable)
             return gt_xstrndup(body, n);
     }
+    /* No body (a HEAD): the words registries use for these statuses. */
     switch (status) {
     case 401:
-        return gt_xstrdup("unauthorized");
+        return gt_xstrdup("unauthorized: authentication required");
     case 403:
-        return gt_xstrdup("denied");
+        return gt_xstrdup("denied: requested access to the resource is denied");
     case 404:
         return gt_xstrdup("not found");
     default:

@@ -229,6 +229,11 @@ void reg_client_creds(struct gt_registry_client *c, const char *key, char **user
  * sent: the value the challenged request carried (a token not to reuse). */
 int reg_auth_header(struct reg_conn *conn, const struct reg_challenge *ch, const char *sent,
                     char **out, struct gt_error *err);
+/* Adds scope "type:name:actions" to the vector *v, merging the actions
+ * into a scope of the same resource ("repository:a:pull" + "repository:a:
+ * push" -> "repository:a:pull,push"): a token request names each resource
+ * once. */
+void reg_scope_add(char ***v, const char *scope);
 /* Base64 of "user:pass" (caller frees). */
 char *reg_basic_encode(const char *user, const char *pass);
 /* Decodes an auth file "auth" value into user and password (new strings). */
