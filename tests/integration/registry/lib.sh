@@ -24,9 +24,12 @@ wait_file() {
 }
 
 # reg_start NAME [auth-yaml-file] [tls-cert tls-key] [storage-dir]
-# Starts a registry; sets NAME (host:port), NAME_storage, NAME_log, NAME_pid.
+# Starts a registry on $REG_ADDR (default 127.0.0.1; $REG_CLIENT_CAS, a CA
+# file, makes it require client certificates); sets NAME (host:port),
+# NAME_storage, NAME_log, NAME_pid.
 reg_start() {
     local name=$1 auth=${2:-} cert=${3:-} key=${4:-} storage=${5:-}
+    local addr=${REG_ADDR:-127.0.0.1}
     local dir
     dir=$(mktemp -d "$PWD/registry-$name.XXXXXX")
     [ -n "$storage" ] || storage=$dir/storage
@@ -42,12 +45,16 @@ reg_start() {
         echo "  delete:"
         echo "    enabled: true"
         echo "http:"
-        echo "  addr: 127.0.0.1:0"
+        echo "  addr: $addr:0"
         echo "  secret: gantry-test-$$"
         if [ -n "$cert" ]; then
             echo "  tls:"
             echo "    certificate: $cert"
             echo "    key: $key"
+            if [ -n "${REG_CLIENT_CAS:-}" ]; then
+                echo "    clientcas:"
+                echo "      - $REG_CLIENT_CAS"
+            fi
         fi
         [ -n "$auth" ] && cat "$auth"
     } > "$dir/config.yml"
@@ -56,13 +63,13 @@ reg_start() {
     defer kill "$pid"
     local port="" i
     for i in $(seq 1 200); do
-        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -n1)
+        port=$(sed -n "s/.*listening on ${addr//./\\.}:\([0-9]*\).*/\1/p" "$dir/log" | head -n1)
         [ -n "$port" ] && break
         kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; fail "registry $name exited"; }
         sleep 0.05
     done
     [ -n "$port" ] || { cat "$dir/log"; fail "registry $name did not start"; }
-    printf -v "$name" '127.0.0.1:%s' "$port"
+    printf -v "$name" '%s:%s' "$addr" "$port"
     printf -v "${name}_storage" '%s' "$storage"
     printf -v "${name}_log" '%s' "$dir/log"
     printf -v "${name}_pid" '%s' "$pid"
