@@ -135,6 +135,7 @@ struct reg_session {
     char **scopes; /* NULL-terminated: "repository:<repo>:pull" ... */
     struct reg_progress *progress; /* may be NULL */
     atomic_bool abort; /* set when one of the operation's transfers failed */
+    atomic_bool abort_keep; /* ... by an interruption: partial ingests stay */
 };
 /* Opens a session: host is the network host; scheme REG_SCHEME_UNKNOWN
  * lets the client pick (see registry.h); credentials are looked up for
@@ -145,6 +146,11 @@ void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const
 void reg_session_add_scope(struct reg_session *s, const char *scope);
 void reg_session_release(struct reg_session *s);
 bool reg_session_cancelled(const struct reg_session *s);
+/* Stops the session's transfers; keep: their partial ingests stay for a
+ * later resume (an interruption), else they are removed (bad content). */
+void reg_session_abort(struct reg_session *s, bool keep);
+/* Whether a transfer stopped with code r keeps what it ingested. */
+bool reg_session_keeps_partial(const struct reg_session *s, int r);
 
 /* One thread's connection. */
 struct reg_conn {

@@ -97,7 +97,7 @@ start_token_registry() {
     "$PY" "$REG_HELPERS/token_server.py" --key token.key --cert token.crt --issuer gantry-issuer \
         --service gantry-registry --users alice:s3cret,bob:pw --port-file token.port \
         --log "$TOKEN_log" > token.out 2>&1 &
-    defer kill "$!"
+    defer stop_pid "$!"
     wait_file token.port || { cat token.out; fail "token server did not start"; }
     TOKEN=127.0.0.1:$(cat token.port)
     cat > auth.yml <<EOF

@@ -7,6 +7,12 @@ REG_HELPERS=$IT_ROOT/tests/integration/registry
 GANTRY=$BUILD/gantry
 PY=/usr/bin/python3
 
+# stop_pid [-SIG] PID: for `defer`; a process already gone is fine (a
+# failing deferred command would fail the case from lib.sh's EXIT trap).
+stop_pid() {
+    kill "$@" 2>/dev/null || true
+}
+
 reg_need() {
     [ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
     [ -x "$GANTRY" ] || fail "$GANTRY is not built"
@@ -60,7 +66,7 @@ reg_start() {
     } > "$dir/config.yml"
     /usr/bin/docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
     local pid=$!
-    defer kill "$pid"
+    defer stop_pid "$pid"
     local port="" i
     for i in $(seq 1 200); do
         port=$(sed -n "s/.*listening on ${addr//./\\.}:\([0-9]*\).*/\1/p" "$dir/log" | head -n1)
@@ -83,7 +89,7 @@ proxy_start() {
     dir=$(mktemp -d "$PWD/proxy-$name.XXXXXX")
     "$PY" "$REG_HELPERS/proxy.py" --upstream "$upstream" --port-file "$dir/port" \
         --log "$dir/requests" "$@" > "$dir/out" 2>&1 &
-    defer kill "$!"
+    defer stop_pid "$!"
     wait_file "$dir/port" || { cat "$dir/out"; fail "proxy $name did not start"; }
     touch "$dir/requests"
     printf -v "$name" '127.0.0.1:%s' "$(cat "$dir/port")"
