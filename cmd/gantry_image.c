@@ -23,7 +23,10 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "cmd/gantry.h"
+#include "image/progress.h"
+#include "image/pull.h"
 #include "image/ref.h"
+#include "image/registry.h"
 #include "image/spec.h"
 #include "image/store.h"
 #include "image/transfer.h"
@@ -152,20 +155,105 @@ static void human_ago(const char *rfc3339, char *buf, size_t len)
         }
 }
 
-/* ---- pull / push: the registry client's ---- */
+/* ---- pull / push (the registry client moves the bytes) ---- */
+
+enum { OPT_INSECURE = 1300, OPT_CA, OPT_CERTS, OPT_AUTH, OPT_USER, OPT_PARALLEL, OPT_JSON,
+       OPT_QUIET, OPT_MOUNT_FROM, OPT_NO_UNPACK_PULL };
 
 static int cmd_pull(struct image_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = { COMMON_OPTS, { 0 } };
+    static const struct option opts[] = {
+        COMMON_OPTS,
+        { "insecure-registry", required_argument, NULL, OPT_INSECURE },
+        { "ca-file", required_argument, NULL, OPT_CA },
+        { "certs-dir", required_argument, NULL, OPT_CERTS },
+        { "auth-file", required_argument, NULL, OPT_AUTH },
+        { "user", required_argument, NULL, OPT_USER },
+        { "parallel", required_argument, NULL, OPT_PARALLEL },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "quiet", no_argument, NULL, OPT_QUIET },
+        { "mount-from", required_argument, NULL, OPT_MOUNT_FROM },
+        { "no-unpack", no_argument, NULL, OPT_NO_UNPACK_PULL },
+        { 0 },
+    };
+    bool push = !strcmp(c->cmd, "push");
+    const char *usage = push ? "[--data-root DIR] [registry options] NAME[:TAG] [DEST]"
+                             : "[--data-root DIR] [--platform P] [registry options] "
+                               "NAME[:TAG|@DIGEST]";
+    struct gt_registry_options ro = { 0 };
+    cleanup_strv char **insecure = NULL, **mount_from = NULL;
+    const char *user = NULL;
+    bool json = false, quiet = false, no_unpack = false;
     int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        if (!common_opt(c, o))
-            return usage_error(c, "[--data-root DIR] [--platform P] NAME[:TAG|@DIGEST]");
-    if (optind + 1 != argc)
-        return usage_error(c, "[--data-root DIR] [--platform P] NAME[:TAG|@DIGEST]");
-    fprintf(stderr, "gantry image %s: not implemented yet (the registry client is not merged)\n",
-            c->cmd);
-    return 1;
+    while ((o = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        switch (o) {
+        case OPT_INSECURE: gt_strv_push(&insecure, optarg); break;
+        case OPT_CA: ro.ca_file = optarg; break;
+        case OPT_CERTS: ro.certs_dir = optarg; break;
+        case OPT_AUTH: ro.auth_file = optarg; break;
+        case OPT_USER: user = optarg; break;
+        case OPT_PARALLEL: ro.parallel = atoi(optarg); break;
+        case OPT_JSON: json = true; break;
+        case 'q':
+        case OPT_QUIET: quiet = true; break;
+        case OPT_MOUNT_FROM: gt_strv_push(&mount_from, optarg); break;
+        case OPT_NO_UNPACK_PULL: no_unpack = true; break;
+        default: return usage_error(c, usage);
+        }
+    }
+    if (optind + 1 != argc && !(push && optind + 2 == argc))
+        return usage_error(c, usage);
+    ro.insecure = (const char *const *)insecure;
+    struct gt_error err;
+    if (open_store(c, &err) < 0)
+        return fail(c, &err);
+    struct gt_registry_client *client = NULL;
+    if (gt_registry_client_new(&ro, &client, &err) < 0)
+        return fail(c, &err);
+    cleanup_free char *ubuf = user ? gt_xstrdup(user) : NULL;
+    struct gt_registry_auth auth = { 0 };
+    if (ubuf) {
+        char *colon = strchr(ubuf, ':');
+        if (colon)
+            *colon++ = '\0';
+        auth = (struct gt_registry_auth){ ubuf, colon ? colon : "" };
+    }
+    struct gt_progress_term *term = NULL;
+    struct gt_progress progress = { 0 };
+    if (json)
+        progress = (struct gt_progress){ gt_progress_json_fd, GT_PROGRESS_FD_ARG(STDOUT_FILENO) };
+    else if (!quiet) {
+        term = gt_progress_term_new(STDOUT_FILENO, isatty(STDOUT_FILENO));
+        progress = (struct gt_progress){ gt_progress_term_event, term };
+    }
+    int r;
+    if (push) {
+        struct gt_store_push_opts po = { .auth = ubuf ? &auth : NULL, .progress = &progress,
+                                         .mount_from = (const char *const *)mount_from };
+        r = gt_store_push(c->st, client, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL,
+                          &po, NULL, &err);
+    } else {
+        struct gt_store_pull_opts po = { .auth = ubuf ? &auth : NULL, .progress = &progress,
+                                         .no_unpack = no_unpack };
+        struct gt_image_record rec;
+        r = gt_store_pull(c->st, client, argv[optind], &po, &rec, &err);
+        if (r == 0) {
+            if (!json && !quiet)
+                printf("%s\n", rec.refs[0] ? rec.refs[0] : rec.target);
+            else if (quiet)
+                printf("%s\n", rec.refs[0] ? rec.refs[0] : rec.target);
+            gt_image_record_release(&rec);
+        }
+    }
+    if (r < 0 && json) {
+        struct gt_progress_event ev = { .error = err.msg };
+        gt_progress_emit(&progress, &ev);
+    }
+    gt_progress_term_free(term);
+    gt_registry_client_free(client);
+    return r < 0 ? fail(c, &err) : 0;
 }
 
 /* ---- ls ---- */
@@ -634,7 +722,7 @@ static int cmd_unmount(struct image_cli *c, int argc, char **argv)
  * a private mount namespace of this process to resolve user names. */
 static int cmd_spec(struct image_cli *c, int argc, char **argv)
 {
-    enum { OPT_USER = 1200, OPT_WORKDIR, OPT_ENTRYPOINT, OPT_HOSTNAME };
+    enum { OPT_ENTRYPOINT = 1200, OPT_HOSTNAME };
     static const struct option opts[] = {
         COMMON_OPTS,
         { "user", required_argument, NULL, 'u' },
