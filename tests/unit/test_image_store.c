@@ -238,7 +238,7 @@ TEST(store_prune_dangling_images)
 static void count_problem(const char *what, const char *problem, void *ctx)
 {
     (*(int *)ctx)++;
-    fprintf(stderr, "# problem: %s: %s\n", what, problem);
+    (void)what, (void)problem;
 }
 
 TEST(store_verify_finds_damage)
