@@ -9,6 +9,7 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
+    { "image", "manage images: pull, import, export, ls, rm, prune, ...", gantry_cmd_image },
     { "registry", "pull from and push to image registries (low level)", gantry_cmd_registry },
 };
 

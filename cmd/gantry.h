@@ -13,6 +13,7 @@ struct gantry_command {
 };
 
 int gantry_cmd_version(int argc, char **argv);
+int gantry_cmd_image(int argc, char **argv);
 int gantry_cmd_registry(int argc, char **argv);
 
 #endif
