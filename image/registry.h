@@ -171,7 +171,8 @@ struct gt_registry_pull_result {
 void gt_registry_pull_result_release(struct gt_registry_pull_result *r);
 
 /* Pulls ref (by digest when it has one, else by tag) into cs.  Progress:
- *   {"status":"Pulling from <path>","id":"<tag or digest>"}
+ *   {"status":"Pulling from <path>","id":"<tag or digest>"} (once the
+ *   manifest is there: a pull failing before reports no event at all)
  *   per layer "Pulling fs layer" | "Already exists", "Waiting",
  *   "Downloading" (current/total), "Verifying Checksum", "Download complete".
  * Errors read "pull <ref>: ...". */

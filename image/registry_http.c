@@ -395,6 +395,8 @@ static int attempt(struct reg_conn *conn, const struct reg_req *req, const char 
     } else if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     }
+    if (req->write)
+        curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger writes */
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);

@@ -166,7 +166,8 @@ struct reg_req {
     const char *path;   /* "/v2/..." on the session's endpoint, or */
     const char *url;    /* an absolute URL (an upload's Location) */
     const char *const *headers; /* extra "Name: value", NULL-terminated */
-    /* body: memory, or a file range (fd >= 0) */
+    /* body: memory, or a file range (fd >= 0); body_fd must be -1 when
+     * there is no file (0 would be standard input) */
     const void *body;
     size_t body_len;
     int body_fd;

@@ -167,6 +167,34 @@ test_manifest_not_matching_its_digest_is_refused() {
     [ -z "$(ls "$PWD/dst/content/blobs/sha256" 2>/dev/null)" ] || fail "blobs stored"
 }
 
+test_reader_going_away_cancels_the_pull() {
+    reg_need
+    reg_start R
+    push_image "$PWD/src" "$R/app:1" --random-kb 2000
+    proxy_start X "$R" --cut --min-size 10000
+    # The JSON stream's reader reads two messages and leaves; with SIGPIPE
+    # ignored (as in the engine) the next write fails and the pull stops.
+    set +o pipefail
+    (
+        trap '' PIPE
+        if "$GANTRY" registry --root "$PWD/dst" --json pull "$X/app:1" 2> err; then
+            echo rc=0 > rc
+        else
+            echo "rc=$?" > rc
+        fi
+    ) |
+        head -n 2 > seen
+    local i
+    for i in $(seq 1 100); do [ -s rc ] && break; sleep 0.05; done
+    assert_eq "$(cat rc)" "rc=1" "exit status"
+    assert_contains "$(cat err)" "pull $X/app:1: cancelled"
+    assert_eq "$(wc -l < seen)" 2 "messages read"
+    # the big layer (cut half-way, so still downloading) was not finished
+    local big
+    big=$(jq -r '.layers[-1].digest' "$(blob_path "$PWD/src" "$M")")
+    [ ! -e "$(blob_path "$PWD/dst" "$big")" ] || fail "the big layer was committed after the cancel"
+}
+
 test_mirrors_first_then_fallback() {
     reg_need
     reg_start MIR
@@ -192,5 +220,6 @@ t "a failed download keeps its partial ingest; the next pull resumes it" test_fa
 t "layers download in parallel; a killed pull resumes where it stopped" test_killed_client_resumes
 t "a blob not matching its digest is refused, nothing committed" test_corrupt_blob_is_refused
 t "a manifest not matching its digest is refused (by tag and by digest)" test_manifest_not_matching_its_digest_is_refused
+t "the progress reader going away cancels the pull" test_reader_going_away_cancels_the_pull
 t "docker.io mirrors: first the mirror, then the next one" test_mirrors_first_then_fallback
 done_testing
