@@ -102,6 +102,19 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_ERROR;
 }
 
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+    /* a dump that failed half-way says so in NLMSG_DONE */
+    if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int))) {
+        int e = *(const int *)mnl_nlmsg_get_payload(nlh);
+        if (e < 0) {
+            errno = -e;
+            return MNL_CB_ERROR;
+        }
+    }
+    return MNL_CB_STOP;
+}
+
 static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
     struct nl_ctx *c = data;
@@ -124,6 +137,7 @@ static int nl_exchange(struct gt_nl *nl, struct nlmsghdr *nlh, struct nl_ctx *c)
     cleanup_free char *buf = gt_xmalloc(NL_BUF);
     mnl_cb_t ctl[NLMSG_MIN_TYPE] = { 0 };
     ctl[NLMSG_ERROR] = error_cb;
+    ctl[NLMSG_DONE] = done_cb;
     for (;;) {
         ssize_t n = mnl_socket_recvfrom(nl->sock, buf, NL_BUF);
         if (n < 0) {
@@ -147,7 +161,9 @@ static int nl_talk(struct gt_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *da
     struct nl_ctx c = { .cb = cb, .data = data };
     nlh->nlmsg_seq = ++nl->seq;
     /* a dump ends with NLMSG_DONE; an ack would be one message too many */
-    if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+    bool dump = (nlh->nlmsg_type & 3) == 2 && /* RTM_GET* */
+                (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+    if (!dump)
         nlh->nlmsg_flags |= NLM_F_ACK;
     int e = nl_exchange(nl, nlh, &c);
     if (!e)
