@@ -9,6 +9,7 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
+    { "net", "container networks: create, attach, detach, dns", gantry_cmd_net },
 };
 
 int gantry_cmd_version(int argc, char **argv)

@@ -13,5 +13,6 @@ struct gantry_command {
 };
 
 int gantry_cmd_version(int argc, char **argv);
+int gantry_cmd_net(int argc, char **argv);
 
 #endif

@@ -273,6 +273,28 @@ int gt_nft_network_teardown(struct gt_nft *nft, const char *bridge, struct gt_er
         r = gt_err_sys(err, errno, "open_memstream");
         goto out;
     }
+    /* the last network gone and no port rule left: the table goes too */
+    size_t others = 0, port_rules = 0;
+    json_t *arr = json_object_get(doc, "nftables"), *it;
+    size_t i;
+    json_array_foreach(arr, i, it) {
+        json_t *set = json_object_get(it, "set"), *rule = json_object_get(it, "rule");
+        const char *sn = json_string_value(json_object_get(set, "name"));
+        if (sn && !strcmp(sn, "bridges")) {
+            json_t *elems = json_object_get(set, "elem"), *e;
+            size_t j;
+            json_array_foreach(elems, j, e)
+                if (!json_is_string(e) || strcmp(json_string_value(e), bridge))
+                    others++;
+        }
+        const char *rc = json_string_value(json_object_get(rule, "chain"));
+        if (rc && !strcmp(rc, "ports"))
+            port_rules++;
+    }
+    if (others == 0 && port_rules == 0) {
+        fprintf(f, "delete table " T "\n");
+        goto run;
+    }
     /* the elements refer to the chains: they go first */
     if (set_has_elem(doc, "bridge_fwd", bridge))
         fprintf(f, "delete element " T " bridge_fwd { \"%s\" }\n", bridge);
@@ -287,6 +309,7 @@ int gt_nft_network_teardown(struct gt_nft *nft, const char *bridge, struct gt_er
     snprintf(chain, sizeof chain, "net-%s-post", bridge);
     if (json_has(doc, "chain", chain))
         fprintf(f, "flush chain " T " %s\ndelete chain " T " %s\n", chain, chain);
+run:
     fclose(f);
     if (batch && *batch)
         r = gt_nft_run(nft, batch, err);

@@ -78,6 +78,9 @@ TEST(nft_network_setup_is_idempotent_and_teardown_complete)
     cleanup_free char *text = json_dumps(doc, 0);
     CHECK_STR_CONTAINS(text, "net-gtbr-a-fwd");
     CHECK(!strstr(text, "gtbr-b"));
+    /* the last network takes the table with it */
+    REQUIRE(gt_nft_network_teardown(nft, "gtbr-a", &err) == 0);
+    CHECK_INT_EQ(count_rules(nft, NULL, &m), -1);
     CHECK(gt_nft_network_setup(nft, &(struct gt_nft_network){ .bridge = "bad name" }, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "invalid bridge name");
     gt_nft_free(nft);
