@@ -177,19 +177,19 @@ static int dns_run(const struct net_opts *o, struct gt_error *err)
 
 static int run(int argc, char **argv, struct gt_error *err)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return gt_err(err, EINVAL, "no command");
-    }
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
-        usage(stdout);
-        return 0;
-    }
+    /* options may come before or after the command */
     struct net_opts o;
-    int r = parse(argc - 1, argv + 1, &o, err);
+    int r = parse(argc, argv, &o, err);
     if (r < 0)
         goto out;
+    if (o.nrest < 1) {
+        usage(stderr);
+        r = gt_err(err, EINVAL, "no command");
+        goto out;
+    }
+    const char *cmd = o.rest[0];
+    o.rest++;
+    o.nrest--;
     if (!strcmp(cmd, "dns")) {
         r = dns_run(&o, err);
         goto out;
