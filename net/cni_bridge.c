@@ -314,7 +314,7 @@ static json_t *make_result(const struct conf *c, const struct gt_cni_bridge_env 
     }
     json_object_set_new(res, "ips", ips);
     json_object_set_new(res, "routes", routes);
-    json_object_set(res, "dns", json_is_object(c->dns) ? c->dns : json_object());
+    json_object_set_new(res, "dns", json_is_object(c->dns) ? json_incref(c->dns) : json_object());
     return res;
 }
 
