@@ -132,6 +132,10 @@ static int parse_conf(json_t *j, const struct gt_cni_bridge_env *env, struct con
     memset(c, 0, sizeof *c);
     c->bridge = GT_CNI_BRIDGE_DEFAULT;
     c->ip_masq = true;
+    /* with bridge-nf-call-iptables (the default once br_netfilter is
+     * loaded) a container reaching its own published port is bridged back
+     * out of the port it came from */
+    c->hairpin = true;
     int r;
     int64_t mtu = 0;
     json_t *ipam = NULL, *rc = NULL;

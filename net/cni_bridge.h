@@ -12,7 +12,8 @@
  *   "bridge"      bridge name (default "gantry0")
  *   "mtu"         MTU of the bridge and the veths (default: the kernel's)
  *   "ipMasq"      outbound masquerade of the subnet (default true)
- *   "hairpinMode" hairpin mode on the bridge ports (default false)
+ *   "hairpinMode" hairpin mode on the bridge ports (default true: needed
+ *                 for a container to reach its own published port)
  *   "ipam"        host-local's object ("ranges", "dataDir", "routes");
  *                 no "type": the plugin does the IPAM itself
  *   "capabilities": {"portMappings": true}

@@ -147,6 +147,7 @@ static void put_base(FILE *f)
             "add set " T " bridges { type ifname; }\n"
             "add map " T " bridge_fwd { type ifname : verdict; }\n"
             "add map " T " bridge_post { type ifname : verdict; }\n"
+            "add map " T " bridge_hairpin { type ifname : verdict; }\n"
             "add chain " T " ports\n"
             "add chain " T " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
             "flush chain " T " prerouting\n"
@@ -158,6 +159,7 @@ static void put_base(FILE *f)
             "flush chain " T " postrouting\n"
             "add rule " T " postrouting oifname @bridges ip saddr 127.0.0.0/8 masquerade\n"
             "add rule " T " postrouting iifname vmap @bridge_post\n"
+            "add rule " T " postrouting oifname vmap @bridge_hairpin\n"
             "add chain " T " forward { type filter hook forward priority filter; policy accept; }\n"
             "flush chain " T " forward\n"
             "add rule " T " forward iifname vmap @bridge_fwd\n");
@@ -189,16 +191,19 @@ int gt_nft_network_setup(struct gt_nft *nft, const struct gt_nft_network *net,
             "add rule " T " net-%s-fwd oifname @bridges oifname != \"%s\" drop\n"
             "add chain " T " net-%s-post\n"
             "flush chain " T " net-%s-post\n"
-            "add rule " T " net-%s-post oifname \"%s\" ct status dnat masquerade\n",
-            b, b, b, b, b, b, b, b, b);
+            "add chain " T " net-%s-hairpin\n"
+            "flush chain " T " net-%s-hairpin\n"
+            "add rule " T " net-%s-hairpin ip saddr %s ct status dnat masquerade\n",
+            b, b, b, b, b, b, b, b, b, b, sub);
     if (net->masquerade)
         fprintf(f, "add rule " T " net-%s-post ip saddr %s oifname != \"%s\" masquerade\n", b,
                 sub, b);
     fprintf(f,
             "add element " T " bridges { \"%s\" }\n"
             "add element " T " bridge_fwd { \"%s\" : jump net-%s-fwd }\n"
-            "add element " T " bridge_post { \"%s\" : jump net-%s-post }\n",
-            b, b, b, b, b);
+            "add element " T " bridge_post { \"%s\" : jump net-%s-post }\n"
+            "add element " T " bridge_hairpin { \"%s\" : jump net-%s-hairpin }\n",
+            b, b, b, b, b, b, b);
     fclose(f);
     int lock;
     r = nft_lock(nft, &lock, err);
@@ -300,6 +305,8 @@ int gt_nft_network_teardown(struct gt_nft *nft, const char *bridge, struct gt_er
         fprintf(f, "delete element " T " bridge_fwd { \"%s\" }\n", bridge);
     if (set_has_elem(doc, "bridge_post", bridge))
         fprintf(f, "delete element " T " bridge_post { \"%s\" }\n", bridge);
+    if (set_has_elem(doc, "bridge_hairpin", bridge))
+        fprintf(f, "delete element " T " bridge_hairpin { \"%s\" }\n", bridge);
     if (set_has_elem(doc, "bridges", bridge))
         fprintf(f, "delete element " T " bridges { \"%s\" }\n", bridge);
     char chain[64];
@@ -307,6 +314,9 @@ int gt_nft_network_teardown(struct gt_nft *nft, const char *bridge, struct gt_er
     if (json_has(doc, "chain", chain))
         fprintf(f, "flush chain " T " %s\ndelete chain " T " %s\n", chain, chain);
     snprintf(chain, sizeof chain, "net-%s-post", bridge);
+    if (json_has(doc, "chain", chain))
+        fprintf(f, "flush chain " T " %s\ndelete chain " T " %s\n", chain, chain);
+    snprintf(chain, sizeof chain, "net-%s-hairpin", bridge);
     if (json_has(doc, "chain", chain))
         fprintf(f, "flush chain " T " %s\ndelete chain " T " %s\n", chain, chain);
 run:

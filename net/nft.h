@@ -12,10 +12,16 @@
  *   postrouting (nat)          loopback sources to a bridge: masquerade
  *                              (with route_localnet on the bridge, this
  *                              makes 127.0.0.1:<hostport> work);
- *                              iifname vmap @bridge_post
+ *                              iifname vmap @bridge_post;
+ *                              oifname vmap @bridge_hairpin
  *   forward (filter)           iifname vmap @bridge_fwd
- *   net-<bridge>-post          hairpin (same bridge, DNATed) masquerade;
- *                              outbound masquerade of the subnet
+ *   net-<bridge>-post          outbound masquerade of the subnet
+ *   net-<bridge>-hairpin       DNATed traffic from the subnet back into
+ *                              it: masquerade (containers reaching a
+ *                              published port of their own network, or
+ *                              their own; with bridge-nf-call-iptables the
+ *                              bridge does that NAT without an input
+ *                              interface, hence a map keyed by output)
  *   net-<bridge>-fwd           DNATed traffic passes; to any other Gantry
  *                              bridge: drop (isolation between networks)
  *

@@ -72,7 +72,9 @@ fetch() {
 # PEER_NS, addresses in a /24, the peer routing everything via the host
 link_peer() {
     local host_addr=$1 ns=$2 peer_addr=$3
-    local a="h${ns: -10}" b="p${ns: -10}"
+    local tail=$ns
+    [ ${#ns} -gt 10 ] && tail=${ns:${#ns}-10}
+    local a="h$tail" b="p$tail"
     ip link add "$a" type veth peer name "$b" netns "$ns"
     ip addr add "$host_addr/24" dev "$a"
     ip link set "$a" up

@@ -30,6 +30,11 @@ two_containers_reach_each_other() {
     assert_contains "$(fetch $C1 10.101.0.3 7000)" "hello from 10.101.0.2"
     # the default route goes via the gateway
     assert_contains "$(in_ns $C1 ip route show default)" "via 10.101.0.1"
+    # CNI CHECK passes, and fails once the address is gone
+    gnet check --id c1 --netns /run/netns/$C1 --network n1
+    in_ns $C1 ip addr flush dev eth0
+    ! gnet check --id c1 --netns /run/netns/$C1 --network n1 2>err || fail "CHECK passed"
+    assert_contains "$(cat err)" "lacks address 10.101.0.2/24"
 }
 
 published_port_from_loopback_and_client_host() {
@@ -49,9 +54,11 @@ published_port_from_loopback_and_client_host() {
     assert_contains "$(fetch $CLIENT 192.168.201.1 8080)" "hello from 192.168.201.2"
     # 8081 is published on 127.0.0.1 only
     ! fetch $CLIENT 192.168.201.1 8081 >/dev/null 2>&1 || fail "8081 reachable from outside"
-    # another container of the same network through the host port (hairpin)
+    # another container of the same network through the host port (hairpin),
+    # and the container itself
     attach c2 $C2 n1
     assert_contains "$(fetch $C2 10.102.0.1 8080)" "hello from"
+    assert_contains "$(fetch $C1 10.102.0.1 8080)" "hello from"
     # a second container cannot take the same host port
     new_ns $C3
     ! gnet attach --id c3 --netns /run/netns/$C3 --network n1 -p 8080:80 >out 2>err ||
