@@ -167,6 +167,38 @@ bad_input_is_refused_cleanly() {
     assert_eq "$(in_ns $C1 ip -o link | wc -l)" 1 "links in the container"
 }
 
+concurrent_attach_and_detach() {
+    need_net_tools
+    links=$(count_links); rules=$(count_rules)
+    gnet create pa --subnet 10.110.0.0/24 >/dev/null
+    gnet create pb --subnet 10.111.0.0/24 >/dev/null
+    local i pids=()
+    for i in 1 2 3 4 5 6 7 8; do
+        new_ns gtp$i-$$
+    done
+    for i in 1 2 3 4 5 6 7 8; do
+        net=pa; [ $((i % 2)) = 0 ] && net=pb
+        gnet attach --id p$i --netns /run/netns/gtp$i-$$ --network $net -p $((9000 + i)):80 \
+            >p$i.json 2>p$i.err &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || fail "an attach failed: $(cat p*.err)"; done
+    assert_eq "$(cat p*.json | jq -r .ip | sort -u | wc -l)" 8 "distinct addresses"
+    assert_eq "$(nft list chain ip gantry ports | grep -c dnat)" 8 "port rules"
+    pids=()
+    for i in 1 2 3 4 5 6 7 8; do
+        net=pa; [ $((i % 2)) = 0 ] && net=pb
+        gnet detach --id p$i --netns /run/netns/gtp$i-$$ --network $net &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || fail "a detach failed"; done
+    gnet rm pa
+    gnet rm pb
+    assert_eq "$(count_links)" "$links" "host links"
+    assert_eq "$(count_rules)" "$rules" "nft rules"
+    assert_eq "$(count_ipam)" 0 "IPAM files"
+}
+
 t "two containers on one network reach each other (ping, tcp)" two_containers_reach_each_other
 t "published port answers on loopback, from a client host, hairpin" published_port_from_loopback_and_client_host
 t "outbound traffic is masqueraded to the host's address" outbound_is_masqueraded
@@ -175,4 +207,5 @@ t "a container with no network has only lo" no_network_has_only_lo
 t "detach and network removal leave nothing" teardown_leaves_nothing
 t "detach works after the namespace is gone" detach_after_the_namespace_is_gone
 t "bad input gets clear errors and leaves nothing" bad_input_is_refused_cleanly
+t "concurrent attaches and detaches on two networks" concurrent_attach_and_detach
 done_testing
