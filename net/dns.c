@@ -669,7 +669,7 @@ static void *serve(void *arg)
 
 /* ---- lifecycle ---- */
 
-static int bind_listen(struct gt_dns_server *s, const char *spec, struct gt_error *err)
+static int bind_once(struct gt_dns_server *s, const char *spec, struct gt_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -715,6 +715,19 @@ fail:
     if (s->tcp[i] >= 0)
         close(s->tcp[i]);
     s->udp[i] = s->tcp[i] = -1;
+    return r;
+}
+
+static int bind_listen(struct gt_dns_server *s, const char *spec, struct gt_error *err)
+{
+    /* port 0: the port UDP got may be taken for TCP; pick again */
+    bool any_port = strlen(spec) > 2 && !strcmp(spec + strlen(spec) - 2, ":0");
+    int r;
+    for (int tries = 0; tries < 20; tries++) {
+        r = bind_once(s, spec, err);
+        if (r != -EADDRINUSE || !any_port)
+            break;
+    }
     return r;
 }
 
