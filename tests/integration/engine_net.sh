@@ -119,7 +119,11 @@ test_reference_plugins() {
     case $ip in 10.77.0.*) ;; *) fail "refnet address: '$ip'" ;; esac
     wait_until "[ \"\$(docker exec r2 sh -c 'nc -w 2 $ip 7001 </dev/null')\" = ref ]"
     wait_until '[ "$(curl -s --max-time 2 http://10.99.0.1:8081/)" = refweb ]'
-    assert_eq "$(docker run --rm --network refnet "$BUSYBOX" sh -c 'nc -w 3 10.98.0.2 9001 </dev/null' 2>/dev/null; echo done)" done
+    ip netns exec "$SERVER_NS" sh -c 'socat -T 5 TCP-LISTEN:9001,reuseaddr SYSTEM:"echo \$SOCAT_PEERADDR"' &
+    srv=$!
+    defer kill $srv
+    sleep 0.3
+    assert_eq "$(docker run --rm --network refnet "$BUSYBOX" sh -c 'nc -w 3 10.98.0.2 9001 </dev/null')" 10.98.0.1 "masquerade on refnet"
 }
 
 test_no_leaks_after_cycles() {
