@@ -69,6 +69,8 @@ static bool tracks(const struct target *t, const char *key)
         for (const char *const *n = names; *n; n++)
             if (strcmp(key, *n) == 0)
                 return true;
+        if (strcmp(key, "requests.storage") == 0 || strstr(key, SC_SUFFIX))
+            return false; /* claims' */
         return starts(key, "requests.") || starts(key, "limits.") || starts(key, "hugepages-");
     }
     case F_SERVICE:

@@ -12,10 +12,10 @@
 #include "base/mem.h"
 #include "kube/obj.h"
 
-void gt_kuser_init(struct gt_kuser *u)
+void gt_kuser_init(struct gt_kuser *u, const char *name, const char *uid)
 {
-    u->name = gt_xstrdup("");
-    u->uid = gt_xstrdup("");
+    u->name = gt_xstrdup(name ? name : "");
+    u->uid = gt_xstrdup(uid ? uid : "");
     u->groups = NULL;
     u->extra = NULL;
 }
@@ -68,8 +68,7 @@ void gt_kuser_add_extra(struct gt_kuser *u, const char *key, const char *value)
 
 void gt_kuser_copy(struct gt_kuser *dst, const struct gt_kuser *src)
 {
-    gt_kuser_init(dst);
-    gt_kuser_set(dst, src->name, src->uid);
+    gt_kuser_init(dst, src->name, src->uid);
     for (char **g = src->groups; g && *g; g++)
         gt_strv_push(&dst->groups, *g);
     if (src->extra)
@@ -113,8 +112,7 @@ bool gt_kuser_sa_parts(const char *username, char ns[254], char name[254])
 
 void gt_kauthn_anonymous(struct gt_kuser *out)
 {
-    gt_kuser_init(out);
-    gt_kuser_set(out, GT_KUSER_ANONYMOUS, NULL);
+    gt_kuser_init(out, GT_KUSER_ANONYMOUS, NULL);
     gt_kuser_add_group(out, GT_KGROUP_UNAUTHENTICATED);
 }
 
@@ -123,8 +121,7 @@ int gt_kauthn_from_cert(const char *cn, char *const *orgs, struct gt_kuser *out,
 {
     if (!cn || !*cn)
         return gt_err(err, EACCES, "client certificate has no common name (the user name)");
-    gt_kuser_init(out);
-    gt_kuser_set(out, cn, NULL);
+    gt_kuser_init(out, cn, NULL);
     for (char *const *o = orgs; o && *o; o++)
         if (**o)
             gt_kuser_add_group(out, *o);

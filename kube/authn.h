@@ -64,7 +64,8 @@ struct gt_kuser {
     json_t *extra; /* {"key":["value",...]}, or NULL */
 };
 
-void gt_kuser_init(struct gt_kuser *u);
+/* name and uid may be NULL (""). */
+void gt_kuser_init(struct gt_kuser *u, const char *name, const char *uid);
 void gt_kuser_release(struct gt_kuser *u);
 /* Replaces name and uid (uid may be NULL). */
 void gt_kuser_set(struct gt_kuser *u, const char *name, const char *uid);
@@ -72,7 +73,7 @@ void gt_kuser_set(struct gt_kuser *u, const char *name, const char *uid);
 void gt_kuser_add_group(struct gt_kuser *u, const char *group);
 bool gt_kuser_in_group(const struct gt_kuser *u, const char *group);
 void gt_kuser_add_extra(struct gt_kuser *u, const char *key, const char *value);
-/* dst is initialised here (released first if it held something). */
+/* dst is initialised here (it must not hold a user). */
 void gt_kuser_copy(struct gt_kuser *dst, const struct gt_kuser *src);
 /* authentication.k8s.io UserInfo: {"username","uid","groups","extra"}
  * (empty members left out). */

@@ -582,9 +582,8 @@ int gt_ksa_token_verify(const struct gt_ksa_key *k, const char *token,
             goto out;
     }
 
-    gt_kuser_init(user);
     name = gt_xasprintf(GT_KSA_PREFIX "%s:%s", ns, sa);
-    gt_kuser_set(user, name, sauid);
+    gt_kuser_init(user, name, sauid);
     nsgroup = gt_xasprintf(GT_KGROUP_SERVICEACCOUNTS ":%s", ns);
     gt_kuser_add_group(user, GT_KGROUP_SERVICEACCOUNTS);
     gt_kuser_add_group(user, nsgroup);

@@ -219,8 +219,7 @@ bool gt_ktokenfile_lookup(const struct gt_ktokenfile *tf, const char *token, siz
     }
     if (!hit)
         return false;
-    gt_kuser_init(out);
-    gt_kuser_set(out, hit->user, hit->uid);
+    gt_kuser_init(out, hit->user, hit->uid);
     for (char **g = hit->groups; g && *g; g++)
         gt_kuser_add_group(out, *g);
     return true;

@@ -360,12 +360,11 @@ json_t *gt_krbac_access_review(const struct gt_klister *l, const json_t *review,
         gt_kfe_invalid(&errs, "spec.nonResourceAttributes", nra,
                        "disallowed on this kind of request");
     struct gt_kuser subject;
-    gt_kuser_init(&subject);
-    if (self) {
-        gt_kuser_release(&subject);
+    if (self)
         gt_kuser_copy(&subject, self);
-    } else if (spec) {
-        gt_kuser_set(&subject, gt_kobj_str(spec, "user", ""), gt_kobj_str(spec, "uid", ""));
+    else
+        gt_kuser_init(&subject, gt_kobj_str(spec, "user", ""), gt_kobj_str(spec, "uid", ""));
+    if (!self && spec) {
         size_t i;
         json_t *g;
         json_array_foreach(gt_kobj_arr(spec, "groups"), i, g) if (json_is_string(g))

@@ -91,6 +91,35 @@ json_t *gt_krbac_access_review(const struct gt_klister *l, const json_t *review,
 json_t *gt_krbac_rules_review(const struct gt_klister *l, const json_t *review,
                               const struct gt_kuser *self);
 
+/* ---- escalation prevention ----
+ *
+ * What kube-apiserver checks before storing RBAC objects (create and
+ * update), so that nobody grants more than they hold:
+ * - a Role or ClusterRole: every rule must be covered by the writer's own
+ *   rules (in the Role's namespace; cluster-wide for a ClusterRole), unless
+ *   the writer is in system:masters or may "escalate" roles/clusterroles; a
+ *   ClusterRole with an aggregationRule needs full authority ("must have
+ *   cluster-admin privileges to use the aggregationRule");
+ * - a RoleBinding or ClusterRoleBinding: the writer may "bind" the role it
+ *   references, or holds all of that role's rules (in the binding's
+ *   namespace; cluster-wide for a ClusterRoleBinding).
+ * resource: "roles", "clusterroles", "rolebindings" or
+ * "clusterrolebindings"; obj: the object to store.  0 when allowed; else
+ * negative and *status the answer: 404 when the referenced role does not
+ * exist, 403 worded as Kubernetes does:
+ *   roles.rbac.authorization.k8s.io "x" is forbidden: user "bob"
+ *   (groups=["dev" "system:authenticated"]) is attempting to grant RBAC
+ *   permissions not currently held:
+ *   {APIGroups:[""], Resources:["pods"], Verbs:["create" "delete"]}
+ * (one missing permission a line, sorted, verbs of the same resource
+ * merged). */
+int gt_krbac_check_escalation(const struct gt_klister *l, const struct gt_kuser *u,
+                              const char *resource, const json_t *obj, json_t **status);
+/* Whether owner rules cover every permission of servant rules (RBAC's
+ * Covers); *missing (may be NULL): the uncovered permissions, one verb and
+ * resource (or URL) each, a new array. */
+bool gt_krbac_covers(const json_t *owner, const json_t *servant, json_t **missing);
+
 /* ---- ClusterRole aggregation ----
  *
  * The rules that the aggregation controller writes into a ClusterRole with

@@ -532,10 +532,18 @@ TEST(resource_quota_scopes_services_and_usage_from_scratch)
                   "\"requests.memory\":\"1Gi\",\"limits.cpu\":\"10\",\"configmaps\":\"5\","
                   "\"count/deployments.apps\":\"3\",\"requests.nvidia.com/gpu\":\"1\"}}}");
     ts_put(&s, "deployments.apps", J("{\"metadata\":{\"name\":\"d\",\"namespace\":\"dev\"}}"));
+    ts_put(&s, "persistentvolumeclaims",
+           J("{\"metadata\":{\"name\":\"data\",\"namespace\":\"dev\"},\"spec\":{"
+             "\"storageClassName\":\"fast\",\"resources\":{\"requests\":{\"storage\":\"5Gi\"}}}}"));
+    json_object_update_new(gt_kobj_obj(q, "spec.hard"),
+                       J("{\"requests.storage\":\"100Gi\",\"persistentvolumeclaims\":\"4\","
+                         "\"fast.storageclass.storage.k8s.io/requests.storage\":\"10Gi\"}"));
     json_t *u = gt_kquota_usage(q, &l, NOW);
     CHECK_JSON(u, "{\"pods\":\"2\",\"count/pods\":\"3\",\"requests.cpu\":\"2250m\",\"cpu\":"
                   "\"2250m\",\"requests.memory\":\"64Mi\",\"limits.cpu\":\"1\",\"configmaps\":\"0\","
-                  "\"count/deployments.apps\":\"1\",\"requests.nvidia.com/gpu\":\"0\"}");
+                  "\"count/deployments.apps\":\"1\",\"requests.nvidia.com/gpu\":\"0\","
+                  "\"requests.storage\":\"5Gi\",\"persistentvolumeclaims\":\"1\","
+                  "\"fast.storageclass.storage.k8s.io/requests.storage\":\"5Gi\"}");
     json_decref(u);
     s.broken = true;
     CHECK(gt_kquota_usage(q, &l, NOW) == NULL);

@@ -24,8 +24,7 @@ static const char *const server_aud[] = { ISS, NULL };
 TEST(user_info_keeps_groups_unique_and_serialises_like_userinfo)
 {
     struct gt_kuser u;
-    gt_kuser_init(&u);
-    gt_kuser_set(&u, "alice", "u-1");
+    gt_kuser_init(&u, "alice", "u-1");
     gt_kuser_add_group(&u, "dev");
     gt_kuser_add_group(&u, "dev");
     gt_kuser_add_group(&u, "ops");

@@ -14,8 +14,7 @@
 static struct gt_kuser user(const char *name, const char *groups)
 {
     struct gt_kuser u;
-    gt_kuser_init(&u);
-    gt_kuser_set(&u, name, NULL);
+    gt_kuser_init(&u, name, NULL);
     if (groups) {
         char *g = gt_xstrdup(groups), *save = NULL;
         for (char *w = strtok_r(g, ",", &save); w; w = strtok_r(NULL, ",", &save))
@@ -606,4 +605,162 @@ TEST(malformed_policy_and_reviews_never_crash)
         gt_kuser_release(&u);
         ts_release(&s);
     }
+}
+
+/* ---- escalation prevention ---- */
+
+static int escalate(const struct gt_klister *l, const char *name, const char *groups,
+                    const char *resource, const char *obj_json, json_t **st)
+{
+    struct gt_kuser u = user(name, groups);
+    json_t *obj = J(obj_json);
+    int rc = gt_krbac_check_escalation(l, &u, resource, obj, st);
+    json_decref(obj);
+    gt_kuser_release(&u);
+    return rc;
+}
+
+TEST(writers_cannot_grant_what_they_do_not_hold)
+{
+    struct test_store s;
+    struct gt_klister l;
+    bootstrap(&s, &l);
+    ts_put(&s, "roles", J("{\"metadata\":{\"namespace\":\"dev\",\"name\":\"pod-reader\"},"
+                          "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+                          "\"verbs\":[\"get\",\"watch\",\"list\"]}]}"));
+    ts_put(&s, "rolebindings",
+           J("{\"metadata\":{\"name\":\"b\",\"namespace\":\"dev\"},\"subjects\":[{\"kind\":"
+             "\"User\",\"name\":\"bob\"}],\"roleRef\":{\"kind\":\"Role\",\"name\":"
+             "\"pod-reader\"}}"));
+    ts_put(&s, "rolebindings",
+           J("{\"metadata\":{\"name\":\"a\",\"namespace\":\"dev\"},\"subjects\":[{\"kind\":"
+             "\"User\",\"name\":\"ann\"}],\"roleRef\":{\"kind\":\"ClusterRole\",\"name\":"
+             "\"admin\"}}"));
+    ts_put(&s, "rolebindings",
+           J("{\"metadata\":{\"name\":\"e\",\"namespace\":\"dev\"},\"subjects\":[{\"kind\":"
+             "\"User\",\"name\":\"ed\"}],\"roleRef\":{\"kind\":\"ClusterRole\",\"name\":"
+             "\"edit\"}}"));
+    const char *authd = "system:authenticated";
+    json_t *st = NULL;
+
+    /* a Role within what bob holds; then one beyond it */
+    CHECK_INT_EQ(escalate(&l, "bob", authd, "roles",
+                          "{\"metadata\":{\"name\":\"r\",\"namespace\":\"dev\"},\"rules\":[{"
+                          "\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"get\"],"
+                          "\"resourceNames\":[\"web\"]}]}",
+                          &st),
+                 0);
+    CHECK_INT_EQ(escalate(&l, "bob", authd, "roles",
+                          "{\"metadata\":{\"name\":\"r\",\"namespace\":\"dev\"},\"rules\":[{"
+                          "\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"pods/log\"],\"verbs\":"
+                          "[\"get\",\"create\",\"delete\"]}]}",
+                          &st),
+                 -EACCES);
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""),
+                 "roles.rbac.authorization.k8s.io \"r\" is forbidden: user \"bob\" "
+                 "(groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not "
+                 "currently held:\n"
+                 "{APIGroups:[\"\"], Resources:[\"pods\"], Verbs:[\"create\" \"delete\"]}\n"
+                 "{APIGroups:[\"\"], Resources:[\"pods/log\"], Verbs:[\"get\" \"create\" "
+                 "\"delete\"]}");
+    CHECK_INT_EQ(gt_kobj_int(st, "code", 0), 403);
+    json_decref(st);
+    /* in another namespace bob holds nothing */
+    CHECK_INT_EQ(escalate(&l, "bob", authd, "roles",
+                          "{\"metadata\":{\"name\":\"r\",\"namespace\":\"prod\"},\"rules\":[{"
+                          "\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"get\"]}]}",
+                          &st),
+                 -EACCES);
+    json_decref(st);
+
+    /* bindings: ann (admin in dev) may bind view and edit there, ed (edit) may not bind admin */
+    const char *bind_view = "{\"metadata\":{\"name\":\"v\",\"namespace\":\"dev\"},\"subjects\":[{"
+                            "\"kind\":\"User\",\"name\":\"x\"}],\"roleRef\":{\"kind\":"
+                            "\"ClusterRole\",\"name\":\"view\"}}";
+    CHECK_INT_EQ(escalate(&l, "ann", authd, "rolebindings", bind_view, &st), 0);
+    const char *bind_admin = "{\"metadata\":{\"name\":\"adm\",\"namespace\":\"dev\"},\"subjects\":"
+                             "[{\"kind\":\"User\",\"name\":\"x\"}],\"roleRef\":{\"kind\":"
+                             "\"ClusterRole\",\"name\":\"admin\"}}";
+    CHECK_INT_EQ(escalate(&l, "ann", authd, "rolebindings", bind_admin, &st), 0);
+    CHECK_INT_EQ(escalate(&l, "ed", authd, "rolebindings", bind_admin, &st), -EACCES);
+    CHECK_STR_CONTAINS(gt_kobj_str(st, "message", ""),
+                       "rolebindings.rbac.authorization.k8s.io \"adm\" is forbidden: user \"ed\"");
+    CHECK_STR_CONTAINS(gt_kobj_str(st, "message", ""),
+                       "{APIGroups:[\"rbac.authorization.k8s.io\"], Resources:[\"rolebindings\"], "
+                       "Verbs:[");
+    json_decref(st);
+    /* cluster-wide, ann holds nothing */
+    CHECK_INT_EQ(escalate(&l, "ann", authd, "clusterrolebindings",
+                          "{\"metadata\":{\"name\":\"v\"},\"subjects\":[],\"roleRef\":{\"kind\":"
+                          "\"ClusterRole\",\"name\":\"view\"}}",
+                          &st),
+                 -EACCES);
+    json_decref(st);
+    /* a role that does not exist */
+    CHECK_INT_EQ(escalate(&l, "ann", authd, "rolebindings",
+                          "{\"metadata\":{\"name\":\"g\",\"namespace\":\"dev\"},\"roleRef\":{"
+                          "\"kind\":\"Role\",\"name\":\"ghost\"}}",
+                          &st),
+                 -ENOENT);
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""),
+                 "roles.rbac.authorization.k8s.io \"ghost\" not found");
+    json_decref(st);
+
+    /* the bind and escalate verbs, and system:masters */
+    ts_put(&s, "clusterroles", J("{\"metadata\":{\"name\":\"binder\"},\"rules\":[{\"apiGroups\":"
+                                 "[\"rbac.authorization.k8s.io\"],\"resources\":[\"clusterroles\"],"
+                                 "\"verbs\":[\"bind\",\"escalate\"],\"resourceNames\":[\"admin\","
+                                 "\"custom\"]}]}"));
+    ts_put(&s, "rolebindings",
+           J("{\"metadata\":{\"name\":\"bb\",\"namespace\":\"dev\"},\"subjects\":[{\"kind\":"
+             "\"User\",\"name\":\"ed\"}],\"roleRef\":{\"kind\":\"ClusterRole\",\"name\":"
+             "\"binder\"}}"));
+    CHECK_INT_EQ(escalate(&l, "ed", authd, "rolebindings", bind_admin, &st), 0);
+    CHECK_INT_EQ(escalate(&l, "ed", authd, "clusterroles",
+                          "{\"metadata\":{\"name\":\"custom\"},\"rules\":[{\"apiGroups\":[\"*\"],"
+                          "\"resources\":[\"*\"],\"verbs\":[\"*\"]}]}",
+                          &st),
+                 -EACCES); /* escalate on a ClusterRole is checked cluster-wide */
+    json_decref(st);
+    CHECK_INT_EQ(escalate(&l, "root", "system:masters", "clusterroles",
+                          "{\"metadata\":{\"name\":\"x\"},\"aggregationRule\":{}}", &st),
+                 0);
+    CHECK_INT_EQ(escalate(&l, "ann", authd, "clusterroles",
+                          "{\"metadata\":{\"name\":\"x\"},\"aggregationRule\":{}}", &st),
+                 -EACCES);
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""),
+                 "clusterroles.rbac.authorization.k8s.io \"x\" is forbidden: must have "
+                 "cluster-admin privileges to use the aggregationRule");
+    json_decref(st);
+    ts_release(&s);
+}
+
+static bool covers_txt(const json_t *owner, const char *servant, json_t **missing)
+{
+    json_t *sv = J(servant);
+    bool ok = gt_krbac_covers(owner, sv, missing);
+    json_decref(sv);
+    return ok;
+}
+
+TEST(covers_is_rbacs)
+{
+    json_t *owner = J("[{\"apiGroups\":[\"\"],\"resources\":[\"*/scale\",\"pods\"],\"verbs\":"
+                      "[\"get\"]},{\"nonResourceURLs\":[\"/logs/*\"],\"verbs\":[\"*\"]},"
+                      "{\"apiGroups\":[\"apps\"],\"resources\":[\"deployments\"],\"verbs\":"
+                      "[\"update\"],\"resourceNames\":[\"web\"]}]");
+    CHECK(covers_txt(owner, ("[{\"apiGroups\":[\"\"],\"resources\":[\"pods\","
+                                   "\"replicasets/scale\"],\"verbs\":[\"get\"]}]"), NULL));
+    CHECK(covers_txt(owner, ("[{\"nonResourceURLs\":[\"/logs/a\",\"/logs/\"],\"verbs\":"
+                                   "[\"get\",\"post\"]}]"), NULL));
+    CHECK(covers_txt(owner, ("[{\"apiGroups\":[\"apps\"],\"resources\":[\"deployments\"],"
+                                   "\"verbs\":[\"update\"],\"resourceNames\":[\"web\"]}]"), NULL));
+    json_t *missing = NULL;
+    CHECK(!covers_txt(owner, ("[{\"apiGroups\":[\"apps\"],\"resources\":[\"deployments\"],"
+                                    "\"verbs\":[\"update\"]},{\"nonResourceURLs\":[\"/metrics\"],"
+                                    "\"verbs\":[\"get\"]}]"), &missing));
+    CHECK_JSON(missing, "[{\"apiGroups\":[\"apps\"],\"resources\":[\"deployments\"],\"verbs\":"
+                        "[\"update\"]},{\"nonResourceURLs\":[\"/metrics\"],\"verbs\":[\"get\"]}]");
+    json_decref(missing);
+    json_decref(owner);
 }
