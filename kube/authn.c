@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/base64.h"
 #include "base/cleanup.h"
 #include "base/mem.h"
 #include "kube/obj.h"
@@ -248,5 +249,59 @@ json_t *gt_kauthn_token_review(const struct gt_kauthn *a, const json_t *review, 
         json_object_set_new(status, "error", json_string(e.msg));
     }
     json_object_set_new(out, "status", status);
+    return out;
+}
+
+char *gt_kauthn_ws_bearer(const char *protocols)
+{
+    static const char prefix[] = "base64url.bearer.authorization.k8s.io.";
+    const char *p = protocols;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        size_t pl = sizeof(prefix) - 1;
+        if (n > pl && strncmp(p, prefix, pl) == 0 && n - pl <= 64 * 1024) {
+            /* base64url without padding to standard base64 */
+            size_t m = n - pl, padded = (m + 3) / 4 * 4;
+            if (m % 4 == 1)
+                return NULL;
+            cleanup_free char *b = gt_xmalloc(padded + 1);
+            for (size_t i = 0; i < m; i++) {
+                char c = p[pl + i];
+                if (c == '+' || c == '/' || c == '=')
+                    return NULL;
+                b[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+            }
+            for (size_t i = m; i < padded; i++)
+                b[i] = '=';
+            b[padded] = 0;
+            unsigned char *out;
+            size_t outlen;
+            if (gt_base64_decode(b, padded, &out, &outlen) < 0)
+                return NULL;
+            if (!outlen || memchr(out, 0, outlen)) {
+                free(out);
+                return NULL;
+            }
+            return (char *)out;
+        }
+        p = e;
+    }
+    return NULL;
+}
+
+json_t *gt_kauthn_self_review(const json_t *review, const struct gt_kuser *u)
+{
+    json_t *out = json_is_object(review) ? json_deep_copy(review) : json_object();
+    json_object_set_new(out, "apiVersion", json_string("authentication.k8s.io/v1"));
+    json_object_set_new(out, "kind", json_string("SelfSubjectReview"));
+    if (!json_is_object(json_object_get(out, "metadata")))
+        json_object_set_new(out, "metadata", json_object());
+    json_object_set_new(gt_kobj_obj(out, "metadata"), "creationTimestamp", json_null());
+    json_object_set_new(out, "status", json_pack("{s:o}", "userInfo", gt_kuser_to_json(u)));
     return out;
 }

@@ -91,6 +91,15 @@ int gt_kauthn_from_cert(const char *cn, char *const *orgs, struct gt_kuser *out,
  * (borrowed from header, length *len); NULL for anything else. */
 const char *gt_kauthn_bearer(const char *header, size_t *len);
 
+/* The bearer token that clients which cannot set headers (browsers) put in
+ * the WebSocket subprotocol list: "base64url.bearer.authorization.k8s.io.<
+ * base64url of the token>" among the comma-separated protocols.  A new
+ * string, or NULL when there is none or it does not decode. */
+char *gt_kauthn_ws_bearer(const char *protocols);
+/* SelfSubjectReview (authentication.k8s.io/v1, kubectl auth whoami): the
+ * review with status.userInfo of u.  review may be NULL. */
+json_t *gt_kauthn_self_review(const json_t *review, const struct gt_kuser *u);
+
 /* ---- static token file ----
  *
  * CSV, one token a line: token,user,uid[,"group1,group2"] (fields may be

@@ -2,6 +2,7 @@
  * ClusterRole aggregation (kube/rbac.h). */
 #include "kube/rbac.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,4 +540,83 @@ size_t gt_krbac_aggregate_all(json_t *clusterroles)
             break;
     }
     return changed;
+}
+
+/* ---- impersonation ---- */
+
+static int may_impersonate(const struct gt_klister *l, const struct gt_kuser *u,
+                           const char *group, const char *resource, const char *sub,
+                           const char *ns, const char *name, json_t **status)
+{
+    struct gt_kauthz_attrs a = { .user = u, .verb = "impersonate", .resource_request = true,
+                                 .api_group = group, .resource = resource, .subresource = sub,
+                                 .namespace = ns, .name = name };
+    char *reason = NULL;
+    enum gt_kauthz_decision d = gt_krbac_authorize(l, &a, &reason);
+    if (d != GT_KAUTHZ_ALLOW)
+        *status = gt_krbac_forbidden_status(&a, reason);
+    free(reason);
+    return d == GT_KAUTHZ_ALLOW ? 0 : -EACCES;
+}
+
+int gt_krbac_impersonate(const struct gt_klister *l, const struct gt_kuser *requester,
+                         const struct gt_kimpersonate *imp, struct gt_kuser *out,
+                         json_t **status)
+{
+    *status = NULL;
+    bool others = (imp->groups && imp->groups[0]) || (imp->uid && *imp->uid) ||
+                  json_object_size(imp->extra);
+    if (!imp->user || !*imp->user) {
+        if (others) {
+            *status = gt_kstatus_bad_request("impersonating groups, uid or extra requires "
+                                             "impersonating a user");
+            return -EINVAL;
+        }
+        gt_kuser_copy(out, requester);
+        return 0;
+    }
+    char ns[254], sa[254];
+    bool is_sa = gt_kuser_sa_parts(imp->user, ns, sa);
+    int rc = is_sa ? may_impersonate(l, requester, "", "serviceaccounts", "", ns, sa, status)
+                   : may_impersonate(l, requester, "", "users", "", "", imp->user, status);
+    for (const char *const *g = imp->groups; rc == 0 && g && *g; g++)
+        rc = may_impersonate(l, requester, "", "groups", "", "", *g, status);
+    if (rc == 0 && imp->uid && *imp->uid)
+        rc = may_impersonate(l, requester, "authentication.k8s.io", "uids", "", "", imp->uid,
+                             status);
+    const char *k;
+    json_t *vals;
+    if (rc == 0 && json_is_object(imp->extra))
+        json_object_foreach((json_t *)imp->extra, k, vals) {
+            size_t i;
+            json_t *v;
+            json_array_foreach(vals, i, v) {
+                if (rc == 0 && json_is_string(v))
+                    rc = may_impersonate(l, requester, "authentication.k8s.io", "userextras", k,
+                                         "", json_string_value(v), status);
+            }
+        }
+    if (rc < 0)
+        return rc;
+    gt_kuser_init(out, imp->user, imp->uid);
+    for (const char *const *g = imp->groups; g && *g; g++)
+        gt_kuser_add_group(out, *g);
+    if (is_sa) {
+        char grp[300];
+        snprintf(grp, sizeof grp, GT_KGROUP_SERVICEACCOUNTS ":%s", ns);
+        gt_kuser_add_group(out, GT_KGROUP_SERVICEACCOUNTS);
+        gt_kuser_add_group(out, grp);
+    }
+    if (strcmp(imp->user, GT_KUSER_ANONYMOUS) == 0)
+        gt_kuser_add_group(out, GT_KGROUP_UNAUTHENTICATED);
+    else
+        gt_kuser_add_group(out, GT_KGROUP_AUTHENTICATED);
+    if (json_is_object(imp->extra) && json_object_size(imp->extra))
+        json_object_foreach((json_t *)imp->extra, k, vals) {
+            size_t i;
+            json_t *v;
+            json_array_foreach(vals, i, v) if (json_is_string(v))
+                gt_kuser_add_extra(out, k, json_string_value(v));
+        }
+    return 0;
 }

@@ -91,6 +91,30 @@ json_t *gt_krbac_access_review(const struct gt_klister *l, const json_t *review,
 json_t *gt_krbac_rules_review(const struct gt_klister *l, const json_t *review,
                               const struct gt_kuser *self);
 
+/* ---- impersonation (kubectl --as, --as-group) ----
+ *
+ * The Impersonate-User, Impersonate-Group, Impersonate-Uid and
+ * Impersonate-Extra-<key> headers of a request.  Each needs the verb
+ * "impersonate" for the requester: on users/<name> (serviceaccounts/<name>
+ * in its namespace for system:serviceaccount:<ns>:<name>), groups/<name>,
+ * uids/<uid> and userextras/<key> named <value> (the last two in group
+ * authentication.k8s.io).  0 and *out the user the request then runs as:
+ * the impersonated name, uid, groups and extra, plus system:authenticated
+ * (system:unauthenticated for system:anonymous) and a service account's
+ * groups.  Negative with *status: 403 as Kubernetes words it
+ * ("users \"bob\" is forbidden: User \"alice\" cannot impersonate resource
+ * \"users\" in API group \"\" at the cluster scope"), 400 for groups,
+ * uid or extra without a user. */
+struct gt_kimpersonate {
+    const char *user;           /* NULL: no impersonation (0, *out a copy of the requester) */
+    const char *const *groups;  /* NULL-terminated, may be NULL */
+    const char *uid;            /* may be NULL */
+    const json_t *extra;        /* {"key":["value",...]}, may be NULL */
+};
+int gt_krbac_impersonate(const struct gt_klister *l, const struct gt_kuser *requester,
+                         const struct gt_kimpersonate *imp, struct gt_kuser *out,
+                         json_t **status);
+
 /* ---- escalation prevention ----
  *
  * What kube-apiserver checks before storing RBAC objects (create and

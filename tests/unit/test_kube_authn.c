@@ -711,3 +711,28 @@ TEST(token_review_answers_like_the_api)
     json_decref(res);
     ts_release(&s);
 }
+
+TEST(websocket_bearer_and_whoami)
+{
+    /* "my-token" in base64url is bXktdG9rZW4 */
+    char *t = gt_kauthn_ws_bearer("v5.channel.k8s.io, base64url.bearer.authorization.k8s.io."
+                                  "bXktdG9rZW4, v4.channel.k8s.io");
+    CHECK_STR_EQ(t, "my-token");
+    free(t);
+    CHECK(gt_kauthn_ws_bearer("v5.channel.k8s.io") == NULL);
+    CHECK(gt_kauthn_ws_bearer("base64url.bearer.authorization.k8s.io.") == NULL);
+    CHECK(gt_kauthn_ws_bearer("base64url.bearer.authorization.k8s.io.b+8") == NULL);
+    CHECK(gt_kauthn_ws_bearer("base64url.bearer.authorization.k8s.io.A") == NULL);
+    CHECK(gt_kauthn_ws_bearer("base64url.bearer.authorization.k8s.io.AA") == NULL); /* NUL */
+    CHECK(gt_kauthn_ws_bearer(NULL) == NULL);
+
+    struct gt_kuser u;
+    gt_kuser_init(&u, "alice", NULL);
+    gt_kuser_add_group(&u, "system:authenticated");
+    json_t *r = gt_kauthn_self_review(NULL, &u);
+    CHECK_JSON(r, "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\","
+                  "\"metadata\":{\"creationTimestamp\":null},\"status\":{\"userInfo\":{"
+                  "\"username\":\"alice\",\"groups\":[\"system:authenticated\"]}}}");
+    json_decref(r);
+    gt_kuser_release(&u);
+}

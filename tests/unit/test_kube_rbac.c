@@ -764,3 +764,66 @@ TEST(covers_is_rbacs)
     json_decref(missing);
     json_decref(owner);
 }
+
+/* ---- impersonation ---- */
+
+TEST(impersonation_needs_the_impersonate_verb)
+{
+    struct test_store s;
+    struct gt_klister l;
+    bootstrap(&s, &l);
+    ts_put(&s, "clusterroles", J("{\"metadata\":{\"name\":\"imp\"},\"rules\":[{\"apiGroups\":"
+                                 "[\"\"],\"resources\":[\"users\"],\"verbs\":[\"impersonate\"],"
+                                 "\"resourceNames\":[\"bob\"]},{\"apiGroups\":[\"\"],\"resources\":"
+                                 "[\"groups\"],\"verbs\":[\"impersonate\"]}]}"));
+    ts_put(&s, "clusterrolebindings",
+           J("{\"metadata\":{\"name\":\"imp\"},\"subjects\":[{\"kind\":\"User\",\"name\":"
+             "\"alice\"}],\"roleRef\":{\"kind\":\"ClusterRole\",\"name\":\"imp\"}}"));
+    struct gt_kuser alice = user("alice", "system:authenticated");
+    struct gt_kuser out;
+    json_t *st = NULL;
+    const char *groups[] = { "dev", NULL };
+    struct gt_kimpersonate imp = { .user = "bob", .groups = groups };
+    REQUIRE(gt_krbac_impersonate(&l, &alice, &imp, &out, &st) == 0);
+    CHECK_STR_EQ(out.name, "bob");
+    CHECK(gt_kuser_in_group(&out, "dev"));
+    CHECK(gt_kuser_in_group(&out, "system:authenticated"));
+    CHECK(!gt_kuser_in_group(&out, "system:masters"));
+    gt_kuser_release(&out);
+
+    imp.user = "carol";
+    CHECK_INT_EQ(gt_krbac_impersonate(&l, &alice, &imp, &out, &st), -EACCES);
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""),
+                 "users \"carol\" is forbidden: User \"alice\" cannot impersonate resource "
+                 "\"users\" in API group \"\" at the cluster scope");
+    json_decref(st);
+    imp.user = "system:serviceaccount:ci:builder";
+    CHECK_INT_EQ(gt_krbac_impersonate(&l, &alice, &imp, &out, &st), -EACCES);
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""),
+                 "serviceaccounts \"builder\" is forbidden: User \"alice\" cannot impersonate "
+                 "resource \"serviceaccounts\" in API group \"\" in the namespace \"ci\"");
+    json_decref(st);
+    imp.user = NULL;
+    CHECK_INT_EQ(gt_krbac_impersonate(&l, &alice, &imp, &out, &st), -EINVAL);
+    CHECK_INT_EQ(gt_kobj_int(st, "code", 0), 400);
+    json_decref(st);
+    imp.groups = NULL;
+    REQUIRE(gt_krbac_impersonate(&l, &alice, &imp, &out, &st) == 0);
+    CHECK_STR_EQ(out.name, "alice");
+    gt_kuser_release(&out);
+
+    /* cluster admins impersonate anyone, service accounts get their groups */
+    struct gt_kuser root = user("root", "system:masters");
+    imp.user = "system:serviceaccount:ci:builder";
+    json_t *extra = J("{\"scopes\":[\"a\"]}");
+    imp.extra = extra;
+    REQUIRE(gt_krbac_impersonate(&l, &root, &imp, &out, &st) == 0);
+    CHECK(gt_kuser_in_group(&out, "system:serviceaccounts:ci"));
+    CHECK(gt_kuser_in_group(&out, "system:serviceaccounts"));
+    CHECK_JSON(out.extra, "{\"scopes\":[\"a\"]}");
+    gt_kuser_release(&out);
+    json_decref(extra);
+    gt_kuser_release(&root);
+    gt_kuser_release(&alice);
+    ts_release(&s);
+}
