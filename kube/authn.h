@@ -142,6 +142,14 @@ char *gt_ksa_key_public_pem(const struct gt_ksa_key *k);
 const char *gt_ksa_key_id(const struct gt_ksa_key *k);
 bool gt_ksa_key_can_sign(const struct gt_ksa_key *k);
 void gt_ksa_key_free(struct gt_ksa_key *k);
+/* Service-account issuer discovery: the JSON Web Key Set of the public key
+ * (GET /openid/v1/jwks: {"keys":[{"use":"sig","kty":"RSA","kid","alg":
+ * "RS256","n","e"}]}) and the OpenID configuration
+ * (GET /.well-known/openid-configuration) of an issuer.  New objects. */
+json_t *gt_ksa_key_jwks(const struct gt_ksa_key *k);
+json_t *gt_ksa_openid_config(const char *issuer);
+/* A key may be used by several threads at once (signing and verification
+ * take a lock of the key: GnuTLS objects are not shared between threads). */
 
 /* ---- service-account tokens ---- */
 

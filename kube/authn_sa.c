@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <nettle/base64.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #define EXTRA_PREFIX "authentication.kubernetes.io/"
 
 struct gt_ksa_key {
+    pthread_mutex_t lock;  /* around GnuTLS operations on the key */
     gnutls_privkey_t priv; /* NULL: verify only */
     gnutls_pubkey_t pub;
     char *priv_pem;        /* PKCS#8 */
@@ -83,10 +85,18 @@ static int b64url_decode(const char *s, size_t len, unsigned char **out, size_t 
 
 /* ---- keys ---- */
 
+static struct gt_ksa_key *key_new(void)
+{
+    struct gt_ksa_key *k = gt_xcalloc(1, sizeof(*k));
+    pthread_mutex_init(&k->lock, NULL);
+    return k;
+}
+
 void gt_ksa_key_free(struct gt_ksa_key *k)
 {
     if (!k)
         return;
+    pthread_mutex_destroy(&k->lock);
     if (k->priv)
         gnutls_privkey_deinit(k->priv);
     if (k->pub)
@@ -129,7 +139,7 @@ static int key_from_x509(gnutls_x509_privkey_t x, struct gt_ksa_key **out, struc
         gnutls_x509_privkey_deinit(x);
         return gt_err(err, EINVAL, "service-account key: not an RSA private key");
     }
-    struct gt_ksa_key *k = gt_xcalloc(1, sizeof(*k));
+    struct gt_ksa_key *k = key_new();
     gnutls_datum_t pem = { 0 };
     int r = gnutls_x509_privkey_export2_pkcs8(x, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
                                               &pem);
@@ -185,7 +195,7 @@ int gt_ksa_key_from_pem(const char *pem, size_t len, struct gt_ksa_key **out,
         return gt_err(err, EINVAL, "service-account key: empty or oversized PEM");
     gnutls_datum_t d = { (unsigned char *)pem, (unsigned)len };
     if (memmem(pem, len, "-----BEGIN PUBLIC KEY-----", 26)) {
-        struct gt_ksa_key *k = gt_xcalloc(1, sizeof(*k));
+        struct gt_ksa_key *k = key_new();
         if (gnutls_pubkey_init(&k->pub) < 0)
             abort();
         int r = gnutls_pubkey_import(k->pub, &d, GNUTLS_X509_FMT_PEM);
@@ -263,7 +273,10 @@ char *gt_ksa_key_private_pem(const struct gt_ksa_key *k)
 char *gt_ksa_key_public_pem(const struct gt_ksa_key *k)
 {
     gnutls_datum_t pem = { 0 };
-    if (gnutls_pubkey_export2(k->pub, GNUTLS_X509_FMT_PEM, &pem) < 0)
+    pthread_mutex_lock((pthread_mutex_t *)&k->lock);
+    int r = gnutls_pubkey_export2(k->pub, GNUTLS_X509_FMT_PEM, &pem);
+    pthread_mutex_unlock((pthread_mutex_t *)&k->lock);
+    if (r < 0)
         return NULL;
     char *s = gt_xstrndup((const char *)pem.data, pem.size);
     gnutls_free(pem.data);
@@ -278,6 +291,42 @@ const char *gt_ksa_key_id(const struct gt_ksa_key *k)
 bool gt_ksa_key_can_sign(const struct gt_ksa_key *k)
 {
     return k && k->priv;
+}
+
+/* base64url of an unsigned big-endian integer without leading zeros */
+static json_t *b64url_uint(const gnutls_datum_t *d)
+{
+    size_t off = 0;
+    while (off + 1 < d->size && d->data[off] == 0)
+        off++;
+    char *s = b64url_encode(d->data + off, d->size - off);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+json_t *gt_ksa_key_jwks(const struct gt_ksa_key *k)
+{
+    gnutls_datum_t m = { 0 }, e = { 0 };
+    pthread_mutex_lock((pthread_mutex_t *)&k->lock);
+    int r = gnutls_pubkey_export_rsa_raw2(k->pub, &m, &e, 0);
+    pthread_mutex_unlock((pthread_mutex_t *)&k->lock);
+    json_t *keys = json_array();
+    if (r == 0)
+        json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "use", "sig", "kty",
+                                              "RSA", "kid", k->kid, "alg", "RS256", "n",
+                                              b64url_uint(&m), "e", b64url_uint(&e)));
+    gnutls_free(m.data);
+    gnutls_free(e.data);
+    return json_pack("{s:o}", "keys", keys);
+}
+
+json_t *gt_ksa_openid_config(const char *issuer)
+{
+    cleanup_free char *jwks = gt_xasprintf("%s/openid/v1/jwks", issuer);
+    return json_pack("{s:s,s:s,s:[s],s:[s],s:[s]}", "issuer", issuer, "jwks_uri", jwks,
+                     "response_types_supported", "id_token", "subject_types_supported", "public",
+                     "id_token_signing_alg_values_supported", "RS256");
 }
 
 /* ---- issuing ---- */
@@ -339,7 +388,9 @@ int gt_ksa_token_issue(const struct gt_ksa_key *k, const struct gt_ksa_token_opt
     cleanup_free char *input = gt_xasprintf("%s.%s", h64, c64);
     gnutls_datum_t data = { (unsigned char *)input, (unsigned)strlen(input) };
     gnutls_datum_t sig = { 0 };
+    pthread_mutex_lock((pthread_mutex_t *)&k->lock);
     int r = gnutls_privkey_sign_data2(k->priv, GNUTLS_SIGN_RSA_SHA256, 0, &data, &sig);
+    pthread_mutex_unlock((pthread_mutex_t *)&k->lock);
     if (r < 0)
         return gt_err(err, EIO, "sign token: %s", gnutls_strerror(r));
     char *s64 = b64url_encode(sig.data, sig.size);
@@ -489,7 +540,10 @@ int gt_ksa_token_verify(const struct gt_ksa_key *k, const char *token,
     }
     gnutls_datum_t data = { (unsigned char *)token, (unsigned)(d2 - token) };
     gnutls_datum_t sd = { sig, (unsigned)siglen };
-    if (gnutls_pubkey_verify_data2(k->pub, GNUTLS_SIGN_RSA_SHA256, 0, &data, &sd) < 0) {
+    pthread_mutex_lock((pthread_mutex_t *)&k->lock);
+    int vr = gnutls_pubkey_verify_data2(k->pub, GNUTLS_SIGN_RSA_SHA256, 0, &data, &sd);
+    pthread_mutex_unlock((pthread_mutex_t *)&k->lock);
+    if (vr < 0) {
         r = gt_err(err, EACCES, "token signature is invalid");
         goto out;
     }

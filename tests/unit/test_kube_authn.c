@@ -736,3 +736,43 @@ TEST(websocket_bearer_and_whoami)
     json_decref(r);
     gt_kuser_release(&u);
 }
+
+TEST(issuer_discovery_documents)
+{
+    json_t *jwks = gt_ksa_key_jwks(test_key());
+    json_t *k = json_array_get(json_object_get(jwks, "keys"), 0);
+    REQUIRE(k);
+    CHECK_STR_EQ(gt_kobj_str(k, "kid", ""), gt_ksa_key_id(test_key()));
+    CHECK_STR_EQ(gt_kobj_str(k, "kty", ""), "RSA");
+    CHECK_STR_EQ(gt_kobj_str(k, "alg", ""), "RS256");
+    CHECK_STR_EQ(gt_kobj_str(k, "e", ""), "AQAB"); /* 65537 */
+    CHECK_INT_EQ(strlen(gt_kobj_str(k, "n", "")), 342); /* 256 bytes, no padding */
+    json_decref(jwks);
+    json_t *oc = gt_ksa_openid_config(ISS);
+    CHECK_JSON(oc, "{\"issuer\":\"" ISS "\",\"jwks_uri\":\"" ISS "/openid/v1/jwks\","
+                   "\"response_types_supported\":[\"id_token\"],\"subject_types_supported\":"
+                   "[\"public\"],\"id_token_signing_alg_values_supported\":[\"RS256\"]}");
+    json_decref(oc);
+}
+
+TEST(token_file_parser_survives_random_input)
+{
+    static const char alphabet[] = "ab,\"\r\n #\0 ";
+    unsigned seed = 99;
+    for (int i = 0; i < 5000; i++) {
+        char buf[96];
+        size_t n = (size_t)(rand_r(&seed) % (int)sizeof buf);
+        for (size_t j = 0; j < n; j++)
+            buf[j] = alphabet[rand_r(&seed) % (int)(sizeof alphabet - 1)];
+        struct gt_ktokenfile *tf = NULL;
+        struct gt_error err = { 0 };
+        int r = gt_ktokenfile_parse(buf, n, "fuzz", &tf, &err);
+        CHECK((r == 0 && tf) || (r == -EINVAL && !tf && strncmp(err.msg, "fuzz:", 5) == 0));
+        if (tf) {
+            struct gt_kuser u;
+            if (gt_ktokenfile_lookup(tf, "a", 1, &u))
+                gt_kuser_release(&u);
+            gt_ktokenfile_free(tf);
+        }
+    }
+}
