@@ -309,6 +309,39 @@ static void stream_error(struct gt_docker_out *out, const char *msg)
     gt_docker_out_emit(&o, out->tty ? 1 : 3, s, strlen(s), 0);
 }
 
+struct attach_session {
+    struct gt_docker_hijack h;
+    struct gt_docker_out out;
+    const char *content_type;
+    pthread_mutex_t lock; /* the engine may emit from several threads */
+    bool answered, gone;
+};
+
+/* The engine's `registered`: the 101 goes out once the attach is hooked,
+ * since docker run sends start as soon as it has it. */
+static void attach_answer(void *ctx)
+{
+    struct attach_session *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    if (!s->answered) {
+        s->answered = true;
+        struct gt_error err;
+        if (gt_docker_hijack_answer(&s->h, s->content_type, &err) < 0)
+            s->gone = true;
+        s->out.sink = s->h.conn;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int attach_emit(void *ctx, int stream, const void *data, size_t len, int64_t ts_ns)
+{
+    struct attach_session *s = ctx;
+    attach_answer(s); /* an engine that emits without registering first */
+    if (s->gone)
+        return -1;
+    return gt_docker_out_emit(&s->out, stream, data, len, ts_ns);
+}
+
 GT_DOCKER_HANDLER(gt_docker_h_container_attach)
 {
     struct gt_error err;
@@ -321,22 +354,35 @@ GT_DOCKER_HANDLER(gt_docker_h_container_attach)
         .want_stderr = gt_http_req_query_bool(req, "stderr", false),
         .logs = gt_http_req_query_bool(req, "logs", false),
         .stream = gt_http_req_query_bool(req, "stream", false),
+        .registered = attach_answer,
     };
     if (!o.logs && !o.stream) {
         gt_http_respond_error(req, 400, "Bad parameters: at least one of stream or logs is needed");
         return;
     }
-    struct gt_docker_hijack h;
-    if (gt_docker_hijack_begin(req, gt_docker_stream_type(req, tty), o.want_stdin, &h, &err) < 0)
+    struct attach_session s = {
+        .out = { .write = gt_docker_sink_conn, .tty = tty },
+        .content_type = gt_docker_stream_type(req, tty),
+    };
+    int r = gt_docker_hijack_init(&s.h, req, o.want_stdin, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
         return;
-    struct gt_docker_out out = { .write = gt_docker_sink_conn, .sink = h.conn, .tty = tty };
-    int r = gt_engine_container_attach(ENGINE(ctx), REF(req), &o, gt_docker_hijack_in_fd(&h),
-                                       gt_docker_out_emit, &out, h.cancel_fd, &err);
-    if (r < 0 && r != -ECANCELED) {
-        gt_debug("attach %s: %s", REF(req), err.msg);
-        stream_error(&out, err.msg);
     }
-    gt_docker_hijack_end(&h);
+    pthread_mutex_init(&s.lock, NULL);
+    r = gt_engine_container_attach(ENGINE(ctx), REF(req), &o, gt_docker_hijack_in_fd(&s.h),
+                                   attach_emit, &s, s.h.cancel_fd, &err);
+    if (!s.answered && r < 0) {
+        gt_docker_fail(req, r, &err); /* before the stream: a plain status */
+    } else {
+        attach_answer(&s);
+        if (r < 0 && r != -ECANCELED && !s.gone) {
+            gt_debug("attach %s: %s", REF(req), err.msg);
+            stream_error(&s.out, err.msg);
+        }
+    }
+    gt_docker_hijack_end(&s.h);
+    pthread_mutex_destroy(&s.lock);
 }
 
 GT_DOCKER_HANDLER(gt_docker_h_container_resize)

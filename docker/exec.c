@@ -110,8 +110,15 @@ GT_DOCKER_HANDLER(gt_docker_h_exec_start)
                                   : json_is_true(json_object_get(json_object_get(ins, "ProcessConfig"), "tty"));
     bool want_stdin = json_is_true(json_object_get(ins, "OpenStdin"));
     struct gt_docker_hijack h;
-    if (gt_docker_hijack_begin(req, gt_docker_stream_type(req, tty), want_stdin, &h, &err) < 0)
+    r = gt_docker_hijack_init(&h, req, want_stdin, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
         return;
+    }
+    if (gt_docker_hijack_answer(&h, gt_docker_stream_type(req, tty), &err) < 0) {
+        gt_docker_hijack_end(&h);
+        return;
+    }
     struct gt_docker_out out = { .write = gt_docker_sink_conn, .sink = h.conn, .tty = tty };
     r = gt_engine_exec_start(ENGINE(ctx), id, false, gt_docker_hijack_in_fd(&h),
                              gt_docker_out_emit, &out, h.cancel_fd, &err);

@@ -97,8 +97,8 @@ out:
     return NULL;
 }
 
-int gt_docker_hijack_begin(struct gt_http_req *req, const char *content_type, bool want_stdin,
-                           struct gt_docker_hijack *h, struct gt_error *err)
+int gt_docker_hijack_init(struct gt_docker_hijack *h, struct gt_http_req *req, bool want_stdin,
+                          struct gt_error *err)
 {
     *h = (struct gt_docker_hijack){ .req = req, .in_pipe = { -1, -1 }, .cancel_fd = -1,
                                     .stop_fd = -1, .want_stdin = want_stdin };
@@ -107,21 +107,24 @@ int gt_docker_hijack_begin(struct gt_http_req *req, const char *content_type, bo
     if (h->cancel_fd < 0 || h->stop_fd < 0) {
         int e = errno;
         gt_docker_hijack_end(h);
-        gt_err_sys(err, e, "eventfd");
-        gt_docker_fail(req, -e, err);
-        return -e;
+        return gt_err_sys(err, e, "eventfd");
     }
     /* a socket pair, so that writing after the engine stopped reading
      * gives EPIPE rather than SIGPIPE */
     if (want_stdin && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, h->in_pipe) < 0) {
         int e = errno;
         gt_docker_hijack_end(h);
-        gt_err_sys(err, e, "socketpair");
-        gt_docker_fail(req, -e, err);
-        return -e;
+        return gt_err_sys(err, e, "socketpair");
     }
     if (want_stdin)
         shutdown(h->in_pipe[0], SHUT_WR); /* the engine's end only reads */
+    return 0;
+}
+
+int gt_docker_hijack_answer(struct gt_docker_hijack *h, const char *content_type,
+                            struct gt_error *err)
+{
+    struct gt_http_req *req = h->req;
     const char *up = gt_http_req_header(req, "Upgrade");
     bool upgrade = up && !strcasecmp(up, "tcp");
     gt_http_add_header(req, "Content-Type", content_type);
@@ -132,15 +135,11 @@ int gt_docker_hijack_begin(struct gt_http_req *req, const char *content_type, bo
     /* a client that did not ask to upgrade gets the raw stream anyway, as
      * from dockerd, behind a 200 */
     h->conn = gt_http_upgrade(req, upgrade ? 101 : 200, upgrade ? "UPGRADED" : "OK", err);
-    if (!h->conn) {
-        gt_docker_hijack_end(h);
+    if (!h->conn)
         return -EPIPE;
-    }
     int r = pthread_create(&h->pump, NULL, pump_main, h);
-    if (r) {
-        gt_docker_hijack_end(h);
+    if (r)
         return gt_err_sys(err, r, "start a thread");
-    }
     h->pump_started = true;
     return 0;
 }

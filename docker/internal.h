@@ -144,13 +144,18 @@ struct gt_docker_hijack {
     bool pump_started;
     pthread_t pump;
 };
+/* Opens what a session needs (the stdin pipe, the eventfds); answers
+ * nothing.  On failure everything is closed again. */
+int gt_docker_hijack_init(struct gt_docker_hijack *h, struct gt_http_req *req, bool want_stdin,
+                          struct gt_error *err);
 /* Answers 101 UPGRADED (Upgrade: tcp) or, for a client that did not ask
- * to upgrade, 200 OK, with content_type; then starts a thread that copies
- * the client's bytes to in_pipe (want_stdin) or drops them, closes
- * in_pipe[1] at the client's EOF, and fires cancel_fd when the client has
- * hung up entirely.  On failure the request is answered or gone. */
-int gt_docker_hijack_begin(struct gt_http_req *req, const char *content_type, bool want_stdin,
-                           struct gt_docker_hijack *h, struct gt_error *err);
+ * to upgrade, 200 OK, with content_type; then h->conn is the raw
+ * connection, and a thread copies the client's bytes to in_pipe
+ * (want_stdin) or drops them, closes in_pipe[1] at the client's EOF, and
+ * fires cancel_fd once the client has hung up entirely.  On failure the
+ * client is gone (h->conn may be NULL). */
+int gt_docker_hijack_answer(struct gt_docker_hijack *h, const char *content_type,
+                            struct gt_error *err);
 /* Stops the pump and closes what begin opened (not the connection). */
 void gt_docker_hijack_end(struct gt_docker_hijack *h);
 /* in_fd for the engine: -1 without stdin. */
