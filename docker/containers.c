@@ -413,33 +413,59 @@ GT_DOCKER_HANDLER(gt_docker_h_container_top)
         gt_http_respond_json(req, 200, out);
 }
 
-static int stats_keep(void *ctx, const json_t *msg)
+/* docker stats prints the name from each message ("/name"): make sure
+ * they carry it */
+struct stats_ctx {
+    json_t *ident; /* {"id":..,"name":..} */
+    struct gt_docker_jstream *js;
+    json_t *one;   /* stream=0: the message */
+};
+
+static int stats_emit(void *ctx, const json_t *msg)
 {
-    json_t **keep = ctx;
-    if (!*keep)
-        *keep = json_deep_copy(msg);
-    return 0;
+    struct stats_ctx *s = ctx;
+    cleanup_json json_t *m = json_deep_copy(msg);
+    if (!m)
+        return 0;
+    json_object_update_missing(m, s->ident);
+    if (!s->js) {
+        if (!s->one)
+            s->one = json_incref(m);
+        return 0;
+    }
+    return gt_docker_jstream_emit(s->js, m);
 }
 
 GT_DOCKER_HANDLER(gt_docker_h_container_stats)
 {
     struct gt_error err;
+    cleanup_json json_t *c = NULL;
+    int r = gt_engine_container_inspect(ENGINE(ctx), REF(req), false, &c, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    cleanup_json json_t *ident = json_object();
+    json_object_set(ident, "id", json_object_get(c, "Id"));
+    json_object_set(ident, "name", json_object_get(c, "Name"));
+    struct stats_ctx s = { .ident = ident };
     if (!gt_http_req_query_bool(req, "stream", true)) {
-        cleanup_json json_t *one = NULL;
-        int r = gt_engine_container_stats(ENGINE(ctx), REF(req), false, stats_keep, &one,
-                                          gt_http_req_fd(req), &err);
-        if (r == 0 && !one)
+        r = gt_engine_container_stats(ENGINE(ctx), REF(req), false, stats_emit, &s,
+                                      gt_http_req_fd(req), &err);
+        if (r == 0 && !s.one)
             r = gt_err(&err, EIO, "stats of %s: the engine gave none", REF(req));
         if (r < 0)
             gt_docker_fail(req, r, &err);
         else
-            gt_http_respond_json(req, 200, one);
+            gt_http_respond_json(req, 200, s.one);
+        json_decref(s.one);
         return;
     }
     struct gt_docker_jstream js;
     gt_docker_jstream_init(&js, req, "\n");
-    int r = gt_engine_container_stats(ENGINE(ctx), REF(req), true, gt_docker_jstream_emit, &js,
-                                      gt_http_req_fd(req), &err);
+    s.js = &js;
+    r = gt_engine_container_stats(ENGINE(ctx), REF(req), true, stats_emit, &s,
+                                  gt_http_req_fd(req), &err);
     gt_docker_jstream_finish(&js, r, &err);
 }
 

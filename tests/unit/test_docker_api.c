@@ -492,6 +492,9 @@ TEST(cli_exec_exit_code_and_output)
     CHECK_INT_EQ(sh("docker exec x1 nosuch", out, sizeof out), 127);
     CHECK_STR_CONTAINS(out, "executable file not found");
     CHECK_INT_EQ(sh("docker exec -d x1 sh -c 'exit 5'", out, sizeof out), 0);
+    /* the stats messages carry the name docker stats prints */
+    CHECK_INT_EQ(sh("docker stats --no-stream --format '{{.Name}}' x1", out, sizeof out), 0);
+    CHECK_STR_EQ(out, "x1\n");
     CHECK_INT_EQ(sh("docker stop x1 >/dev/null; docker exec x1 echo no", out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "is not running");
     stop();
