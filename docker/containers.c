@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/cleanup.h"
 #include "base/json.h"
@@ -314,7 +315,8 @@ struct attach_session {
     struct gt_docker_out out;
     const char *content_type;
     pthread_mutex_t lock; /* the engine may emit from several threads */
-    bool answered, gone;
+    pthread_cond_t cond;
+    bool answered, gone, done;
 };
 
 /* The engine's `registered`: the 101 goes out once the attach is hooked,
@@ -329,8 +331,35 @@ static void attach_answer(void *ctx)
         if (gt_docker_hijack_answer(&s->h, s->content_type, &err) < 0)
             s->gone = true;
         s->out.sink = s->h.conn;
+        pthread_cond_broadcast(&s->cond);
     }
     pthread_mutex_unlock(&s->lock);
+}
+
+/* An engine that never calls `registered` would leave docker run waiting
+ * for the 101 while the engine waits for a start that never comes: answer
+ * after a moment in any case. */
+#define ATTACH_ANSWER_LATEST_MS 250
+
+static void *attach_watchdog(void *ctx)
+{
+    struct attach_session *s = ctx;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += ATTACH_ANSWER_LATEST_MS * 1000000L;
+    t.tv_sec += t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&s->lock);
+    int r = 0;
+    while (!s->answered && !s->done && r == 0)
+        r = pthread_cond_timedwait(&s->cond, &s->lock, &t);
+    bool late = !s->answered && !s->done;
+    pthread_mutex_unlock(&s->lock);
+    if (late) {
+        gt_debug("attach: the engine did not say it was registered; answering anyway");
+        attach_answer(s);
+    }
+    return NULL;
 }
 
 static int attach_emit(void *ctx, int stream, const void *data, size_t len, int64_t ts_ns)
@@ -370,8 +399,17 @@ GT_DOCKER_HANDLER(gt_docker_h_container_attach)
         return;
     }
     pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+    pthread_t watchdog;
+    bool watching = pthread_create(&watchdog, NULL, attach_watchdog, &s) == 0;
     r = gt_engine_container_attach(ENGINE(ctx), REF(req), &o, gt_docker_hijack_in_fd(&s.h),
                                    attach_emit, &s, s.h.cancel_fd, &err);
+    pthread_mutex_lock(&s.lock);
+    s.done = true;
+    pthread_cond_broadcast(&s.cond);
+    pthread_mutex_unlock(&s.lock);
+    if (watching)
+        pthread_join(watchdog, NULL);
     if (!s.answered && r < 0) {
         gt_docker_fail(req, r, &err); /* before the stream: a plain status */
     } else {
@@ -382,6 +420,7 @@ GT_DOCKER_HANDLER(gt_docker_h_container_attach)
         }
     }
     gt_docker_hijack_end(&s.h);
+    pthread_cond_destroy(&s.cond);
     pthread_mutex_destroy(&s.lock);
 }
 

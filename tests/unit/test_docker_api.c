@@ -464,6 +464,17 @@ TEST(cli_run_attached_exit_status_and_stdin)
     stop();
 }
 
+TEST(cli_run_works_with_an_engine_that_never_says_registered)
+{
+    NEED_DOCKER();
+    start();
+    fk.attach_never_registers = true;
+    static char out[16384];
+    CHECK_INT_EQ(sh("docker run --rm busybox echo late", out, sizeof out), 0);
+    CHECK_STR_EQ(out, "late\n");
+    stop();
+}
+
 TEST(cli_run_pulls_a_missing_image)
 {
     NEED_DOCKER();
