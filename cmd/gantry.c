@@ -10,6 +10,7 @@
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
     { "http-bench-server", "a small HTTP server for bench/http.sh", gantry_cmd_http_bench_server },
+    { "image", "manage images: pull, import, export, ls, rm, prune, ...", gantry_cmd_image },
     { "registry", "pull from and push to image registries (low level)", gantry_cmd_registry },
 };
 

@@ -533,6 +533,7 @@ void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const
     s->scheme = scheme;
     s->repo = gt_xstrdup(repo);
     atomic_init(&s->abort, false);
+    atomic_init(&s->abort_keep, true);
     if (auth && auth->username && auth->password) {
         s->username = gt_xstrdup(auth->username);
         s->password = gt_xstrdup(auth->password);
@@ -564,6 +565,23 @@ void reg_session_release(struct reg_session *s)
 bool reg_session_cancelled(const struct reg_session *s)
 {
     return atomic_load(&s->abort) || (s->progress && atomic_load(&s->progress->cancel));
+}
+
+void reg_session_abort(struct reg_session *s, bool keep)
+{
+    atomic_store(&s->abort_keep, keep);
+    atomic_store(&s->abort, true);
+}
+
+bool reg_session_keeps_partial(const struct reg_session *s, int r)
+{
+    if (reg_retryable(r))
+        return true;
+    if (r != -ECANCELED)
+        return false;
+    if (s->progress && atomic_load(&s->progress->cancel))
+        return true; /* the caller stopped us: it may come back */
+    return !atomic_load(&s->abort) || atomic_load(&s->abort_keep);
 }
 
 int reg_conn_init(struct reg_conn *conn, struct reg_session *s, struct gt_error *err)

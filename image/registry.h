@@ -36,11 +36,12 @@
  * a host name that resolves to loopback stays secure, so that a TLS
  * registry there can be verified); for those HTTPS is tried first without
  * certificate verification, then HTTP.  Other hosts
- * need HTTPS verified against the system CAs, or, when given, the client's
- * CA file and the docker convention <certs_dir>/<host:port>/ca.crt (any
- * *.crt there; client.cert/client.key for client certificates).  A CA given
- * this way replaces the system CAs for that host.  Mirrors apply to
- * docker.io pulls: each is tried in order, then docker.io itself.
+ * need HTTPS verified against the system CAs (/etc/ssl/certs) and, when
+ * given, the client's CA file or the docker convention
+ * <certs_dir>/<host:port>/ca.crt (client.cert/client.key there give a
+ * client certificate).  With several *.crt files in that directory, those
+ * alone are trusted for the host.  Mirrors apply to docker.io pulls: each
+ * is tried in order, then docker.io itself.
  *
  * Credentials, first match wins: the operation's explicit auth, the client's
  * gt_registry_client_set_credentials(), then the "auths" of a docker-style
@@ -170,7 +171,8 @@ struct gt_registry_pull_result {
 void gt_registry_pull_result_release(struct gt_registry_pull_result *r);
 
 /* Pulls ref (by digest when it has one, else by tag) into cs.  Progress:
- *   {"status":"Pulling from <path>","id":"<tag or digest>"}
+ *   {"status":"Pulling from <path>","id":"<tag or digest>"} (once the
+ *   manifest is there: a pull failing before reports no event at all)
  *   per layer "Pulling fs layer" | "Already exists", "Waiting",
  *   "Downloading" (current/total), "Verifying Checksum", "Download complete".
  * Errors read "pull <ref>: ...". */

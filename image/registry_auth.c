@@ -211,23 +211,55 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The scopes to ask for: the session's plus the challenge's, deduplicated
- * and sorted (so that the cache key does not depend on their order). */
+void reg_scope_add(char ***v, const char *scope)
+{
+    const char *last = strrchr(scope, ':');
+    if (!last || last == scope) {
+        for (char **p = *v; p && *p; p++)
+            if (!strcmp(*p, scope))
+                return;
+        gt_strv_push(v, scope);
+        return;
+    }
+    size_t rlen = (size_t)(last - scope); /* "type:name" */
+    for (char **p = *v; p && *p; p++) {
+        const char *plast = strrchr(*p, ':');
+        if (!plast || (size_t)(plast - *p) != rlen || strncmp(*p, scope, rlen) != 0)
+            continue;
+        cleanup_free char *merged = gt_xstrdup(*p);
+        cleanup_free char *add = gt_xstrdup(last + 1);
+        char *save = NULL;
+        for (char *a = strtok_r(add, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+            bool have = false;
+            cleanup_free char *cur = gt_xstrdup(strrchr(merged, ':') + 1);
+            char *s2 = NULL;
+            for (char *b = strtok_r(cur, ",", &s2); b; b = strtok_r(NULL, ",", &s2))
+                have |= !strcmp(a, b);
+            if (!have) {
+                char *n = gt_xasprintf("%s,%s", merged, a);
+                free(merged);
+                merged = n;
+            }
+        }
+        free(*p);
+        *p = steal_pointer(&merged);
+        return;
+    }
+    gt_strv_push(v, scope);
+}
+
+/* The scopes to ask for: the session's plus the challenge's, merged per
+ * resource and sorted (so that the cache key does not depend on order). */
 static char **token_scopes(const struct reg_session *s, const char *challenge_scope)
 {
     char **v = NULL;
     for (char **p = s->scopes; p && *p; p++)
-        gt_strv_push(&v, *p);
+        reg_scope_add(&v, *p);
     if (challenge_scope) {
         cleanup_free char *copy = gt_xstrdup(challenge_scope);
         char *save = NULL;
-        for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-            bool dup = false;
-            for (char **p = v; p && *p; p++)
-                dup |= !strcmp(*p, t);
-            if (!dup)
-                gt_strv_push(&v, t);
-        }
+        for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+            reg_scope_add(&v, t);
     }
     if (v)
         qsort(v, gt_strv_len(v), sizeof *v, cmp_str);

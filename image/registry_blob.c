@@ -123,8 +123,9 @@ again:;
             backoff(attempt + 1);
             continue;
         }
-        /* Keep what arrived, for the next attempt to resume from. */
-        gt_content_writer_abort(w, offset > 0 && (reg_retryable(r) || r == -ECANCELED));
+        /* An interrupted transfer keeps what arrived, for the next pull to
+         * resume from; one stopped by bad content elsewhere leaves nothing. */
+        gt_content_writer_abort(w, offset > 0 && reg_session_keeps_partial(s, r));
         return r;
     }
     if (id)

@@ -395,6 +395,8 @@ static int attempt(struct reg_conn *conn, const struct reg_req *req, const char 
     } else if (strcmp(method, "GET") != 0) {
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     }
+    if (req->write)
+        curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger writes */
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -670,11 +672,12 @@ char *reg_errors_message(const char *body, size_t len, long status)
         if (printable)
             return gt_xstrndup(body, n);
     }
+    /* No body (a HEAD): the words registries use for these statuses. */
     switch (status) {
     case 401:
-        return gt_xstrdup("unauthorized");
+        return gt_xstrdup("unauthorized: authentication required");
     case 403:
-        return gt_xstrdup("denied");
+        return gt_xstrdup("denied: requested access to the resource is denied");
     case 404:
         return gt_xstrdup("not found");
     default:

@@ -135,6 +135,7 @@ struct reg_session {
     char **scopes; /* NULL-terminated: "repository:<repo>:pull" ... */
     struct reg_progress *progress; /* may be NULL */
     atomic_bool abort; /* set when one of the operation's transfers failed */
+    atomic_bool abort_keep; /* ... by an interruption: partial ingests stay */
 };
 /* Opens a session: host is the network host; scheme REG_SCHEME_UNKNOWN
  * lets the client pick (see registry.h); credentials are looked up for
@@ -145,6 +146,11 @@ void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const
 void reg_session_add_scope(struct reg_session *s, const char *scope);
 void reg_session_release(struct reg_session *s);
 bool reg_session_cancelled(const struct reg_session *s);
+/* Stops the session's transfers; keep: their partial ingests stay for a
+ * later resume (an interruption), else they are removed (bad content). */
+void reg_session_abort(struct reg_session *s, bool keep);
+/* Whether a transfer stopped with code r keeps what it ingested. */
+bool reg_session_keeps_partial(const struct reg_session *s, int r);
 
 /* One thread's connection. */
 struct reg_conn {
@@ -160,7 +166,8 @@ struct reg_req {
     const char *path;   /* "/v2/..." on the session's endpoint, or */
     const char *url;    /* an absolute URL (an upload's Location) */
     const char *const *headers; /* extra "Name: value", NULL-terminated */
-    /* body: memory, or a file range (fd >= 0) */
+    /* body: memory, or a file range (fd >= 0); body_fd must be -1 when
+     * there is no file (0 would be standard input) */
     const void *body;
     size_t body_len;
     int body_fd;
@@ -229,6 +236,11 @@ void reg_client_creds(struct gt_registry_client *c, const char *key, char **user
  * sent: the value the challenged request carried (a token not to reuse). */
 int reg_auth_header(struct reg_conn *conn, const struct reg_challenge *ch, const char *sent,
                     char **out, struct gt_error *err);
+/* Adds scope "type:name:actions" to the vector *v, merging the actions
+ * into a scope of the same resource ("repository:a:pull" + "repository:a:
+ * push" -> "repository:a:pull,push"): a token request names each resource
+ * once. */
+void reg_scope_add(char ***v, const char *scope);
 /* Base64 of "user:pass" (caller frees). */
 char *reg_basic_encode(const char *user, const char *pass);
 /* Decodes an auth file "auth" value into user and password (new strings). */

@@ -31,7 +31,7 @@ static void pool_fail(struct pool *p, int rc, const struct gt_error *e)
             p->err = *e;
     }
     p->stop = true;
-    atomic_store(&p->s->abort, true);
+    reg_session_abort(p->s, reg_retryable(p->rc) || p->rc == -ECANCELED);
     pthread_cond_broadcast(&p->cond);
 }
 

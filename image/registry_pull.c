@@ -215,8 +215,6 @@ int gt_registry_pull(struct gt_registry_client *c, const struct gt_ref *ref,
     struct reg_progress rp;
     reg_progress_init(&rp, opts->progress);
 
-    reg_progress_status(&rp, ref->digest ? ref->digest : ref->tag ? ref->tag : "latest",
-                        "Pulling from %s", ref->path);
     /* A lease keeps the collector off the blobs until the caller records
      * them (leases nest: the caller may hold one around this call too). */
     int r = gt_content_lease_begin(cs, err);
@@ -229,6 +227,11 @@ int gt_registry_pull(struct gt_registry_client *c, const struct gt_ref *ref,
     struct gt_registry_manifest top = { 0 };
     r = reg_open_resolved(c, ref, opts->auth, &rp, &s, &conn, &top, err);
     if (r == 0) {
+        /* After the manifest, as docker does: a pull that cannot start
+         * reports nothing before its error (the engine can still answer
+         * with an error status instead of a stream). */
+        reg_progress_status(&rp, ref->digest ? ref->digest : ref->tag ? ref->tag : "latest",
+                            "Pulling from %s", ref->path);
         r = pull_image(c, &s, &conn, ref, &top, cs, opts, out, err);
         if (r == 0) {
             out->digest = steal_pointer(&top.digest);

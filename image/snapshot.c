@@ -30,6 +30,7 @@ struct gt_snapshots {
     char *layers; /* <root>/snapshots/layers */
     char *active; /* <root>/snapshots/active */
     char *tmp;    /* <root>/snapshots/tmp */
+    char *empty;  /* <root>/snapshots/empty: the lower of views that need one more */
     int layers_fd, active_fd, tmp_fd;
     const struct driver *driver;
 };
@@ -65,10 +66,12 @@ int gt_snapshots_open(struct gt_content *cs, struct gt_snapshots **out, struct g
     ss->layers = gt_path_join(ss->dir, "layers");
     ss->active = gt_path_join(ss->dir, "active");
     ss->tmp = gt_path_join(ss->dir, "tmp");
+    ss->empty = gt_path_join(ss->dir, "empty");
     int r;
     if ((r = open_dir_p(ss->layers, &ss->layers_fd, err)) < 0 ||
         (r = open_dir_p(ss->active, &ss->active_fd, err)) < 0 ||
-        (r = open_dir_p(ss->tmp, &ss->tmp_fd, err)) < 0) {
+        (r = open_dir_p(ss->tmp, &ss->tmp_fd, err)) < 0 ||
+        (r = gt_mkdir_p(ss->empty, 0755, err)) < 0) {
         gt_snapshots_free(ss);
         return gt_err_prefix(err, "open snapshots");
     }
@@ -90,6 +93,7 @@ void gt_snapshots_free(struct gt_snapshots *ss)
     free(ss->layers);
     free(ss->active);
     free(ss->tmp);
+    free(ss->empty);
     free(ss);
 }
 
@@ -199,8 +203,29 @@ static int unpack_layer(struct gt_snapshots *ss, const char *chain_id, const cha
         remove_tmp(ss, tmp);
         return r;
     }
+    /* the layers below, top first, for the directories this one implies */
+    cleanup_strv char **chain = NULL;
+    size_t n_lowers = 0;
+    int *lowers = NULL;
+    if (parent && (r = gt_snapshot_chain(ss, parent, &chain, err)) < 0) {
+        remove_tmp(ss, tmp);
+        return gt_err_prefix(err, "parent of %s", chain_id);
+    }
+    n_lowers = gt_strv_len(chain);
+    lowers = gt_xcalloc(n_lowers + 1, sizeof *lowers);
+    for (size_t i = 0; i < n_lowers; i++) {
+        cleanup_free char *name = gt_xasprintf("%s/fs", hex_of(chain[n_lowers - 1 - i]));
+        lowers[i] = openat(ss->layers_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    struct gt_unpack_opts o = opts ? *opts : (struct gt_unpack_opts){ 0 };
+    o.lowers = lowers;
+    o.n_lowers = n_lowers;
     struct gt_unpack_stats st;
-    r = gt_layer_unpack(blob_fd, fsfd, opts, &st, err);
+    r = gt_layer_unpack(blob_fd, fsfd, &o, &st, err);
+    for (size_t i = 0; i < n_lowers; i++)
+        if (lowers[i] >= 0)
+            close(lowers[i]);
+    free(lowers);
     int64_t entries = 0, bytes = 0;
     if (r == 0)
         r = gt_tree_usage(fsfd, &entries, &bytes, err);
@@ -319,19 +344,12 @@ int gt_snapshot_chain(struct gt_snapshots *ss, const char *chain_id, char ***out
 
 /* ---- drivers ---- */
 
-static int add_empty_lower(int dir_fd, struct gt_error *err)
-{
-    if (mkdirat(dir_fd, "empty", 0755) < 0 && errno != EEXIST)
-        return gt_err_sys(err, errno, "mkdir empty");
-    return 0;
-}
-
 static int overlay_create(struct gt_snapshots *ss, int dir_fd, char *const *chain,
                           struct gt_error *err)
 {
     if (mkdirat(dir_fd, "upper", 0755) < 0 || mkdirat(dir_fd, "work", 0700) < 0)
         return gt_err_sys(err, errno, "create upper and work directories");
-    return add_empty_lower(dir_fd, err);
+    return 0;
 }
 
 /* Runs mount(2) with lowerdirs relative to layers/: a child changes its
@@ -442,8 +460,7 @@ static int overlay_mount(struct gt_snapshots *ss, const char *key, char *const *
 {
     cleanup_free char *upper = gt_xasprintf("%s/%s/upper", ss->active, key);
     cleanup_free char *work = gt_xasprintf("%s/%s/work", ss->active, key);
-    cleanup_free char *empty = gt_xasprintf("%s/%s/empty", ss->active, key);
-    return overlay_mount_dirs(ss, chain, upper, work, empty, target, err);
+    return overlay_mount_dirs(ss, chain, upper, work, ss->empty, target, err);
 }
 
 static int copy_create(struct gt_snapshots *ss, int dir_fd, char *const *chain,
@@ -641,15 +658,7 @@ int gt_snapshot_mount_view(struct gt_snapshots *ss, const char *chain_id, const 
     int r = gt_snapshot_chain(ss, chain_id, &chain, err);
     if (r < 0)
         return r;
-    cleanup_free char *tmp = NULL;
-    if ((r = make_tmp_dir(ss, "view", &tmp, err)) < 0)
-        return r;
-    cleanup_free char *empty = gt_xasprintf("%s/%s", ss->tmp, tmp);
-    r = overlay_mount_dirs(ss, chain, NULL, NULL, empty, target, err);
-    /* the empty lower may go: the mount holds it */
-    if (r < 0 || gt_strv_len(chain) > 1)
-        remove_tmp(ss, tmp);
-    return r;
+    return overlay_mount_dirs(ss, chain, NULL, NULL, ss->empty, target, err);
 }
 
 int gt_snapshot_unmount(const char *target, struct gt_error *err)

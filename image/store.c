@@ -527,7 +527,7 @@ static int sweep_blob(const char *digest, void *ctx)
 {
     struct sweep *s = ctx;
     const char *key = digest;
-    if (bsearch(&key, s->live, s->n_live, sizeof *s->live, cmp_str))
+    if (s->n_live && bsearch(&key, s->live, s->n_live, sizeof *s->live, cmp_str))
         return 0;
     int64_t size = 0;
     gt_content_size(s->cs, digest, &size, NULL);
@@ -611,17 +611,24 @@ static int verify_blob(const char *digest, void *ctx)
     struct verify_ctx *v = ctx;
     struct gt_error e;
     if (gt_content_verify(v->cs, digest, &e) < 0) {
-        cleanup_free char *what = gt_xasprintf("blob %s", digest);
-        v->report(what, e.msg, v->ctx);
+        if (v->report)
+            v->report("content store", e.msg, v->ctx);
         v->problems++;
     }
     return 0;
+}
+
+static void ignore_problem(const char *what, const char *problem, void *ctx)
+{
+    (void)what, (void)problem, (void)ctx;
 }
 
 int gt_store_verify(struct gt_store *st,
                     void (*report)(const char *what, const char *problem, void *ctx), void *ctx,
                     struct gt_error *err)
 {
+    if (!report)
+        report = ignore_problem;
     struct verify_ctx v = { st->cs, report, ctx, 0 };
     int r = gt_content_walk(st->cs, verify_blob, &v, err);
     if (r < 0)

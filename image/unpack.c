@@ -163,6 +163,7 @@ int gt_layer_decompress(int src_fd, int out_fd, char diff_id[80], struct gt_erro
 struct dir_time {
     char *path;
     struct timespec ts[2];
+    size_t seq; /* later records of one directory win */
 };
 
 struct unpacker {
@@ -232,6 +233,11 @@ static int clean_name(const char *raw, const char *what, char **out, struct gt_e
     return 0;
 }
 
+static bool skip_xattr_name(const char *name)
+{
+    return !strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13);
+}
+
 static void drop_cache(struct unpacker *u)
 {
     if (u->cached_fd >= 0)
@@ -239,6 +245,68 @@ static void drop_cache(struct unpacker *u)
     u->cached_fd = -1;
     free(u->cached_dir);
     u->cached_dir = NULL;
+}
+
+/* Whether a lower tree hides what lies below it at path: an ancestor (or
+ * the path) that is a whiteout, not a directory, or an opaque directory. */
+static bool lower_hides(int lower, const char *path)
+{
+    cleanup_free char *buf = gt_xstrdup(path);
+    for (char *slash = buf;; slash++) {
+        slash = strchr(slash, '/');
+        if (slash)
+            *slash = '\0';
+        cleanup_close int fd = openat2_beneath(lower, buf, O_PATH | O_NOFOLLOW);
+        if (fd < 0)
+            return false; /* nothing there, nothing below */
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+            return true;
+        cleanup_free char *proc = gt_xasprintf("/proc/self/fd/%d", fd);
+        char v[2];
+        if (getxattr(proc, GT_OVERLAY_OPAQUE_XATTR, v, sizeof v) == 1 && v[0] == 'y')
+            return true;
+        if (!slash)
+            return false;
+        *slash = '/';
+    }
+}
+
+static void record_dir_time(struct unpacker *u, const char *path, const struct timespec ts[2]);
+
+/* Gives a directory that the layer only implies the metadata it has in
+ * the layers below (the closest one that has it). */
+static void inherit_dir(struct unpacker *u, int pfd, const char *name, const char *path)
+{
+    for (size_t i = 0; i < u->opts->n_lowers; i++) {
+        int lower = u->opts->lowers[i];
+        cleanup_close int fd = openat2_beneath(lower, path, O_PATH | O_NOFOLLOW);
+        if (fd < 0) {
+            if (lower_hides(lower, path))
+                return;
+            continue;
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+            return; /* a whiteout or a file: nothing to inherit */
+        if (fchownat(pfd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) == 0)
+            fchmodat(pfd, name, st.st_mode & 07777, 0);
+        cleanup_free char *src = gt_xasprintf("/proc/self/fd/%d", fd);
+        char names[4096];
+        ssize_t n = listxattr(src, names, sizeof names);
+        cleanup_close int dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        for (char *x = names; dfd >= 0 && n > 0 && x < names + n; x += strlen(x) + 1) {
+            if (skip_xattr_name(x))
+                continue;
+            char val[4096];
+            ssize_t vl = getxattr(src, x, val, sizeof val);
+            if (vl >= 0)
+                fsetxattr(dfd, x, val, (size_t)vl, 0);
+        }
+        struct timespec ts[2] = { st.st_atim, st.st_mtim };
+        record_dir_time(u, path, ts);
+        return;
+    }
 }
 
 /* Creates the missing directories of dir, one component at a time, never
@@ -256,6 +324,9 @@ static int make_parents(struct unpacker *u, const char *dir, const char *entry,
             if (mkdirat(cur, c, 0755) < 0 && errno != EEXIST)
                 return gt_err_sys(err, errno, "entry \"%s\": create parent directory %s", entry,
                                   c);
+            /* the path so far: buf up to the end of this component */
+            cleanup_free char *sofar = gt_xstrndup(dir, (size_t)(c - buf) + strlen(c));
+            inherit_dir(u, cur, c, sofar);
             next = openat(cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
         if (next < 0) {
@@ -343,11 +414,6 @@ static int make_room(struct unpacker *u, int pfd, const char *base, bool want_di
     return 0;
 }
 
-static bool skip_xattr(const char *name)
-{
-    return !strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13);
-}
-
 static int set_xattrs(struct archive_entry *e, int fd, bool via_proc, const char *entry,
                       struct gt_error *err)
 {
@@ -358,7 +424,7 @@ static int set_xattrs(struct archive_entry *e, int fd, bool via_proc, const char
         return 0;
     cleanup_free char *proc = via_proc ? gt_xasprintf("/proc/self/fd/%d", fd) : NULL;
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-        if (!name || skip_xattr(name))
+        if (!name || skip_xattr_name(name))
             continue;
         int r = via_proc ? setxattr(proc, name, value, size, 0) : fsetxattr(fd, name, value, size, 0);
         if (r < 0) {
@@ -381,6 +447,19 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
     } else {
         ts[0] = ts[1];
     }
+}
+
+static void record_dir_time(struct unpacker *u, const char *path, const struct timespec ts[2])
+{
+    if (u->n_dirs == u->cap_dirs) {
+        u->cap_dirs = u->cap_dirs * 2 + 64;
+        u->dirs = gt_xrealloc(u->dirs, u->cap_dirs * sizeof *u->dirs);
+    }
+    u->dirs[u->n_dirs].path = gt_xstrdup(path);
+    u->dirs[u->n_dirs].ts[0] = ts[0];
+    u->dirs[u->n_dirs].ts[1] = ts[1];
+    u->dirs[u->n_dirs].seq = u->n_dirs;
+    u->n_dirs++;
 }
 
 /* Owner, mode, xattrs and (except for directories) times of a new entry.
@@ -417,13 +496,7 @@ static int set_meta(struct unpacker *u, struct archive_entry *e, int pfd, const 
     struct timespec ts[2];
     entry_times(e, ts);
     if (type == AE_IFDIR) {
-        if (u->n_dirs == u->cap_dirs) {
-            u->cap_dirs = u->cap_dirs * 2 + 64;
-            u->dirs = gt_xrealloc(u->dirs, u->cap_dirs * sizeof *u->dirs);
-        }
-        u->dirs[u->n_dirs].path = gt_xstrdup(path);
-        memcpy(u->dirs[u->n_dirs].ts, ts, sizeof ts);
-        u->n_dirs++;
+        record_dir_time(u, path, ts);
         return 0;
     }
     r = fd >= 0 ? futimens(fd, ts) : utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
@@ -630,13 +703,16 @@ static int depth_desc(const void *a, const void *b)
         dx++;
     if (*y->path)
         dy++;
-    return dx < dy ? 1 : dx > dy ? -1 : 0;
+    if (dx != dy)
+        return dx < dy ? 1 : -1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq ? 1 : 0;
 }
 
 /* Directory times last: creating their entries changed them. */
 static int apply_dir_times(struct unpacker *u, struct gt_error *err)
 {
-    qsort(u->dirs, u->n_dirs, sizeof *u->dirs, depth_desc);
+    if (u->n_dirs)
+        qsort(u->dirs, u->n_dirs, sizeof *u->dirs, depth_desc);
     for (size_t i = 0; i < u->n_dirs; i++) {
         const char *p = u->dirs[i].path;
         cleanup_close int fd = *p ? openat2_beneath(u->root, p, O_RDONLY | O_DIRECTORY) : -1;
@@ -670,6 +746,7 @@ int gt_layer_unpack(int src_fd, int root_fd, const struct gt_unpack_opts *opts,
     int r = source_open(&s, src_fd, err);
     if (r < 0)
         return r;
+    char *last = NULL;
     u.tar = archive_read_new();
     archive_read_support_format_tar(u.tar);
     if (archive_read_open(u.tar, &s, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
@@ -683,15 +760,23 @@ int gt_layer_unpack(int src_fd, int root_fd, const struct gt_unpack_opts *opts,
             break;
         if (ar < ARCHIVE_WARN) {
             const char *msg = archive_error_string(u.tar);
-            r = gt_err(err, EINVAL, "read layer: %s%s", msg ? msg : "not a tar archive",
-                       stats->entries ? "" : " (is it a tar archive?)");
+            if (last)
+                r = gt_err(err, EINVAL, "read layer after entry \"%s\": %s", last,
+                           msg ? msg : "corrupt tar");
+            else
+                r = gt_err(err, EINVAL, "read layer: %s (is it a tar archive?)",
+                           msg ? msg : "not a tar archive");
             goto out;
         }
+        free(last);
+        last = gt_xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
         if ((r = apply_entry(&u, e, err)) < 0)
             goto out;
     }
-    if ((r = source_drain(&s, err)) < 0)
+    if ((r = source_drain(&s, err)) < 0) {
+        gt_err_prefix(err, "after the end of the tar");
         goto out;
+    }
     if ((r = apply_dir_times(&u, err)) < 0)
         goto out;
     hash_hex(&s.hash, stats->diff_id);
@@ -703,6 +788,7 @@ int gt_layer_unpack(int src_fd, int root_fd, const struct gt_unpack_opts *opts,
     }
     r = 0;
 out:
+    free(last);
     drop_cache(&u);
     for (size_t i = 0; i < u.n_dirs; i++)
         free(u.dirs[i].path);

@@ -25,6 +25,7 @@
 #define GT_IMAGE_UNPACK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -36,6 +37,12 @@ struct gt_unpack_opts {
     int64_t max_total_size;       /* 0: no limit */
     bool no_devices;              /* refuse character and block devices */
     const char *expected_diff_id; /* sha256 of the uncompressed tar; NULL: not checked */
+    /* The trees of the layers below, top first.  A directory that the
+     * layer implies (an entry under it, but no entry for it) takes its
+     * owner, mode, xattrs and times from there, as overlayfs' copy-up
+     * would have; without one it is root's and 0755. */
+    const int *lowers;
+    size_t n_lowers;
 };
 
 struct gt_unpack_stats {

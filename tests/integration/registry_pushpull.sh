@@ -62,6 +62,10 @@ test_errors_name_registry_repository_and_cause() {
         fail "pull of a missing tag succeeded"
     fi
     assert_contains "$out" "pull $R/a/b:other: manifest unknown (HTTP 404)"
+    # a pull that cannot start streams nothing but its error (docker does
+    # the same: the engine may still answer with an error status)
+    gantry_reg --root "$PWD/d" --json pull "$R/a/b:other" > stream.out 2>/dev/null && fail "pull succeeded"
+    assert_eq "$(cat stream.out)" "{\"errorDetail\":{\"message\":\"pull $R/a/b:other: manifest unknown (HTTP 404)\"},\"error\":\"pull $R/a/b:other: manifest unknown (HTTP 404)\"}"$'\r' "the stream of a failed pull"
     # nothing was stored for the failed pulls
     [ -z "$(ls "$PWD/d/content/blobs/sha256" 2>/dev/null)" ] || fail "blobs left: $(ls "$PWD/d/content/blobs/sha256")"
     no_ingest "$PWD/d"

@@ -53,6 +53,21 @@ TEST(challenges_parse_bearer_and_basic)
     CHECK(reg_challenge_parse("Bearer realm", &ch, &err) < 0);
 }
 
+TEST(token_scopes_merge_per_resource)
+{
+    cleanup_strv char **v = NULL;
+    reg_scope_add(&v, "repository:team/app:pull");
+    reg_scope_add(&v, "repository:team/app:pull,push");
+    reg_scope_add(&v, "repository:base:pull");
+    reg_scope_add(&v, "repository:team/app:delete");
+    reg_scope_add(&v, "registry:catalog:*");
+    reg_scope_add(&v, "repository:base:pull");
+    REQUIRE(gt_strv_len(v) == 3);
+    CHECK_STR_EQ(v[0], "repository:team/app:pull,push,delete");
+    CHECK_STR_EQ(v[1], "repository:base:pull");
+    CHECK_STR_EQ(v[2], "registry:catalog:*");
+}
+
 TEST(basic_credentials_round_trip)
 {
     cleanup_free char *b = reg_basic_encode("alice", "pa:ss");
@@ -156,7 +171,7 @@ TEST(registry_errors_read_like_docker)
 
     resp = (struct reg_resp){ .status = 403 };
     CHECK_INT_EQ(reg_http_error(&resp, &err, NULL), -EACCES);
-    CHECK_STR_EQ(err.msg, "denied (HTTP 403)");
+    CHECK_STR_EQ(err.msg, "denied: requested access to the resource is denied (HTTP 403)");
 
     const char *tok = "{\"details\":\"incorrect username or password\"}";
     cleanup_free char *m = reg_errors_message(tok, strlen(tok), 401);

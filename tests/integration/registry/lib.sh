@@ -7,6 +7,12 @@ REG_HELPERS=$IT_ROOT/tests/integration/registry
 GANTRY=$BUILD/gantry
 PY=/usr/bin/python3
 
+# stop_pid [-SIG] PID: for `defer`; a process already gone is fine (a
+# failing deferred command would fail the case from lib.sh's EXIT trap).
+stop_pid() {
+    kill "$@" 2>/dev/null || true
+}
+
 reg_need() {
     [ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
     [ -x "$GANTRY" ] || fail "$GANTRY is not built"
@@ -24,9 +30,12 @@ wait_file() {
 }
 
 # reg_start NAME [auth-yaml-file] [tls-cert tls-key] [storage-dir]
-# Starts a registry; sets NAME (host:port), NAME_storage, NAME_log, NAME_pid.
+# Starts a registry on $REG_ADDR (default 127.0.0.1; $REG_CLIENT_CAS, a CA
+# file, makes it require client certificates); sets NAME (host:port),
+# NAME_storage, NAME_log, NAME_pid.
 reg_start() {
     local name=$1 auth=${2:-} cert=${3:-} key=${4:-} storage=${5:-}
+    local addr=${REG_ADDR:-127.0.0.1}
     local dir
     dir=$(mktemp -d "$PWD/registry-$name.XXXXXX")
     [ -n "$storage" ] || storage=$dir/storage
@@ -42,27 +51,31 @@ reg_start() {
         echo "  delete:"
         echo "    enabled: true"
         echo "http:"
-        echo "  addr: 127.0.0.1:0"
+        echo "  addr: $addr:0"
         echo "  secret: gantry-test-$$"
         if [ -n "$cert" ]; then
             echo "  tls:"
             echo "    certificate: $cert"
             echo "    key: $key"
+            if [ -n "${REG_CLIENT_CAS:-}" ]; then
+                echo "    clientcas:"
+                echo "      - $REG_CLIENT_CAS"
+            fi
         fi
         [ -n "$auth" ] && cat "$auth"
     } > "$dir/config.yml"
     /usr/bin/docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
     local pid=$!
-    defer kill "$pid"
+    defer stop_pid "$pid"
     local port="" i
     for i in $(seq 1 200); do
-        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -n1)
+        port=$(sed -n "s/.*listening on ${addr//./\\.}:\([0-9]*\).*/\1/p" "$dir/log" | head -n1)
         [ -n "$port" ] && break
         kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; fail "registry $name exited"; }
         sleep 0.05
     done
     [ -n "$port" ] || { cat "$dir/log"; fail "registry $name did not start"; }
-    printf -v "$name" '127.0.0.1:%s' "$port"
+    printf -v "$name" '%s:%s' "$addr" "$port"
     printf -v "${name}_storage" '%s' "$storage"
     printf -v "${name}_log" '%s' "$dir/log"
     printf -v "${name}_pid" '%s' "$pid"
@@ -76,7 +89,7 @@ proxy_start() {
     dir=$(mktemp -d "$PWD/proxy-$name.XXXXXX")
     "$PY" "$REG_HELPERS/proxy.py" --upstream "$upstream" --port-file "$dir/port" \
         --log "$dir/requests" "$@" > "$dir/out" 2>&1 &
-    defer kill "$!"
+    defer stop_pid "$!"
     wait_file "$dir/port" || { cat "$dir/out"; fail "proxy $name did not start"; }
     touch "$dir/requests"
     printf -v "$name" '127.0.0.1:%s' "$(cat "$dir/port")"

@@ -5,6 +5,7 @@ logs every request ("METHOD PATH range=<Range|-> auth=<yes|no>") and can:
   --cut            answer a blob GET that has no Range with half its body,
                    then drop the connection
   --hang           same, but keep the connection open and silent instead
+  --min-size N     cut or hang only blobs larger than N bytes
   --ignore-range   strip Range from blob GETs (the registry answers 200)
   --corrupt        flip the last byte of blob bodies (same length)
   --redirect DIR   answer blob GETs with 307 to a second port that serves
@@ -75,7 +76,8 @@ def make_handler(args, storage_port):
                 return
             if is_blob_get and resp.status == 200 and args.corrupt and data:
                 data = data[:-1] + bytes([data[-1] ^ 0xff])
-            if is_blob_get and (args.cut or args.hang) and not rng and len(data) > 1:
+            if (is_blob_get and (args.cut or args.hang) and not rng and len(data) > 1 and
+                    len(data) > args.min_size):
                 self.wfile.write(data[: len(data) // 2])
                 self.wfile.flush()
                 if args.hang:
@@ -148,6 +150,7 @@ def main():
     ap.add_argument("--ignore-range", action="store_true")
     ap.add_argument("--corrupt", action="store_true")
     ap.add_argument("--redirect")
+    ap.add_argument("--min-size", type=int, default=0)
     args = ap.parse_args()
     storage_port = 0
     if args.redirect:
