@@ -14,5 +14,8 @@ struct gantry_command {
 
 int gantry_cmd_version(int argc, char **argv);
 int gantry_cmd_http_bench_server(int argc, char **argv);
+int gantry_cmd_image(int argc, char **argv);
+int gantry_cmd_registry(int argc, char **argv);
+int gantry_cmd_monitor(int argc, char **argv);
 
 #endif
