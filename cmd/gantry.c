@@ -5,14 +5,13 @@
 #include "base/log.h"
 #include "cmd/gantry.h"
 
-#define GANTRY_VERSION "0.1.0"
-
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
     { "http-bench-server", "a small HTTP server for bench/http.sh", gantry_cmd_http_bench_server },
     { "image", "manage images: pull, import, export, ls, rm, prune, ...", gantry_cmd_image },
     { "monitor", "the per-container monitor (the engine runs it)", gantry_cmd_monitor },
     { "registry", "pull from and push to image registries (low level)", gantry_cmd_registry },
+    { "engine", "the daemon serving the Docker Engine API", gantry_cmd_engine },
 };
 
 int gantry_cmd_version(int argc, char **argv)

@@ -6,6 +6,8 @@
 #ifndef GT_CMD_GANTRY_H
 #define GT_CMD_GANTRY_H
 
+#define GANTRY_VERSION "0.1.0"
+
 struct gantry_command {
     const char *name;
     const char *summary;
@@ -17,5 +19,6 @@ int gantry_cmd_http_bench_server(int argc, char **argv);
 int gantry_cmd_image(int argc, char **argv);
 int gantry_cmd_registry(int argc, char **argv);
 int gantry_cmd_monitor(int argc, char **argv);
+int gantry_cmd_engine(int argc, char **argv);
 
 #endif
