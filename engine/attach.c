@@ -235,6 +235,13 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         pending = true;
         c->pending_attach++;
         uint64_t gen = c->start_gen;
+        /* hooked: the next start waits for this attach (the Docker API
+         * answers its 101 here, outside the lock) */
+        if (o->registered) {
+            pthread_mutex_unlock(&c->lock);
+            o->registered(ctx);
+            pthread_mutex_lock(&c->lock);
+        }
         while (!c->mon_ready && c->start_gen == gen && !c->removed && !e->stopping) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -279,6 +286,8 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         *err = cerr;
         return -cerr.code;
     }
+    if (!pending && o->registered)
+        o->registered(ctx); /* connected to the running container's streams */
     int code;
     bool got;
     r = mon_pump(fd, (flags & GT_MON_F_STDIN) ? in_fd : -1, cancel_fd, emit, ctx, &code, &got);
