@@ -10,6 +10,7 @@
 #     podman's conmon (ps -o rss; the parent of the container's pid 1).
 # podman has no daemon: its per-container cost is conmon alone.
 #   bench/engine.sh [runs, default 30]
+#   GANTRY_BENCH_RUNTIME=PATH: the gantry-runtime to use (default: build/'s)
 # Runs in private mount and network namespaces, under a cgroup parent of
 # its own, everything under a temporary directory; all of it removed at the
 # end.  The machine is shared: figures are noisy; compare within one run.
@@ -23,6 +24,7 @@ fi
 scripts/deps.sh --bench >/dev/null
 make -s all >/dev/null
 
+GANTRY_TEST_RUNTIME=${GANTRY_TEST_RUNTIME:-runc} # the default; each run below names its runtime
 . tests/integration/lib_engine.sh
 set +u
 
@@ -73,8 +75,9 @@ measure_gantry() {
 }
 
 g_med=n/a g_p95=n/a
-if "$BUILD/gantry-runtime" --version >/dev/null 2>&1; then
-    measure_gantry --runtime "$BUILD/gantry-runtime"
+RT=${GANTRY_BENCH_RUNTIME:-$BUILD/gantry-runtime}
+if "$RT" --version >/dev/null 2>&1; then
+    measure_gantry --runtime "$RT"
     g_med=$MED g_p95=$P95
 fi
 measure_gantry --runtime runc
