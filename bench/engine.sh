@@ -24,25 +24,30 @@ fi
 scripts/deps.sh --bench >/dev/null
 make -s all >/dev/null
 
+# From here on failures are checked one by one: errexit would also fire
+# inside lib.sh's exit trap (a killed registry's `wait` status) and cut the
+# clean-up short.
+set +eu
 GANTRY_TEST_RUNTIME=${GANTRY_TEST_RUNTIME:-runc} # the default; each run below names its runtime
 . tests/integration/lib_engine.sh
 set +u
 
-setup_images >/dev/null
+setup_images >/dev/null || { echo "bench: could not make the test images" >&2; exit 1; }
 IMG=$BUSYBOX
 
 # podman, with every root of its own under $T
 P="env -u DOCKER_CONFIG -u DOCKER_HOST podman --root $T/podman/root --runroot $T/podman/run --tmpdir $T/podman/tmp"
 P="$P --cgroup-manager cgroupfs --events-backend file --storage-driver overlay --runtime runc"
 # podman defaults nofile and nproc to values above this machine's hard
-# limits (no CAP_SYS_RESOURCE): give it what it may set
-PRUN="--network none --cgroup-parent /$CG_PARENT/podman --ulimit nofile=20000:20000 --ulimit nproc=4096:4096"
+# limits (no CAP_SYS_RESOURCE): give it what it may set.  --cgroups=no-conmon
+# keeps conmon in our cgroup rather than /libpod_parent/conmon.
+PRUN="--network none --cgroup-parent /$CG_PARENT/podman --cgroups=no-conmon --ulimit nofile=20000:20000 --ulimit nproc=4096:4096"
 podman_cleanup() {
     $P rm -af -t 0 >/dev/null 2>&1
     $P system reset -f >/dev/null 2>&1
 }
 _it_on_exit podman_cleanup
-$P pull -q --tls-verify=false "$IMG" >/dev/null
+$P pull -q --tls-verify=false "$IMG" >/dev/null || { echo "bench: podman pull failed" >&2; exit 1; }
 
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
