@@ -41,7 +41,11 @@
  * Blocking calls (wait, logs with follow, attach, exec start, stats with
  * stream, events, pull, push) take `cancel_fd`: when it becomes readable
  * (the client's socket hit EOF, say) or an emit callback returns < 0, the
- * call stops and returns -ECANCELED.  cancel_fd may be -1.
+ * call stops and returns -ECANCELED.  cancel_fd may be -1.  A socket
+ * counts as gone when its peer shut down its writing side (POLLRDHUP), so
+ * bytes the client sends do not cancel; when cancel_fd is also the call's
+ * in_fd (a hijacked attach or exec connection), its EOF is the end of
+ * stdin, not a cancellation, and the call ends with the stream instead.
  */
 #ifndef GT_ENGINE_ENGINE_H
 #define GT_ENGINE_ENGINE_H
@@ -57,14 +61,17 @@ struct gt_engine;
 struct gt_engine_config {
     const char *data_root;     /* default /var/lib/gantry (env GANTRY_DATA_ROOT) */
     const char *exec_root;     /* default /run/gantry (env GANTRY_STATE) */
-    const char *runtime;       /* gantry-runtime; any runc-compatible runtime works */
-    const char *monitor;       /* the monitor program */
+    const char *runtime;       /* gantry-runtime; any runc-compatible runtime works
+                                  (default: next to this program, else runc on PATH) */
+    const char *monitor;       /* the monitor program (default: gantry-monitor next
+                                  to this program) */
     const char *cgroup_parent; /* default "/gantry" */
     char **insecure_registries; /* NULL-terminated; may be NULL */
     char **registry_mirrors;    /* NULL-terminated; may be NULL */
     const char *default_network; /* "bridge" once networking exists; "none" before */
     int64_t log_max_size;       /* json-file rotation, bytes (default 10 MiB) */
     int log_max_files;          /* default 3 */
+    const char *init;           /* gantry-init for --init (default: next to the monitor) */
 };
 
 /* Opens (creating) the roots, loads the records, adopts running
@@ -135,6 +142,11 @@ struct gt_attach_options {
     bool want_stdin, want_stdout, want_stderr;
     bool logs;   /* replay the log first */
     bool stream; /* then follow live output until the container exits */
+    /* Called (with the emit ctx) once the attach is hooked to the
+     * container's streams, before anything is emitted; may be NULL.  The
+     * Docker API answers its 101 there: docker run sends start only after
+     * that answer, so output from the first instant is not lost. */
+    void (*registered)(void *ctx);
 };
 /* Bytes read from in_fd (-1: none) go to the container's stdin (EOF on
  * in_fd closes stdin when the container was created with StdinOnce);

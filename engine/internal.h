@@ -1,0 +1,249 @@
+/* engine/internal.h - shared between the engine's files; not a contract.
+ *
+ * Locking, outermost first:
+ *   c->op      serialises a container's lifecycle changes (start, the
+ *              handling of its exit, remove, pause, rename); never held
+ *              while waiting for the container to exit
+ *   e->lock    the tables: containers by id and name, execs, volumes in use
+ *   c->lock    a container's state; c->cond signals every change of it
+ *   e->ev_lock the event ring
+ * A container is reference-counted (under e->lock); a removed one stays
+ * valid for those who hold a reference (waiters read its last exit code). */
+#ifndef GT_ENGINE_INTERNAL_H
+#define GT_ENGINE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "engine/engine.h"
+#include "image/registry.h"
+#include "image/store.h"
+
+enum ctr_status {
+    ST_CREATED,
+    ST_RUNNING,
+    ST_PAUSED,
+    ST_RESTARTING,
+    ST_REMOVING,
+    ST_EXITED,
+    ST_DEAD,
+};
+
+struct container {
+    struct gt_engine *e;
+    int refs; /* under e->lock */
+    pthread_mutex_t op;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+
+    /* record (fixed after create, but name) */
+    char id[65];
+    char *name; /* without the leading '/' */
+    int64_t created_ns;
+    char *image;    /* as the client named it */
+    char *image_id; /* "sha256:..." (config digest) */
+    json_t *config; /* Config, merged with the image's */
+    json_t *host;   /* HostConfig */
+    json_t *netcfg; /* NetworkingConfig */
+    char *path;
+    char **args;
+    json_t *mounts; /* inspect's Mounts */
+    char *dir;      /* <data-root>/containers/<id> */
+    char *xdir;     /* <exec-root>/containers/<id> (the bundle) */
+    char *log_path;
+
+    /* state (c->lock) */
+    enum ctr_status status;
+    pid_t pid;
+    int exit_code;
+    bool oom_killed;
+    char *error;
+    int64_t started_ns, finished_ns;
+    int restart_count;
+    bool manual_stop;
+    bool has_run;
+    pid_t mon_pid;
+    int mon_pidfd; /* watched by the reaper, or -1 */
+    uint64_t mon_start; /* start time of the monitor (clock ticks), against pid reuse */
+    json_t *health;     /* {"Status","FailingStreak","Log"} or NULL */
+    uint64_t exit_gen;  /* bumped at every exit */
+    uint64_t start_gen; /* bumped at every start handshake */
+    bool removed;
+    bool removing;
+    bool mounted; /* rootfs mounted at xdir/rootfs */
+    /* start handshake: attachers connect while the monitor waits */
+    bool mon_ready;
+    int pending_attach;
+    /* restart policy */
+    int64_t restart_delay_ms;
+    bool restart_cancel;
+    bool health_stop;
+    json_t *spec_process; /* the runtime spec's process, for execs */
+    char **exec_ids;
+};
+
+struct exec_rec {
+    char id[65];
+    struct container *c; /* a reference */
+    json_t *config;
+    bool running;
+    bool started;
+    bool has_exit;
+    int exit_code;
+    pid_t pid;
+    int session;
+    bool detached;  /* a thread of ours follows it (it frees x if forgotten) */
+    bool forgotten; /* its container was removed */
+    pthread_cond_t cond; /* under c->lock */
+};
+
+struct ev_rec {
+    int64_t ns;
+    json_t *msg;
+};
+
+#define EV_RING 1024
+
+struct gt_engine {
+    char *data_root, *exec_root, *runtime, *monitor, *init, *cgroup_parent;
+    char *default_network;
+    char *runtime_root;
+    int64_t log_max_size;
+    int log_max_files;
+    char **insecure, **mirrors;
+
+    struct gt_image_store *store;
+    struct gt_registry_client *registry;
+
+    pthread_mutex_t lock;
+    struct container **ctrs;
+    char **reserved; /* names of containers being created */
+    size_t n_ctrs, cap_ctrs;
+    struct exec_rec **execs;
+    size_t n_execs, cap_execs;
+    pthread_mutex_t vol_lock; /* volume create/remove against container use */
+
+    /* the monitors' exits */
+    int epfd;
+    int wake_fd;
+    pthread_t reaper;
+    bool stopping;
+    int threads; /* detached helper threads still running (under lock) */
+    pthread_cond_t threads_cond;
+
+    pthread_mutex_t ev_lock;
+    pthread_cond_t ev_cond;
+    struct ev_rec ring[EV_RING];
+    uint64_t ev_next; /* events ever recorded */
+};
+
+/* ---- engine.c ---- */
+void ctr_ref(struct container *c);
+void ctr_unref(struct container *c);
+/* Resolves ref to a referenced container; -ENOENT "No such container: ref". */
+int ctr_find(struct gt_engine *e, const char *ref, struct container **out, struct gt_error *err);
+/* Runs fn(arg) on a detached thread that gt_engine_free waits for. */
+void engine_spawn(struct gt_engine *e, void *(*fn)(void *), void *arg);
+/* Watches the container's monitor (mon_pid); its exit runs ctr_handle_exit. */
+int reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err);
+/* Records an event: type "container", action "start", attributes added
+ * from the container (name, image, labels) when c is given. */
+void event_emit(struct gt_engine *e, const char *type, const char *action, const char *actor_id,
+                struct container *c, json_t *attrs);
+int64_t now_ns(void);
+char *random_id(void);
+bool cancelled(int cancel_fd, int in_fd);
+
+/* ---- container.c ---- */
+int ctr_save_state(struct container *c, struct gt_error *err); /* c->lock held */
+int ctr_save_config(struct container *c, struct gt_error *err);
+int ctr_load(struct gt_engine *e, const char *id, struct container **out, struct gt_error *err);
+void ctr_free(struct container *c);
+const char *ctr_status_name(enum ctr_status s);
+bool ctr_is_running(const struct container *c); /* running or paused */
+int ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
+                      struct gt_error *err);
+json_t *ctr_labels(struct container *c);
+
+/* ---- lifecycle.c ---- */
+int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_error *err);
+void ctr_handle_exit(struct gt_engine *e, struct container *c);
+/* Adoption at open: the monitor still runs (true) or its exit is collected. */
+void ctr_adopt(struct gt_engine *e, struct container *c);
+int ctr_signal(struct container *c, int sig, struct gt_error *err);
+/* Waits (c->lock held) until exit_gen moves past gen or deadline_ns
+ * (CLOCK_REALTIME; 0: none); true when it moved. */
+bool ctr_wait_exit_locked(struct container *c, uint64_t gen, int64_t deadline_ns);
+void ctr_unmount(struct container *c);
+int ctr_mount(struct container *c, struct gt_error *err);
+
+/* ---- spec.c ---- */
+/* The runtime spec for a container whose rootfs is mounted. */
+int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, json_t **out,
+               struct gt_error *err);
+/* Validates HostConfig at create time (nothing is made). */
+int spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t **warnings,
+                       struct gt_error *err);
+/* The capabilities a container gets (CAP_ names, new array). */
+json_t *spec_caps(json_t *host);
+json_t *seccomp_default_profile(json_t *caps);
+
+/* ---- user.c ---- */
+struct ctr_user {
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    size_t n_groups;
+    char home[256];
+};
+/* Resolves "name", "uid", "name:group", "uid:gid" inside the root
+ * filesystem at rootfs_fd (paths resolved in that root). */
+int user_resolve(int rootfs_fd, const char *spec, struct ctr_user *u, struct gt_error *err);
+
+/* ---- volume.c ---- */
+int volume_ensure(struct gt_engine *e, const char *name, bool anonymous, bool *created,
+                  struct gt_error *err);
+char *volume_data_path(struct gt_engine *e, const char *name);
+bool volume_valid_name(const char *name);
+/* Copies the image's content at the mount point into an empty volume. */
+int volume_copy_up(struct gt_engine *e, const char *name, int rootfs_fd, const char *dest,
+                   struct gt_error *err);
+int volume_remove_internal(struct gt_engine *e, const char *name, struct gt_error *err);
+
+/* ---- monitor client (attach.c) ---- */
+/* Connects to a container's monitor and sends a request line; returns the
+ * socket, after the first reply frame (OK) when want_ok; *reply gets its
+ * payload (caller frees; may be NULL). */
+int mon_request(struct container *c, const char *req, char **reply, struct gt_error *err);
+/* Reads one frame: type, new payload (caller frees); 0 at EOF, < 0 on error. */
+int mon_read_frame(int fd, int *type, char **data, uint32_t *len);
+/* Pumps a monitor stream: stdin from in_fd, frames out to emit, until the
+ * EXIT frame (*exit_code) or EOF.  Returns 0, -ECANCELED, or < 0. */
+int mon_pump(int fd, int in_fd, int cancel_fd, gt_engine_emit_fn emit, void *ctx,
+             int *exit_code, bool *got_exit);
+
+/* ---- logs.c ---- */
+int logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_options *o,
+              gt_engine_emit_fn emit, void *ctx, int cancel_fd, struct gt_error *err);
+int64_t parse_time_ns(const char *s);
+char *format_time(int64_t ns); /* RFC3339Nano, "0001-01-01T00:00:00Z" for 0 */
+
+/* ---- health.c ---- */
+void health_start(struct gt_engine *e, struct container *c);
+
+/* ---- exec.c ---- */
+void exec_forget_container(struct gt_engine *e, struct container *c);
+/* Runs argv in the container (a health check): output (first 4 KiB) and
+ * exit code; timeout_ms bounds it. */
+int exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t timeout_ms,
+               char **output, int *exit_code, struct gt_error *err);
+
+/* ---- image.c ---- */
+int image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,
+                             json_t **image_config, char **top_chain, struct gt_error *err);
+
+#endif
