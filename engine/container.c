@@ -993,11 +993,11 @@ static json_t *summary_json(struct gt_engine *e, struct container *c, bool size)
         json_array_append_new(mounts, x);
     }
     const char *nm = json_string_value(json_object_get(c->host, "NetworkMode"));
-    json_t *j = json_pack("{s:s,s:[o],s:s,s:s,s:o,s:I,s:[],s:O,s:s,s:o,s:{s:s},s:{s:o},s:o}",
+    json_t *j = json_pack("{s:s,s:[o],s:s,s:s,s:o,s:I,s:[],s:o,s:s,s:o,s:{s:s},s:{s:o},s:o}",
                           "Id", c->id, "Names", json_sprintf("/%s", c->name), "Image", c->image,
                           "ImageID", c->image_id, "Command", command_json(c), "Created",
                           (json_int_t)(c->created_ns / 1000000000), "Ports", "Labels",
-                          ctr_labels(c) ? ctr_labels(c) : json_object(), "State",
+                          ctr_labels(c) ? json_incref(ctr_labels(c)) : json_object(), "State",
                           ctr_status_name(c->status), "Status", json_string(""), "HostConfig",
                           "NetworkMode", nm && *nm ? nm : "default", "NetworkSettings",
                           "Networks", networks_json(e, c), "Mounts", mounts);

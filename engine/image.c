@@ -338,10 +338,10 @@ int gt_engine_image_inspect(struct gt_engine *e, const char *ref, json_t **out,
     const char *created = json_string_value(json_object_get(cfg, "created"));
     const char *author = json_string_value(json_object_get(cfg, "author"));
     json_t *j = json_pack(
-        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:I,s:I,s:{s:s,s:n},s:{s:s,s:o},s:{s:s}}",
+        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:{s:s,s:n},s:{s:s,s:o},s:{s:s}}",
         "Id", rec.config, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment", "",
         "Created", created ? created : "", "DockerVersion", "", "Author", author ? author : "",
-        "Config", json_is_object(c) ? c : json_object(), "Architecture",
+        "Config", json_is_object(c) ? json_incref(c) : json_object(), "Architecture",
         img.config.platform.arch ? img.config.platform.arch : "", "Os",
         img.config.platform.os ? img.config.platform.os : "linux", "Size", (json_int_t)rec.size,
         "VirtualSize", (json_int_t)rec.size, "GraphDriver", "Name",

@@ -250,7 +250,7 @@ static uint64_t proc_starttime(pid_t pid)
     /* fields after the command: state is field 3, starttime field 22 */
     for (int field = 3; p && field <= 22; field++) {
         p = strchr(p + 1, ' ');
-        if (p && field == 21)
+        if (p && field == 22)
             v = strtoull(p + 1, NULL, 10);
     }
     free(data);

@@ -154,7 +154,7 @@ static json_t *sample(struct gt_engine *e, struct container *c, pid_t pid, bool 
     int64_t total = mem_total();
     if (limit <= 0 || (total > 0 && limit > total))
         limit = total;
-    json_t *memory_stats = running ? json_pack("{s:I,s:I,s:I,s:O,s:I}", "usage",
+    json_t *memory_stats = running ? json_pack("{s:I,s:I,s:I,s:o,s:I}", "usage",
                                                (json_int_t)json_integer_value(json_object_get(mu, "usage")),
                                                "max_usage",
                                                (json_int_t)json_integer_value(json_object_get(mu, "max")),
@@ -162,7 +162,7 @@ static json_t *sample(struct gt_engine *e, struct container *c, pid_t pid, bool 
                                                (json_int_t)json_integer_value(json_object_get(mu, "failcnt")),
                                                "stats",
                                                json_is_object(json_object_get(mem, "raw"))
-                                                   ? json_object_get(mem, "raw")
+                                                   ? json_incref(json_object_get(mem, "raw"))
                                                    : json_object(),
                                                "limit", (json_int_t)limit)
                                    : json_object();

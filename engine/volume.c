@@ -55,9 +55,10 @@ static int volume_make(struct gt_engine *e, const char *name, json_t *labels, js
     if (r < 0)
         return r;
     char *created = format_time(now_ns());
-    cleanup_json json_t *meta = json_pack("{s:s,s:s,s:O,s:O,s:s}", "Name", name, "Driver", "local",
-                                          "Labels", labels ? labels : json_object(), "Options",
-                                          opts ? opts : json_object(), "CreatedAt", created);
+    cleanup_json json_t *meta = json_pack("{s:s,s:s,s:o,s:o,s:s}", "Name", name, "Driver", "local",
+                                          "Labels", labels ? json_incref(labels) : json_object(),
+                                          "Options", opts ? json_incref(opts) : json_object(),
+                                          "CreatedAt", created);
     free(created);
     cleanup_free char *mpath = gt_path_join(tmp, "volume.json");
     if ((r = gt_json_dump_file(mpath, meta, true, err)) < 0)
@@ -185,9 +186,9 @@ static int volume_json(struct gt_engine *e, const char *name, json_t **out, stru
     const char *created = json_string_value(json_object_get(meta, "CreatedAt"));
     json_t *labels = json_object_get(meta, "Labels");
     json_t *opts = json_object_get(meta, "Options");
-    *out = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:O}", "Name", name, "Driver", "local",
+    *out = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:O}", "Name", name, "Driver", "local",
                      "Mountpoint", data, "CreatedAt", created ? created : "", "Labels",
-                     json_is_object(labels) ? labels : json_object(), "Scope", "local",
+                     json_is_object(labels) ? json_incref(labels) : json_object(), "Scope", "local",
                      "Options", json_is_object(opts) ? opts : json_null());
     return 0;
 }
