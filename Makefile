@@ -18,7 +18,7 @@ endif
 
 # Debian packages behind these are installed by scripts/deps.sh.
 PKGS_RUNTIME := jansson libseccomp libcap
-PKGS := $(PKGS_RUNTIME) libarchive libcurl gnutls nettle libmicrohttpd libmnl libnftables sqlite3
+PKGS := $(PKGS_RUNTIME) libarchive libcurl gnutls nettle libmnl libnftables sqlite3
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS_RUNTIME := $(shell pkg-config --libs $(PKGS_RUNTIME) 2>/dev/null)

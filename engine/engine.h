@@ -142,6 +142,11 @@ struct gt_attach_options {
     bool want_stdin, want_stdout, want_stderr;
     bool logs;   /* replay the log first */
     bool stream; /* then follow live output until the container exits */
+    /* Called (with the emit ctx) once the attach is hooked to the
+     * container's streams, before anything is emitted; may be NULL.  The
+     * Docker API answers its 101 there: docker run sends start only after
+     * that answer, so output from the first instant is not lost. */
+    void (*registered)(void *ctx);
 };
 /* Bytes read from in_fd (-1: none) go to the container's stdin (EOF on
  * in_fd closes stdin when the container was created with StdinOnce);

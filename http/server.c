@@ -504,6 +504,11 @@ bool gt_http_req_gone(struct gt_http_req *req)
     return poll(p, 2, 0) > 0;
 }
 
+int gt_http_req_fd(const struct gt_http_req *req)
+{
+    return req->c->tr.fd;
+}
+
 /* ---- the raw connection after an upgrade ---- */
 
 static struct conn *conn_of(struct gt_http_conn *gc)

@@ -235,6 +235,11 @@ int gt_http_req_wait(struct gt_http_req *req, int fd, int timeout_ms);
 void gt_http_req_wake(struct gt_http_req *req);
 /* Non-blocking: true once the client closed its side or the server stops. */
 bool gt_http_req_gone(struct gt_http_req *req);
+/* The connection's socket, for poll() only: it turns readable (POLLIN,
+ * POLLRDHUP) when the client closes its side, which is how the engine's
+ * blocking calls take it as their cancel_fd; on a unix socket POLLHUP means
+ * the client closed both directions.  Never read, write or close it. */
+int gt_http_req_fd(const struct gt_http_req *req);
 
 /* Sends "HTTP/1.1 <status> <reason>" and the headers added so far, then
  * hands over the raw connection (valid until the handler returns; the layer
