@@ -210,6 +210,13 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         ctr_unref(c);
         return gt_err(err, EBUSY, "container %s is restarting, wait until the container is running", ref);
     }
+    struct gt_attach_options opt = *o;
+    if (opt.registered && (!opt.stream || opt.logs)) {
+        /* nothing to hook before the replay: answer now */
+        opt.registered(ctx);
+        opt.registered = NULL;
+    }
+    o = &opt;
     if (o->logs) {
         struct gt_logs_options lo = { .want_stdout = o->want_stdout, .want_stderr = o->want_stderr,
                                       .tail = -1 };
@@ -235,6 +242,12 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         pending = true;
         c->pending_attach++;
         uint64_t gen = c->start_gen;
+        /* counted: the next start waits for us, so we are hooked */
+        if (o->registered) {
+            pthread_mutex_unlock(&c->lock);
+            o->registered(ctx);
+            pthread_mutex_lock(&c->lock);
+        }
         while (!c->mon_ready && c->start_gen == gen && !c->removed && !e->stopping) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -279,6 +292,8 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         *err = cerr;
         return -cerr.code;
     }
+    if (!pending && o->registered)
+        o->registered(ctx);
     int code;
     bool got;
     r = mon_pump(fd, (flags & GT_MON_F_STDIN) ? in_fd : -1, cancel_fd, emit, ctx, &code, &got);
