@@ -6,12 +6,28 @@
  * (it holds cgroup.controllers) the v2 backend is used; otherwise v1, with one
  * hierarchy per controller under <root>/<controller> (cpu, cpuacct, cpuset,
  * memory, pids, blkio, devices, freezer, hugetlb, ...).  A hybrid host (v1
- * controllers plus a unified tree that holds only hugetlb, as here) is v1.
+ * controllers plus a unified tree that holds only hugetlb, as here) is v1;
+ * there the container's processes also join <root>/unified/<path>, as runc
+ * does, on a best-effort basis (no unified tree, or a failure there, is not
+ * an error).  A root that is not a cgroup filesystem (only possible through
+ * $GANTRY_CGROUP_ROOT: a test's prepared tree) is driven the same way, with
+ * files created on write and removed on destroy.
  *
  * Paths: `path` is linux.cgroupsPath.  An absolute path is taken from the
  * cgroup root of each hierarchy; a relative one is placed under the
- * runtime's default parent.  Systemd-style "slice:prefix:name" paths are
- * refused with a clear error (no systemd driver yet).
+ * runtime's default parent, "/gantry" (so an absent path gives
+ * "/gantry/<id>").  Paths are cleaned lexically: ".." never climbs above the
+ * root.  Systemd-style "slice:prefix:name" paths are refused with a clear
+ * error (no systemd driver yet).
+ *
+ * Resources: integer fields follow runc, 0 (like absence) leaves a value
+ * unchanged and -1 means unlimited; unknown members are ignored, as the
+ * spec asks.  A controller the host lacks is an error only when the spec
+ * asks for it, naming the field.  Devices: rules apply in order, the last
+ * match decides; unmatched devices are allowed (a fresh v1 cgroup's
+ * default) unless a wildcard rule said otherwise -- the usual list starts
+ * with a deny-all.  On v2 the rules become an eBPF program attached to the
+ * cgroup.
  *
  * Every function is safe on a partially created cgroup: a failed
  * gt_cgroup_create() removes whatever it made before returning. */
@@ -20,6 +36,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/error.h"

@@ -4,7 +4,12 @@
  * state JSON on stdin; a non-zero exit, a signal, or a timeout (the hook is
  * then killed) is an error that names the hook kind, its index and path,
  * the exit status and the first line of its stderr.  Hooks of one kind run
- * in order; the first failure stops the rest. */
+ * in order; the first failure stops the rest.
+ *
+ * A hook's argv is its args (argv[0] included), or just its path when args
+ * is absent; its environment is exactly its env (empty when absent); its
+ * stdout is discarded; it runs in its own process group, all of which is
+ * killed on timeout.  Processes a hook leaves behind are not waited for. */
 #ifndef GT_OCI_HOOKS_H
 #define GT_OCI_HOOKS_H
 
@@ -23,6 +28,8 @@ enum gt_hook_kind {
 
 /* "prestart", "createRuntime", ... (the spec's member names) */
 const char *gt_hook_kind_name(enum gt_hook_kind kind);
+/* For `features`: the array of hook kind names.  New reference. */
+json_t *gt_hooks_features(void);
 /* Checks the "hooks" object (may be NULL): kinds, types, absolute paths,
  * positive timeouts. */
 int gt_hooks_validate(const json_t *hooks, struct gt_error *err);
