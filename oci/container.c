@@ -242,6 +242,49 @@ static int write_id_maps(pid_t pid, const struct gt_spec *s, struct gt_error *er
     return 0;
 }
 
+/* linux.resources as given to the cgroup: the config's device rules, then
+ * (last match wins) those that every container needs, as runc adds them:
+ * mknod of any node, the default devices, the pty devices and those of
+ * linux.devices.  New reference. */
+static json_t *effective_resources(const struct gt_spec *s)
+{
+    json_t *res = s->resources ? json_deep_copy(s->resources) : json_object();
+    json_t *devs = json_object_get(res, "devices");
+    if (!json_is_array(devs)) {
+        devs = json_array();
+        json_object_set_new(res, "devices", devs);
+    }
+    static const struct {
+        char type;
+        int major, minor; /* -1: any */
+        const char *access;
+    } needed[] = {
+        { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" }, { 'c', 1, 3, "rwm" },  { 'c', 1, 8, "rwm" },
+        { 'c', 1, 7, "rwm" }, { 'c', 5, 0, "rwm" }, { 'c', 1, 5, "rwm" },  { 'c', 1, 9, "rwm" },
+        { 'c', 5, 1, "rwm" }, { 'c', 136, -1, "rwm" }, { 'c', 5, 2, "rwm" },
+    };
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+        char t[2] = { needed[i].type, 0 };
+        json_t *rule = json_pack("{s:b,s:s,s:s}", "allow", 1, "type", t, "access",
+                                 needed[i].access);
+        if (needed[i].major >= 0)
+            json_object_set_new(rule, "major", json_integer(needed[i].major));
+        if (needed[i].minor >= 0)
+            json_object_set_new(rule, "minor", json_integer(needed[i].minor));
+        json_array_append_new(devs, rule);
+    }
+    for (size_t i = 0; i < s->n_devices; i++) {
+        const struct gt_device *d = &s->devices[i];
+        if (d->type == 'p')
+            continue;
+        char t[2] = { d->type == 'u' ? 'c' : d->type, 0 };
+        json_array_append_new(devs, json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", t,
+                                              "major", (json_int_t)d->major, "minor",
+                                              (json_int_t)d->minor, "access", "rwm"));
+    }
+    return res;
+}
+
 /* Checks of the config that need the host: done before anything is made. */
 static int check_host(const struct gt_spec *s, const struct gt_create_opts *o, bool own_console,
                       struct gt_error *err)
@@ -275,6 +318,8 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     memset(c, 0, sizeof *c);
     c->sync_fd = c->pidfd = c->console_peer = -1;
     cleanup_close int console = -1, statefd = -1, pidns_self = -1, pidns_join = -1;
+    cleanup_free char *cg_path = NULL;
+    cleanup_json json_t *res = NULL;
     int join_fds[GT_NS_COUNT];
     for (int i = 0; i < GT_NS_COUNT; i++)
         join_fds[i] = -1;
@@ -375,6 +420,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         .id = o->id,
         .sync_fd = sp[1],
         .state_dirfd = statefd,
+        .lock_fd = c->dir.fd,
         .console_fd = console,
         .preserve_fds = o->preserve_fds,
         .no_pivot = o->no_pivot,
@@ -432,8 +478,9 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     }
 
     /* in its cgroup before it runs anything of the container's */
-    cleanup_free char *cg_path = gt_cgroup_default_path(s->cgroups_path, o->id);
-    if ((r = gt_cgroup_create(cg_path, s->resources, init_pid, &c->cg, err)) < 0)
+    cg_path = gt_cgroup_default_path(s->cgroups_path, o->id);
+    res = effective_resources(s);
+    if ((r = gt_cgroup_create(cg_path, res, init_pid, &c->cg, err)) < 0)
         goto fail;
     if (gt_sync_send(c->sync_fd, GT_SYNC_GO, init_pid, NULL) < 0) {
         r = gt_err(err, EPIPE, "container init exited before it was ready");

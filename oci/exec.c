@@ -148,7 +148,7 @@ static int exec_process_json(const struct gt_spec *spec, const struct gt_exec_op
 struct exec_child {
     const struct gt_process *proc;
     const struct gt_seccomp *seccomp;
-    int sync_fd, console_fd, preserve_fds;
+    int sync_fd, console_fd, preserve_fds, lock_fd;
     int ns_fds[GT_NS_COUNT];
 };
 
@@ -160,6 +160,7 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *a)
     struct gt_sync_msg m;
     char *prog = NULL, **extra = NULL;
     const char **envp;
+    close(a->lock_fd); /* flock is per open file: the runtime's lock is not ours */
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_UNBLOCK, &all, NULL);
@@ -309,6 +310,7 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
         .sync_fd = sp[1],
         .console_fd = console,
         .preserve_fds = o->preserve_fds,
+        .lock_fd = d.fd,
     };
     memcpy(ca.ns_fds, ns_fds, sizeof ns_fds);
     pid = gt_clone_pidfd(0, &pidfd);

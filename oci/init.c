@@ -181,6 +181,8 @@ __attribute__((noreturn)) void gt_init_main(const struct gt_init_args *a)
     char *prog = NULL, **extra = NULL;
     const char **envp = NULL;
 
+    if (a->lock_fd >= 0)
+        close(a->lock_fd);
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_UNBLOCK, &all, NULL);

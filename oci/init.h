@@ -29,6 +29,7 @@ struct gt_init_args {
     const char *created; /* for the hooks' state */
     int sync_fd;
     int state_dirfd;  /* O_PATH of the state directory (exec.fifo) */
+    int lock_fd;      /* the runtime's locked fd of it: closed at once (flock is per file) */
     int console_fd;   /* connected console socket, or -1 */
     int preserve_fds;
     bool no_pivot;
