@@ -18,7 +18,7 @@ endif
 
 # Debian packages behind these are installed by scripts/deps.sh.
 PKGS_RUNTIME := jansson libseccomp libcap
-PKGS := $(PKGS_RUNTIME) libarchive libcurl gnutls nettle libmicrohttpd libmnl libnftables sqlite3
+PKGS := $(PKGS_RUNTIME) libarchive libcurl gnutls nettle libmnl libnftables sqlite3
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS_RUNTIME := $(shell pkg-config --libs $(PKGS_RUNTIME) 2>/dev/null)
@@ -32,11 +32,12 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(SANFLAGS
 override LDFLAGS += $(SANFLAGS)
 
 # Layers, lowest first (DESIGN.md).  A layer may use only the ones before it.
-LAYERS := base oci image net engine http store kube
+LAYERS := base oci image net engine http docker store kube
 layer_srcs = $(wildcard $(1)/*.c $(1)/*/*.c)
 layer_lib = $(BUILD)/lib$(1).a
 PRESENT_LAYERS := $(foreach L,$(LAYERS),$(if $(call layer_srcs,$(L)),$(L)))
-REV_LAYERS := $(foreach i,8 7 6 5 4 3 2 1,$(word $(i),$(PRESENT_LAYERS)))
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+REV_LAYERS := $(call reverse,$(PRESENT_LAYERS))
 ALL_LIBS := $(foreach L,$(REV_LAYERS),$(call layer_lib,$(L)))
 
 define layer_rule

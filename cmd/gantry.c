@@ -9,6 +9,8 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
+    { "http-bench-server", NULL, gantry_cmd_http_bench_server }, /* hidden: bench/http.sh */
+    { "store-tool", NULL, gantry_cmd_store_tool },               /* hidden: tests and benchmarks */
 };
 
 int gantry_cmd_version(int argc, char **argv)
@@ -21,7 +23,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: gantry COMMAND [ARG...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        if (commands[i].summary) /* NULL: hidden */
+            fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)

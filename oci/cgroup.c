@@ -259,11 +259,14 @@ struct gt_cg_dir *gt_cg_v1_dir(struct gt_cgroup *cg, const char *controller)
     return NULL;
 }
 
-/* mkdir -p that remembers the topmost directory it made. */
+/* mkdir -p that remembers the topmost directory it made.  A parent that
+ * vanishes meanwhile (another container's failed create removing the
+ * "/gantry" it had just made) is made again. */
 static int make_dir(struct gt_cg_dir *d, struct gt_error *err)
 {
     cleanup_free char *p = gt_xstrdup(d->path);
     size_t len = strlen(p);
+    int retries = 3;
     for (size_t i = 1; i <= len; i++) {
         if (p[i] != '/' && p[i] != '\0')
             continue;
@@ -272,6 +275,10 @@ static int make_dir(struct gt_cg_dir *d, struct gt_error *err)
         if (mkdir(p, 0755) == 0) {
             if (!d->created)
                 d->created = gt_xstrdup(p);
+        } else if (errno == ENOENT && retries-- > 0) {
+            p[i] = c;
+            i = 0;
+            continue;
         } else if (errno != EEXIST) {
             return gt_err_sys(err, errno, "create cgroup %s", p);
         }
@@ -280,9 +287,17 @@ static int make_dir(struct gt_cg_dir *d, struct gt_error *err)
     return 0;
 }
 
-/* rmdir, retrying while processes finish exiting (a cgroup stays busy
- * until its last task is gone); in an emulated tree, rm -rf. */
-static int remove_dir(const struct gt_cg_dir *d, const char *path, int timeout_ms,
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* rmdir, retrying until deadline (CLOCK_MONOTONIC ms) while processes
+ * finish exiting (a cgroup stays busy until its last task is gone); in an
+ * emulated tree, rm -rf. */
+static int remove_dir(const struct gt_cg_dir *d, const char *path, long deadline,
                       struct gt_error *err)
 {
     if (d->emulated)
@@ -297,31 +312,26 @@ static int remove_dir(const struct gt_cg_dir *d, const char *path, int timeout_m
             if (de->d_type != DT_DIR || de->d_name[0] == '.')
                 continue;
             cleanup_free char *sub = gt_path_join(path, de->d_name);
-            int r = remove_dir(d, sub, timeout_ms, err);
+            int r = remove_dir(d, sub, deadline, err);
             if (r < 0)
                 return r;
         }
     }
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
     unsigned delay_us = 200;
     for (;;) {
         if (rmdir(path) == 0 || errno == ENOENT)
             return 0;
         int e = errno;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (e != EBUSY || ms >= timeout_ms) {
-            if (e == EBUSY) {
-                pid_t *pids = NULL;
-                size_t n = 0;
-                gt_cg_read_pids(path, &pids, &n, NULL);
-                int r = gt_err(err, EBUSY, "remove cgroup %s: still busy after %d ms (%zu processes%s%d)",
-                               path, timeout_ms, n, n ? ", first " : "", n ? (int)pids[0] : 0);
-                free(pids);
-                return r;
-            }
+        if (e != EBUSY)
             return gt_err_sys(err, e, "remove cgroup %s", path);
+        if (now_ms() >= deadline) {
+            pid_t *pids = NULL;
+            size_t n = 0;
+            gt_cg_read_pids(path, &pids, &n, NULL);
+            int r = gt_err(err, EBUSY, "remove cgroup %s: still busy (%zu processes%s%d)", path, n,
+                           n ? ", first " : "", n ? (int)pids[0] : 0);
+            free(pids);
+            return r;
         }
         usleep(delay_us);
         if (delay_us < 50000)
@@ -336,7 +346,7 @@ static void roll_back(struct gt_cgroup *cg)
         struct gt_cg_dir *d = &cg->dirs[i];
         if (!d->created)
             continue;
-        remove_dir(d, d->path, 500, NULL);
+        remove_dir(d, d->path, now_ms() + 500, NULL);
         cleanup_free char *p = gt_xstrdup(d->path);
         size_t top = strlen(d->created);
         for (;;) {
@@ -534,10 +544,11 @@ int gt_cgroup_oom_kills(struct gt_cgroup *cg, uint64_t *out, struct gt_error *er
 int gt_cgroup_destroy(struct gt_cgroup *cg, struct gt_error *err)
 {
     int first = 0;
+    long deadline = now_ms() + 5000; /* for all hierarchies together */
     for (size_t i = 0; i < cg->n_dirs; i++) {
         struct gt_cg_dir *d = &cg->dirs[i];
         struct gt_error e2;
-        int r = remove_dir(d, d->path, 5000, &e2);
+        int r = remove_dir(d, d->path, deadline, &e2);
         if (r < 0 && d->best_effort) {
             gt_debug("cgroup: %s (hybrid unified tree)", e2.msg);
             continue;

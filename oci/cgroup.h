@@ -27,7 +27,14 @@
  * match decides; unmatched devices are allowed (a fresh v1 cgroup's
  * default) unless a wildcard rule said otherwise -- the usual list starts
  * with a deny-all.  On v2 the rules become an eBPF program attached to the
- * cgroup.
+ * cgroup (replacing the previous one on update), values follow the usual
+ * v2 mapping (cpu.weight from shares, memory.swap.max = swap - limit,
+ * io.weight from the blkio weight, cpu.max "quota period"), and controllers
+ * are enabled in the ancestors' cgroup.subtree_control only as far as the
+ * resources (and statistics: cpu, io, memory, pids) need them.
+ *
+ * Destroy removes the container's directory (and any sub-cgroups) in every
+ * hierarchy, never the shared parents such as "/gantry".
  *
  * Every function is safe on a partially created cgroup: a failed
  * gt_cgroup_create() removes whatever it made before returning. */

@@ -7,7 +7,9 @@
  * minor; it returns 1 to allow, 0 to deny.  Rules are checked from the
  * last to the first, so the last matching rule decides.  An allow rule
  * matches when it grants every access asked for; a deny rule matches when
- * it forbids any of them (v1's semantics for deny entries). */
+ * it forbids any of them (v1's semantics for deny entries).  Numbers are
+ * compared with BPF_JMP32 (kernel 5.1), so majors and minors above 2^31
+ * compare as the unsigned 32-bit values they are. */
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdint.h>

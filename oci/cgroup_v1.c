@@ -170,7 +170,7 @@ static int apply_cpu(struct gt_cgroup *cg, const struct gt_cg_resources *r, stru
     int rc;
     struct gt_cg_dir *d;
     if (c->cpus || c->mems) {
-        if ((rc = need(cg, "cpuset", RES ".cpu.cpus", &d, err)) < 0)
+        if ((rc = need(cg, "cpuset", c->cpus ? RES ".cpu.cpus" : RES ".cpu.mems", &d, err)) < 0)
             return rc;
         if (c->cpus && (rc = gt_cg_write(d, "cpuset.cpus", c->cpus, RES ".cpu.cpus", err)) < 0)
             return rc;

@@ -264,6 +264,14 @@ static int add_syscalls(scmp_filter_ctx ctx, const json_t *sc, uint32_t def_acti
     return 0;
 }
 
+/* The kernel refuses unknown flags with EINVAL before it reads the (NULL)
+ * program; anything else (EFAULT) means it knows the flag. */
+static bool kernel_has_flag(unsigned int flag)
+{
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL);
+    return !(r < 0 && errno == EINVAL);
+}
+
 int gt_seccomp_compile(const json_t *sc, struct gt_seccomp **out, struct gt_error *err)
 {
     if (!json_is_object(sc))
@@ -304,6 +312,9 @@ int gt_seccomp_compile(const json_t *sc, struct gt_seccomp **out, struct gt_erro
         if (!flags[k].usable)
             return gt_err(err, ENOTSUP, SC ".flags[%zu]: %s needs a seccomp listener, which is "
                           "not supported yet", i, flags[k].name);
+        if (!kernel_has_flag(flags[k].flag))
+            return gt_err(err, ENOTSUP, SC ".flags[%zu]: %s is not supported by this kernel", i,
+                          flags[k].name);
         fl |= flags[k].flag;
     }
 
@@ -411,13 +422,6 @@ bool gt_seccomp_wants_notify(const struct gt_seccomp *s)
      * exists, so no compiled filter asks for one */
     (void)s;
     return false;
-}
-
-/* EFAULT (from the NULL program) means the kernel knows the flag. */
-static bool kernel_has_flag(unsigned int flag)
-{
-    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL);
-    return r < 0 && errno == EFAULT;
 }
 
 json_t *gt_seccomp_features(void)

@@ -4,7 +4,12 @@
  * is cloned, so that every error (unknown syscall name, architecture,
  * action, operator, flag) is reported with the field that holds it before
  * anything is created.  The init only loads the compiled program, which
- * needs no allocation. */
+ * needs no allocation.
+ *
+ * Unlike runc, a syscall name that libseccomp does not know is an error
+ * (runc skips it); SCMP_ACT_NOTIFY and listenerPath are refused as not
+ * supported yet.  The rest follows runc: rules equal to the default action
+ * are skipped, several conditions on one argument are ORed. */
 #ifndef GT_OCI_SECCOMP_H
 #define GT_OCI_SECCOMP_H
 

@@ -7,13 +7,13 @@ set -eu
 
 BUILD="build-essential pkg-config git ca-certificates
   libjansson-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-gnutls-dev
-  libgnutls28-dev nettle-dev libmicrohttpd-dev libmnl-dev libnftables-dev
+  libgnutls28-dev nettle-dev libmnl-dev libnftables-dev
   libsqlite3-dev"
 TEST="busybox-static jq curl iproute2 nftables util-linux procps psmisc
-  socat python3 python3-docker
+  socat python3 python3-docker gnutls-bin
   runc crun skopeo umoci docker-registry containernetworking-plugins
   etcd-server etcd-client iperf3"
-BENCH="podman hyperfine linux-perf strace time"
+BENCH="libmicrohttpd-dev podman hyperfine linux-perf strace time wrk"
 
 want="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && want="$want $BENCH"

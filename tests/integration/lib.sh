@@ -20,7 +20,15 @@ _it_passed=0
 _it_failed=0
 _it_skipped=0
 
+_it_exit_cmds=""
+# _it_on_exit CMD: run CMD (a string) when the script exits, before the
+# temporary directory is removed; last registered runs first.
+_it_on_exit() {
+    _it_exit_cmds="$1; $_it_exit_cmds"
+}
+
 _it_exit() {
+    [ -n "$_it_exit_cmds" ] && eval "$_it_exit_cmds" >/dev/null 2>&1
     if [ -z "${GANTRY_TEST_CGROUP:-}" ]; then
         for d in /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
             [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
@@ -48,7 +56,9 @@ defer() {
 }
 
 _it_run_deferred() {
-    [ -n "${_it_deferred:-}" ] && eval "$_it_deferred" >/dev/null 2>&1
+    if [ -n "${_it_deferred:-}" ]; then
+        eval "$_it_deferred" >/dev/null 2>&1
+    fi
     _it_deferred=""
 }
 
@@ -56,7 +66,10 @@ _it_run_deferred() {
 t() {
     local name=$1; shift
     _it_case_dir=$(mktemp -d "$T/case.XXXXXX")
-    ( set -e; trap '_it_run_deferred' EXIT; cd "$_it_case_dir"; "$@" ) >"$_it_case_dir/out" 2>&1
+    # deferred cleanup runs on exit, failure included, and never changes
+    # the case's result
+    ( set -e; trap '_it_rc=$?; set +e; _it_run_deferred; exit $_it_rc' EXIT
+      cd "$_it_case_dir"; "$@" ) >"$_it_case_dir/out" 2>&1
     local rc=$?
     if [ $rc = 0 ]; then
         echo "ok - $name"

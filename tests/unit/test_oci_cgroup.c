@@ -1126,3 +1126,22 @@ TEST(cgroup_bpf_program_shape)
             close(fd);
     }
 }
+
+TEST(cgroup_v1_destroy_of_a_busy_cgroup_says_so)
+{
+    cleanup_free char *path = test_path("busy");
+    struct gt_error err;
+    struct child c = spawn(sleeper, NULL);
+    struct gt_cgroup *cg = NULL;
+    REQUIRE(gt_cgroup_create(path, NULL, c.pid, &cg, &err) == 0);
+    gt_err_clear(&err);
+    CHECK(gt_cgroup_destroy(cg, &err) < 0);
+    char want[64];
+    snprintf(want, sizeof want, "still busy (1 processes, first %d)", (int)c.pid);
+    CHECK_STR_CONTAINS(err.msg, want);
+    kill(c.pid, SIGKILL);
+    wait_status(c.pid);
+    CHECK_INT_EQ(gt_cgroup_destroy(cg, &err), 0);
+    check_gone(path);
+    gt_cgroup_free(cg);
+}

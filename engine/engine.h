@@ -1,0 +1,247 @@
+/* engine/engine.h - the container engine: containers as durable records,
+ * each run by a monitor process through gantry-runtime.
+ *
+ * This is the one API that both callers use: the Docker Engine API
+ * handlers (docker/) and, later, the Kubernetes node agent (kube/node).
+ *
+ * Model.  A container's configuration is the Docker Engine API's container
+ * config: the body of POST /containers/create (Config fields, with
+ * HostConfig and NetworkingConfig embedded).  The engine validates it at
+ * create time (a bad config is refused before anything is made), keeps it
+ * as given so that inspect echoes it, and derives the runtime bundle from
+ * it and the image's config.  The node agent expresses pods in the same
+ * model (a sandbox container; the others joining its namespaces with
+ * NetworkMode/IpcMode/PidMode "container:<id>").
+ *
+ * Records.  <data_root>/containers/<id>/ holds config.v2.json,
+ * hostconfig.json, state (written atomically) and <id>-json.log (json-file
+ * logs, rotated by size).  Runtime state, monitor sockets and bundles live
+ * under <exec_root>.  A monitor per container (its own small process, not a
+ * thread of the daemon) holds the container's stdio, writes its log, and
+ * records its exit status and an OOM kill; it outlives the daemon, and
+ * gt_engine_open() adopts the containers that still run and collects the
+ * exit status of those that ended while no daemon ran.
+ *
+ * References.  `ref` arguments accept a name (with or without the leading
+ * "/"), a full id, or a unique id prefix.
+ *
+ * Errors.  Negative errno-style codes, with err filled; the API layers map
+ * them to statuses:
+ *   -ENOENT  no such container, image, exec or volume     (404)
+ *   -EEXIST  name already in use                          (409)
+ *   -EBUSY   conflict: running, paused, in use            (409)
+ *   -EALREADY nothing to do: start of a running container,
+ *            stop of a stopped one                        (304)
+ *   -EINVAL  bad parameter or config                      (400)
+ *   -EOPNOTSUPP not implemented yet: the message says what (501)
+ *   anything else                                         (500)
+ *
+ * Threads.  Every function may be called from many threads at once.
+ *
+ * Blocking calls (wait, logs with follow, attach, exec start, stats with
+ * stream, events, pull, push) take `cancel_fd`: when it becomes readable
+ * (the client's socket hit EOF, say) or an emit callback returns < 0, the
+ * call stops and returns -ECANCELED.  cancel_fd may be -1.
+ */
+#ifndef GT_ENGINE_ENGINE_H
+#define GT_ENGINE_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct gt_engine;
+
+struct gt_engine_config {
+    const char *data_root;     /* default /var/lib/gantry (env GANTRY_DATA_ROOT) */
+    const char *exec_root;     /* default /run/gantry (env GANTRY_STATE) */
+    const char *runtime;       /* gantry-runtime; any runc-compatible runtime works */
+    const char *monitor;       /* the monitor program */
+    const char *cgroup_parent; /* default "/gantry" */
+    char **insecure_registries; /* NULL-terminated; may be NULL */
+    char **registry_mirrors;    /* NULL-terminated; may be NULL */
+    const char *default_network; /* "bridge" once networking exists; "none" before */
+    int64_t log_max_size;       /* json-file rotation, bytes (default 10 MiB) */
+    int log_max_files;          /* default 3 */
+};
+
+/* Opens (creating) the roots, loads the records, adopts running
+ * containers, and starts restart-policy handling. */
+int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
+                   struct gt_error *err);
+/* Stops the engine's threads; containers keep running. */
+void gt_engine_free(struct gt_engine *e);
+
+/* Output of streaming calls.  stream: 0 stdin (echo), 1 stdout, 2 stderr.
+ * ts_ns: the record's time (log lines), 0 when live.  Return < 0 to stop. */
+typedef int (*gt_engine_emit_fn)(void *ctx, int stream, const void *data, size_t len,
+                                 int64_t ts_ns);
+/* A JSON message (progress, stats, events); the callee keeps no reference. */
+typedef int (*gt_engine_emit_json_fn)(void *ctx, const json_t *msg);
+
+/* ---- containers ---- */
+
+/* name may be NULL (a name is generated).  *id: 64 hex, caller frees.
+ * *warnings: a new JSON array of strings (may be empty). */
+int gt_engine_container_create(struct gt_engine *e, const char *name, const json_t *config,
+                               char **id, json_t **warnings, struct gt_error *err);
+int gt_engine_container_resolve(struct gt_engine *e, const char *ref, char **id,
+                                struct gt_error *err);
+int gt_engine_container_start(struct gt_engine *e, const char *ref, struct gt_error *err);
+/* timeout < 0: the container's StopTimeout, else 10 s.  signal NULL: its
+ * StopSignal, else SIGTERM.  Then SIGKILL. */
+int gt_engine_container_stop(struct gt_engine *e, const char *ref, int timeout,
+                             const char *signal, struct gt_error *err);
+int gt_engine_container_restart(struct gt_engine *e, const char *ref, int timeout,
+                                struct gt_error *err);
+int gt_engine_container_kill(struct gt_engine *e, const char *ref, int sig, struct gt_error *err);
+int gt_engine_container_pause(struct gt_engine *e, const char *ref, bool pause,
+                              struct gt_error *err);
+int gt_engine_container_remove(struct gt_engine *e, const char *ref, bool force, bool volumes,
+                               struct gt_error *err);
+int gt_engine_container_rename(struct gt_engine *e, const char *ref, const char *new_name,
+                               struct gt_error *err);
+/* Docker's ContainerJSON (GET /containers/{id}/json); new reference. */
+int gt_engine_container_inspect(struct gt_engine *e, const char *ref, bool size, json_t **out,
+                                struct gt_error *err);
+/* Docker's container list (GET /containers/json).  filters: the decoded
+ * `filters` query ({"status":{"exited":true}}) or NULL; keys: id, name,
+ * label, status, exited, ancestor, before, since, volume, health, network.
+ * An unknown filter key is -EINVAL. */
+int gt_engine_container_list(struct gt_engine *e, bool all, int limit, bool size,
+                             const json_t *filters, json_t **out, struct gt_error *err);
+
+enum gt_wait_condition { GT_WAIT_NOT_RUNNING, GT_WAIT_NEXT_EXIT, GT_WAIT_REMOVED };
+/* Registers the wait, calls registered(ctx) (the Docker API flushes its
+ * response headers there, before the client sends start), then blocks
+ * until the condition holds.  *status: the exit code. */
+int gt_engine_container_wait(struct gt_engine *e, const char *ref, enum gt_wait_condition cond,
+                             void (*registered)(void *ctx), void *ctx, int cancel_fd,
+                             int *status, struct gt_error *err);
+
+struct gt_logs_options {
+    bool follow, want_stdout, want_stderr;
+    int64_t since_ns, until_ns; /* 0: unbounded */
+    long tail;                  /* < 0: all */
+};
+/* Log records in order, one emit per line (data ends with its newline). */
+int gt_engine_container_logs(struct gt_engine *e, const char *ref,
+                             const struct gt_logs_options *o, gt_engine_emit_fn emit, void *ctx,
+                             int cancel_fd, struct gt_error *err);
+
+struct gt_attach_options {
+    bool want_stdin, want_stdout, want_stderr;
+    bool logs;   /* replay the log first */
+    bool stream; /* then follow live output until the container exits */
+};
+/* Bytes read from in_fd (-1: none) go to the container's stdin (EOF on
+ * in_fd closes stdin when the container was created with StdinOnce);
+ * output is emitted as it comes.  Returns when the container exits, the
+ * client leaves, or (no stream) after the logs. */
+int gt_engine_container_attach(struct gt_engine *e, const char *ref,
+                               const struct gt_attach_options *o, int in_fd,
+                               gt_engine_emit_fn emit, void *ctx, int cancel_fd,
+                               struct gt_error *err);
+int gt_engine_container_resize(struct gt_engine *e, const char *ref, unsigned height,
+                               unsigned width, struct gt_error *err);
+/* {"Titles":[...],"Processes":[[...]]} from ps with ps_args (NULL: -ef). */
+int gt_engine_container_top(struct gt_engine *e, const char *ref, const char *ps_args,
+                            json_t **out, struct gt_error *err);
+/* Docker's stats JSON (read, cpu_stats, precpu_stats, memory_stats,
+ * pids_stats, blkio_stats, networks), from the cgroups; one message, or one
+ * per second while stream. */
+int gt_engine_container_stats(struct gt_engine *e, const char *ref, bool stream,
+                              gt_engine_emit_json_fn emit, void *ctx, int cancel_fd,
+                              struct gt_error *err);
+/* A tar of the container's root filesystem, written to fd. */
+int gt_engine_container_export(struct gt_engine *e, const char *ref, int fd,
+                               struct gt_error *err);
+/* {"ContainersDeleted":[...],"SpaceReclaimed":N} */
+int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t **out,
+                              struct gt_error *err);
+
+/* ---- exec ---- */
+
+/* config: Docker's ExecConfig (Cmd, Env, WorkingDir, User, Tty,
+ * AttachStdin/Stdout/Stderr, Privileged).  *exec_id: caller frees. */
+int gt_engine_exec_create(struct gt_engine *e, const char *ref, const json_t *config,
+                          char **exec_id, struct gt_error *err);
+/* Runs it; returns once the process has exited AND its exit code is
+ * recorded (docker reads it right after the stream closes).  detach:
+ * return at once. */
+int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, int in_fd,
+                         gt_engine_emit_fn emit, void *ctx, int cancel_fd,
+                         struct gt_error *err);
+/* Docker's ExecInspect (ID, Running, ExitCode, Pid, ProcessConfig, ContainerID, ...). */
+int gt_engine_exec_inspect(struct gt_engine *e, const char *exec_id, json_t **out,
+                           struct gt_error *err);
+int gt_engine_exec_resize(struct gt_engine *e, const char *exec_id, unsigned height,
+                          unsigned width, struct gt_error *err);
+
+/* ---- images ---- */
+
+/* progress: Docker's JSON progress messages ({"status":..,"id":..,
+ * "progressDetail":..}); errors after the first message are returned, and
+ * the caller turns them into {"errorDetail":..,"error":..}.  auth: decoded
+ * X-Registry-Auth ({"username","password","serveraddress"}) or NULL. */
+int gt_engine_image_pull(struct gt_engine *e, const char *ref, const char *platform,
+                         const json_t *auth, gt_engine_emit_json_fn progress, void *ctx,
+                         int cancel_fd, struct gt_error *err);
+int gt_engine_image_push(struct gt_engine *e, const char *ref, const json_t *auth,
+                         gt_engine_emit_json_fn progress, void *ctx, int cancel_fd,
+                         struct gt_error *err);
+/* Docker's image summaries (GET /images/json); filters: reference,
+ * dangling, label, before, since. */
+int gt_engine_image_list(struct gt_engine *e, bool all, const json_t *filters, json_t **out,
+                         struct gt_error *err);
+/* Docker's ImageInspect. */
+int gt_engine_image_inspect(struct gt_engine *e, const char *ref, json_t **out,
+                            struct gt_error *err);
+int gt_engine_image_tag(struct gt_engine *e, const char *source, const char *repo,
+                        const char *tag, struct gt_error *err);
+/* [{"Untagged":..},{"Deleted":..}]; -EBUSY when a container uses it and
+ * not force. */
+int gt_engine_image_remove(struct gt_engine *e, const char *ref, bool force, bool noprune,
+                           json_t **out, struct gt_error *err);
+int gt_engine_image_history(struct gt_engine *e, const char *ref, json_t **out,
+                            struct gt_error *err);
+int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **out,
+                          struct gt_error *err);
+/* A docker-archive (docker save format) read from fd. */
+int gt_engine_image_load(struct gt_engine *e, int fd, gt_engine_emit_json_fn progress,
+                         void *ctx, struct gt_error *err);
+/* refs: NULL-terminated.  Writes a docker-archive to fd. */
+int gt_engine_image_save(struct gt_engine *e, char *const *refs, int fd, struct gt_error *err);
+
+/* ---- volumes ---- */
+
+/* req: {"Name","Driver","DriverOpts","Labels"}; Docker's Volume out. */
+int gt_engine_volume_create(struct gt_engine *e, const json_t *req, json_t **out,
+                            struct gt_error *err);
+/* {"Volumes":[...],"Warnings":[]} */
+int gt_engine_volume_list(struct gt_engine *e, const json_t *filters, json_t **out,
+                          struct gt_error *err);
+int gt_engine_volume_inspect(struct gt_engine *e, const char *name, json_t **out,
+                             struct gt_error *err);
+/* -EBUSY when a container uses it (force: still refused while running). */
+int gt_engine_volume_remove(struct gt_engine *e, const char *name, bool force,
+                            struct gt_error *err);
+int gt_engine_volume_prune(struct gt_engine *e, const json_t *filters, json_t **out,
+                           struct gt_error *err);
+
+/* ---- system ---- */
+
+/* Docker's events ({"Type","Action","Actor":{"ID","Attributes"},"time",
+ * "timeNano", plus the legacy status/id/from}), from since (past events
+ * kept in memory) until until (0: live, until cancelled). */
+int gt_engine_events(struct gt_engine *e, int64_t since_ns, int64_t until_ns,
+                     const json_t *filters, gt_engine_emit_json_fn emit, void *ctx,
+                     int cancel_fd, struct gt_error *err);
+/* Docker's Info (GET /info). */
+int gt_engine_info(struct gt_engine *e, json_t **out, struct gt_error *err);
+/* Docker's system df. */
+int gt_engine_df(struct gt_engine *e, json_t **out, struct gt_error *err);
+
+#endif
