@@ -581,7 +581,10 @@ int gt_container_create(const char *root, const struct gt_create_opts *o, struct
 
 /* ---- start -------------------------------------------------------------- */
 
-/* Lets the init go: opens exec.fifo for reading and takes its byte. */
+/* Lets the init go: opens exec.fifo for reading and takes its byte, then
+ * waits for the end of file that the init's execve makes (its write end is
+ * close-on-exec), so that startContainer hooks are over and the program
+ * runs when `start` returns, before any poststart hook. */
 static int exec_fifo_release(const struct gt_state_dir *d, const struct gt_state *st,
                              struct gt_error *err)
 {
@@ -592,23 +595,29 @@ static int exec_fifo_release(const struct gt_state_dir *d, const struct gt_state
     cleanup_close int fd = openat(d->fd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return gt_err_sys(err, errno, "open %s/exec.fifo", d->path);
-    struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+    bool got = false;
     for (;;) {
+        struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+                               { .fd = got ? -1 : pidfd, .events = POLLIN } };
         int r = poll(p, 2, -1);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return gt_err_sys(err, errno, "wait for the container init");
         }
-        if (p[0].revents & POLLIN) {
+        if (p[0].revents) {
             char b;
             ssize_t n = read(fd, &b, 1);
-            if (n == 1)
-                break;
-            if (n < 0 && errno == EAGAIN)
+            if (n == 1) {
+                got = true;
                 continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (n == 0 && got)
+                break; /* exec'd (or gone, after it was released) */
         }
-        if (p[0].revents & POLLHUP || p[1].revents)
+        if (!got && (p[0].revents & POLLHUP || p[1].revents))
             return gt_err(err, ECHILD, "container init exited before start");
     }
     if (unlinkat(d->fd, "exec.fifo", 0) < 0 && errno != ENOENT)

@@ -221,7 +221,7 @@ __attribute__((noreturn)) void gt_init_main(const struct gt_init_args *a)
         gt_err_sys(&err, errno, "write exec.fifo");
         goto late;
     }
-    close(fd);
+    /* fd stays open: its close at execve tells `start` the program runs */
     close(a->state_dirfd);
 
     if (has_hooks(s, "startContainer")) {
