@@ -38,15 +38,34 @@
 
 struct gt_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+    uint64_t set_tid, set_tid_size, cgroup; /* Linux 5.7 */
 };
 
-pid_t gt_clone_pidfd(int flags, int *pidfd)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+pid_t gt_clone_pidfd(int flags, int *pidfd, int cgroup_fd, bool *into)
 {
     struct gt_clone_args a = {
         .flags = (uint64_t)flags | CLONE_PIDFD,
         .pidfd = (uint64_t)(uintptr_t)pidfd,
         .exit_signal = SIGCHLD,
     };
+    *into = false;
+    if (cgroup_fd >= 0) {
+        a.flags |= CLONE_INTO_CGROUP;
+        a.cgroup = (uint64_t)cgroup_fd;
+        pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+        if (pid >= 0) {
+            *into = true;
+            return pid;
+        }
+        if (errno != EINVAL && errno != EOPNOTSUPP && errno != EBUSY && errno != E2BIG)
+            return pid;
+        a.flags &= ~CLONE_INTO_CGROUP;
+        a.cgroup = 0;
+    }
     return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
@@ -328,6 +347,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     c->sync_fd = c->pidfd = c->console_peer = -1;
     cleanup_close int console = -1, statefd = -1, pidns_self = -1, pidns_join = -1;
     cleanup_free char *cg_path = NULL;
+    cleanup_close int cg_fd = -1;
     cleanup_json json_t *res = NULL;
     int join_fds[GT_NS_COUNT];
     for (int i = 0; i < GT_NS_COUNT; i++)
@@ -337,6 +357,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         return r;
     if ((r = gt_spec_load(o->bundle, &c->spec, err)) < 0)
         return r;
+    gt_debug("create %s: config loaded", o->id);
     const struct gt_spec *s = c->spec;
     own_console = own_console && s->process && s->process->terminal && !o->console_socket;
     if ((r = check_host(s, o, own_console, err)) < 0)
@@ -362,6 +383,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     if ((r = gt_state_dir_create(root, o->id, &c->dir, err)) < 0)
         goto fail;
     c->dir_made = true;
+    gt_debug("create %s: state directory made", o->id);
     if (s->raw) {
         int fd = openat(c->dir.fd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0 || gt_write_all(fd, s->raw, s->raw_len) < 0) {
@@ -414,6 +436,17 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         if (s->ns[i].present && !s->ns[i].path && i != GT_NS_CGROUP)
             new_flags |= gt_ns_table[i].clone_flag;
 
+    /* The cgroup exists before the init: the init joins it first thing
+     * (gt_cgroup_join_self), before anything of the container's runs. */
+    cg_path = gt_cgroup_default_path(s->cgroups_path, o->id);
+    res = effective_resources(s);
+    if ((r = gt_cgroup_create(cg_path, res, 0, &c->cg, err)) < 0) {
+        close(sp[1]);
+        goto fail;
+    }
+    gt_debug("create %s: cgroup %s made", o->id, cg_path);
+    cg_fd = gt_cgroup_clone_fd(c->cg);
+
     if (pidns_join >= 0) {
         /* affects our children only; undone right after the clone */
         pidns_self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -441,8 +474,9 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     gt_format_rfc3339(created, sizeof created);
     args.created = created;
     memcpy(args.join_fds, join_fds, sizeof join_fds);
+    args.cgroup = c->cg;
     int pidfd = -1;
-    pid_t pid = gt_clone_pidfd(in_child ? 0 : new_flags, &pidfd);
+    pid_t pid = gt_clone_pidfd(in_child ? 0 : new_flags, &pidfd, cg_fd, &args.in_cgroup2);
     if (pid == 0) {
         close(sp[0]);
         gt_init_main(&args);
@@ -457,6 +491,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     }
     c->child = pid;
     c->pidfd = pidfd;
+    gt_debug("create %s: init cloned, pid %d", o->id, (int)pid);
     pid_t init_pid = pid;
     struct gt_sync_msg m;
     if (in_child) {
@@ -486,11 +521,6 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         goto fail;
     }
 
-    /* in its cgroup before it runs anything of the container's */
-    cg_path = gt_cgroup_default_path(s->cgroups_path, o->id);
-    res = effective_resources(s);
-    if ((r = gt_cgroup_create(cg_path, res, init_pid, &c->cg, err)) < 0)
-        goto fail;
     if (gt_sync_send(c->sync_fd, GT_SYNC_GO, init_pid, NULL) < 0) {
         r = gt_err(err, EPIPE, "container init exited before it was ready");
         goto fail;
@@ -537,8 +567,10 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
             gt_sync_send(c->sync_fd, GT_SYNC_HOOKS_DONE, 0, NULL);
             continue;
         }
-        if (m.kind == GT_SYNC_READY)
+        if (m.kind == GT_SYNC_READY) {
+            gt_debug("create %s: init ready", o->id);
             break;
+        }
         r = gt_err(err, EPROTO, "container init: unexpected message %u", m.kind);
         goto fail;
     }

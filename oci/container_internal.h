@@ -3,6 +3,7 @@
 #define GT_OCI_CONTAINER_INTERNAL_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -10,9 +11,11 @@
 #include "oci/state.h"
 
 /* clone3 like fork (the child continues on a copy of the stack), with the
- * CLONE_NEW* flags given and a pidfd for the child.  Returns 0 in the
- * child. */
-pid_t gt_clone_pidfd(int flags, int *pidfd);
+ * CLONE_NEW* flags given and a pidfd for the child, and straight into the
+ * cgroup2 directory cgroup_fd when it is >= 0 (CLONE_INTO_CGROUP; *into
+ * tells whether that happened: on a kernel that refuses it, the clone is
+ * made without).  Returns 0 in the child. */
+pid_t gt_clone_pidfd(int flags, int *pidfd, int cgroup_fd, bool *into);
 /* A pidfd for pid if it is still the process that started at start_time
  * (and not a zombie); -ESRCH otherwise. */
 int gt_pidfd_open_checked(pid_t pid, unsigned long long start_time);

@@ -149,6 +149,8 @@ struct exec_child {
     const struct gt_process *proc;
     const struct gt_seccomp *seccomp;
     int sync_fd, console_fd, preserve_fds, lock_fd;
+    struct gt_cgroup *cgroup; /* or NULL */
+    bool in_cgroup2;
     int ns_fds[GT_NS_COUNT];
 };
 
@@ -165,6 +167,9 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *a)
     sigfillset(&all);
     sigprocmask(SIG_UNBLOCK, &all, NULL);
 
+    /* the cgroup first: its files are not visible from the container */
+    if (a->cgroup && gt_cgroup_join_self(a->cgroup, a->in_cgroup2, &err) < 0)
+        goto fail;
     if (gt_ns_join(a->ns_fds, &err) < 0)
         goto fail;
     gt_ns_close(a->ns_fds);
@@ -215,7 +220,7 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
     for (int i = 0; i < GT_NS_COUNT; i++)
         ns_fds[i] = -1;
     int console = -1, console_peer = -1, sp[2] = { -1, -1 }, pidfd = -1, init_pidfd = -1;
-    cleanup_close int pidns_self = -1;
+    cleanup_close int pidns_self = -1, cg_fd = -1;
     cleanup_close int master = -1;
     pid_t pid = 0;
     sigset_t all, old;
@@ -313,7 +318,10 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
         .lock_fd = d.fd,
     };
     memcpy(ca.ns_fds, ns_fds, sizeof ns_fds);
-    pid = gt_clone_pidfd(0, &pidfd);
+    ca.cgroup = cg;
+    if (cg)
+        cg_fd = gt_cgroup_clone_fd(cg);
+    pid = gt_clone_pidfd(0, &pidfd, cg_fd, &ca.in_cgroup2);
     if (pid == 0) {
         close(sp[0]);
         exec_child_main(&ca);
@@ -332,8 +340,6 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
         pid = 0;
         goto out;
     }
-    if (cg && (r = gt_cgroup_add_pid(cg, pid, err)) < 0)
-        goto out;
     gt_sync_send(sp[0], GT_SYNC_GO, pid, NULL);
     struct gt_sync_msg m;
     r = gt_sync_recv(sp[0], &m);

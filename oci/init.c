@@ -16,6 +16,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "oci/cgroup.h"
 #include "oci/console.h"
 #include "oci/container_internal.h"
 #include "oci/hooks.h"
@@ -75,8 +76,12 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
     int r;
     bool new_user = s->ns[GT_NS_USER].present && !s->ns[GT_NS_USER].path;
 
+    /* in the container's cgroup before anything else */
+    if ((r = gt_cgroup_join_self(a->cgroup, a->in_cgroup2, err)) < 0)
+        return r;
+    gt_debug("init %s: in its cgroup", a->id);
     if (a->unshare_in_child) {
-        /* join first (user namespace first), while the runtime's
+        /* join first (user namespace last), while the runtime's
          * credentials still reach them; then create the new ones */
         if ((r = gt_ns_join(a->join_fds, err)) < 0)
             return r;
@@ -112,6 +117,7 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
     if ((r = gt_sync_expect(a->sync_fd, GT_SYNC_GO, &m, "init", err)) < 0)
         return r;
     *host_pid = m.value;
+    gt_debug("init %s: go", a->id);
     if (new_user) {
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
             return gt_err_sys(err, errno, "become root in the user namespace (is 0 mapped?)");
@@ -141,6 +147,7 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
     }
     if ((r = gt_rootfs_prepare(&rf, err)) < 0)
         goto out;
+    gt_debug("init %s: mounts made", a->id);
     if (has_hooks(s, "prestart") || has_hooks(s, "createRuntime")) {
         if (gt_sync_send(a->sync_fd, GT_SYNC_HOOKS, 0, NULL) < 0) {
             r = gt_err(err, EPIPE, "ask the runtime to run hooks");
@@ -158,6 +165,7 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
         goto out;
     if ((r = gt_rootfs_pivot(&rf, err)) < 0)
         goto out;
+    gt_debug("init %s: pivoted", a->id);
     if (p->terminal) {
         if ((r = gt_console_setup(a->console_fd, p->console_height, p->console_width, true,
                                   err)) < 0)

@@ -22,6 +22,7 @@
 #include "oci/spec.h"
 
 struct gt_seccomp;
+struct gt_cgroup;
 
 struct gt_init_args {
     const struct gt_spec *spec;
@@ -34,6 +35,8 @@ struct gt_init_args {
     int preserve_fds;
     bool no_pivot;
     const struct gt_seccomp *seccomp; /* or NULL */
+    struct gt_cgroup *cgroup;         /* joined first thing */
+    bool in_cgroup2;                  /* clone3 already put us in its cgroup2 dir */
     int join_fds[GT_NS_COUNT];        /* namespaces to join (-1: none); pid is the runtime's job */
     bool unshare_in_child;            /* namespaces could not all come from clone */
     int unshare_flags;                /* then: the CLONE_NEW* flags to unshare (not cgroup) */
