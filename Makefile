@@ -62,8 +62,12 @@ BINS := $(BUILD)/gantry-runtime $(BUILD)/gantry
 
 all: $(BINS) unit-tests
 
+# Linked statically (glibc, jansson, libseccomp, libcap): the dynamic
+# loader costs each command ~0.25 ms, three times per container.
+# Sanitizer builds stay dynamic (ASan needs it).
+RUNTIME_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/gantry-runtime: $(BUILD)/obj/cmd/gantry-runtime.o $(RUNTIME_LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+	$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ $(LIBS_RUNTIME)
 
 $(BUILD)/gantry: $(GANTRY_OBJS) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(GANTRY_OBJS) -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS_ALL)

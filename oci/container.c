@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -29,6 +28,7 @@
 #include "oci/container_internal.h"
 #include "oci/hooks.h"
 #include "oci/init.h"
+#include "oci/process.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -875,9 +875,9 @@ int gt_container_list(const char *root, json_t **out, struct gt_error *err)
         struct stat sb;
         char owner[64] = "";
         if (fstat(d.fd, &sb) == 0) {
-            struct passwd *pw = getpwuid(sb.st_uid);
-            if (pw)
-                snprintf(owner, sizeof owner, "%s", pw->pw_name);
+            cleanup_free char *name = gt_passwd_field("/etc/passwd", sb.st_uid, 0);
+            if (name)
+                snprintf(owner, sizeof owner, "%s", name);
             else
                 snprintf(owner, sizeof owner, "#%u", (unsigned)sb.st_uid);
         }

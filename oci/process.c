@@ -90,15 +90,15 @@ int gt_process_find_program(const struct gt_process *p, char **out, struct gt_er
     return gt_err(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-/* The home directory of uid in /etc/passwd (of the container's root). */
-static char *passwd_home(uid_t uid)
+char *gt_passwd_field(const char *file, uid_t uid, int field)
 {
-    cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+    cleanup_fclose FILE *f = fopen(file, "re");
     if (!f)
         return NULL;
     char line[1024];
     while (fgets(line, sizeof line, f)) {
         /* name:pw:uid:gid:gecos:home:shell */
+        line[strcspn(line, "\n")] = '\0';
         char *fields[7] = { 0 };
         int n = 0;
         for (char *p = line; n < 7 && p; n++) {
@@ -107,13 +107,13 @@ static char *passwd_home(uid_t uid)
             if (p)
                 *p++ = '\0';
         }
-        if (n < 6 || !fields[2][0])
+        if (n < 3 || field >= n || !fields[2][0])
             continue;
         char *end;
         unsigned long v = strtoul(fields[2], &end, 10);
         if (*end || v != uid)
             continue;
-        return fields[5][0] ? gt_xstrdup(fields[5]) : NULL;
+        return fields[field][0] ? gt_xstrdup(fields[field]) : NULL;
     }
     return NULL;
 }
@@ -127,7 +127,7 @@ const char **gt_process_env(const struct gt_process *p, char ***extra)
     memcpy(env, p->env, n * sizeof *env);
     *extra = NULL;
     if (!env_get(p->env, "HOME")) {
-        cleanup_free char *home = passwd_home(p->user.uid);
+        cleanup_free char *home = gt_passwd_field("/etc/passwd", p->user.uid, 5);
         char *h = gt_xasprintf("HOME=%s", home ? home : "/");
         gt_strv_push(extra, h);
         free(h);

@@ -7,6 +7,7 @@
 #define GT_OCI_PROCESS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 #include "oci/spec.h"
@@ -29,6 +30,10 @@ const char **gt_process_env(const struct gt_process *p, char ***extra);
  * noNewPrivileges and the umask. */
 int gt_process_set_identity(const struct gt_process *p, bool setgroups_allowed,
                             struct gt_error *err);
+/* Field `field` (0: name, 5: home) of uid's line in a passwd file, read
+ * directly (no NSS: the runtime may be linked statically).  Caller frees;
+ * NULL when absent. */
+char *gt_passwd_field(const char *file, uid_t uid, int field);
 /* chdir to process.cwd. */
 int gt_process_chdir(const struct gt_process *p, struct gt_error *err);
 /* Clears close-on-exec on fds 3 .. 3+n-1, sets it on every fd above. */
