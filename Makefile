@@ -63,8 +63,12 @@ BINS := $(BUILD)/gantry-runtime $(BUILD)/gantry $(BUILD)/gantry-monitor $(BUILD)
 
 all: $(BINS) unit-tests
 
+# Linked statically (glibc, jansson, libseccomp, libcap): the dynamic
+# loader costs each command ~0.25 ms, three times per container.
+# Sanitizer builds stay dynamic (ASan needs it).
+RUNTIME_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/gantry-runtime: $(BUILD)/obj/cmd/gantry-runtime.o $(RUNTIME_LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+	$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ $(LIBS_RUNTIME)
 
 # gantry-monitor: one per container, so only base/ and libc (engine/monitor.h).
 MONITOR_OBJS := $(BUILD)/obj/engine/monitor.o $(BUILD)/obj/engine/jsonlog.o

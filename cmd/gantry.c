@@ -9,10 +9,11 @@
 
 static const struct gantry_command commands[] = {
     { "version", "print the version", gantry_cmd_version },
-    { "http-bench-server", "a small HTTP server for bench/http.sh", gantry_cmd_http_bench_server },
+    { "http-bench-server", NULL, gantry_cmd_http_bench_server }, /* hidden: bench/http.sh */
     { "image", "manage images: pull, import, export, ls, rm, prune, ...", gantry_cmd_image },
     { "monitor", "the per-container monitor (the engine runs it)", gantry_cmd_monitor },
     { "registry", "pull from and push to image registries (low level)", gantry_cmd_registry },
+    { "store-tool", NULL, gantry_cmd_store_tool },               /* hidden: tests and benchmarks */
 };
 
 int gantry_cmd_version(int argc, char **argv)
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: gantry COMMAND [ARG...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        if (commands[i].summary) /* NULL: hidden */
+            fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)

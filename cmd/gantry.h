@@ -17,5 +17,6 @@ int gantry_cmd_http_bench_server(int argc, char **argv);
 int gantry_cmd_image(int argc, char **argv);
 int gantry_cmd_registry(int argc, char **argv);
 int gantry_cmd_monitor(int argc, char **argv);
+int gantry_cmd_store_tool(int argc, char **argv);
 
 #endif

@@ -56,7 +56,9 @@ defer() {
 }
 
 _it_run_deferred() {
-    [ -n "${_it_deferred:-}" ] && eval "$_it_deferred" >/dev/null 2>&1
+    if [ -n "${_it_deferred:-}" ]; then
+        eval "$_it_deferred" >/dev/null 2>&1
+    fi
     _it_deferred=""
 }
 
@@ -64,7 +66,10 @@ _it_run_deferred() {
 t() {
     local name=$1; shift
     _it_case_dir=$(mktemp -d "$T/case.XXXXXX")
-    ( set -e; trap '_it_run_deferred' EXIT; cd "$_it_case_dir"; "$@" ) >"$_it_case_dir/out" 2>&1
+    # deferred cleanup runs on exit, failure included, and never changes
+    # the case's result
+    ( set -e; trap '_it_rc=$?; set +e; _it_run_deferred; exit $_it_rc' EXIT
+      cd "$_it_case_dir"; "$@" ) >"$_it_case_dir/out" 2>&1
     local rc=$?
     if [ $rc = 0 ]; then
         echo "ok - $name"
