@@ -8,12 +8,9 @@
 #define GANTRY_VERSION "0.1.0"
 
 static const struct gantry_command commands[] = {
-    { "version", "print the version", gantry_cmd_version },
-    { "http-bench-server", NULL, gantry_cmd_http_bench_server }, /* hidden: bench/http.sh */
-    { "image", "manage images: pull, import, export, ls, rm, prune, ...", gantry_cmd_image },
-    { "monitor", "the per-container monitor (the engine runs it)", gantry_cmd_monitor },
-    { "registry", "pull from and push to image registries (low level)", gantry_cmd_registry },
-    { "store-tool", NULL, gantry_cmd_store_tool },               /* hidden: tests and benchmarks */
+#define CMD(name, fn, summary) { name, summary, fn },
+#include "cmd/commands.def"
+#undef CMD
 };
 
 int gantry_cmd_version(int argc, char **argv)

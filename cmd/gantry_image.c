@@ -36,7 +36,7 @@ struct image_cli {
     const char *data_root;
     const char *snapshotter;
     const char *platform;
-    struct gt_store *st;
+    struct gt_image_store *st;
 };
 
 static int fail(const struct image_cli *c, const struct gt_error *err)
@@ -78,7 +78,7 @@ static int common_opt(struct image_cli *c, int opt)
 
 static int open_store(struct image_cli *c, struct gt_error *err)
 {
-    int r = gt_store_open(gt_data_root(c->data_root), &c->st, err);
+    int r = gt_image_store_open(gt_data_root(c->data_root), &c->st, err);
     if (r < 0)
         return r;
     if (c->platform) {
@@ -230,15 +230,15 @@ static int cmd_pull(struct image_cli *c, int argc, char **argv)
     }
     int r;
     if (push) {
-        struct gt_store_push_opts po = { .auth = ubuf ? &auth : NULL, .progress = &progress,
+        struct gt_image_store_push_opts po = { .auth = ubuf ? &auth : NULL, .progress = &progress,
                                          .mount_from = (const char *const *)mount_from };
-        r = gt_store_push(c->st, client, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL,
+        r = gt_image_store_push(c->st, client, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL,
                           &po, NULL, &err);
     } else {
-        struct gt_store_pull_opts po = { .auth = ubuf ? &auth : NULL, .progress = &progress,
+        struct gt_image_store_pull_opts po = { .auth = ubuf ? &auth : NULL, .progress = &progress,
                                          .no_unpack = no_unpack };
         struct gt_image_record rec;
-        r = gt_store_pull(c->st, client, argv[optind], &po, &rec, &err);
+        r = gt_image_store_pull(c->st, client, argv[optind], &po, &rec, &err);
         if (r == 0) {
             if (!json && !quiet)
                 printf("%s\n", rec.refs[0] ? rec.refs[0] : rec.target);
@@ -286,7 +286,7 @@ static int cmd_ls(struct image_cli *c, int argc, char **argv)
         return fail(c, &err);
     struct gt_image_record *recs;
     size_t n;
-    if (gt_store_list(c->st, &recs, &n, &err) < 0)
+    if (gt_image_store_list(c->st, &recs, &n, &err) < 0)
         return fail(c, &err);
     if (!quiet)
         printf(digests ? "%-40s %-16s %-72s %-15s %-20s %s\n" : "%-40s %-16s %-15s %-20s %s\n",
@@ -336,10 +336,10 @@ static int cmd_ls(struct image_cli *c, int argc, char **argv)
 static json_t *inspect_one(struct image_cli *c, const char *name, struct gt_error *err)
 {
     struct gt_image_record rec;
-    if (gt_store_lookup(c->st, name, &rec, err) < 0)
+    if (gt_image_store_lookup(c->st, name, &rec, err) < 0)
         return NULL;
     struct gt_image img;
-    if (gt_store_load_image(c->st, &rec, &img, err) < 0) {
+    if (gt_image_store_load_image(c->st, &rec, &img, err) < 0) {
         gt_image_record_release(&rec);
         return NULL;
     }
@@ -439,7 +439,7 @@ static int cmd_rm(struct image_cli *c, int argc, char **argv)
     int rc = 0;
     for (int i = optind; i < argc; i++) {
         char **lines = NULL;
-        if (gt_store_remove(c->st, argv[i], force, &lines, &err) < 0) {
+        if (gt_image_store_remove(c->st, argv[i], force, &lines, &err) < 0) {
             fail(c, &err);
             rc = 1;
             continue;
@@ -461,7 +461,7 @@ static int cmd_tag(struct image_cli *c, int argc, char **argv)
     if (optind + 2 != argc)
         return usage_error(c, "[--data-root DIR] SOURCE TARGET");
     struct gt_error err;
-    if (open_store(c, &err) < 0 || gt_store_tag(c->st, argv[optind], argv[optind + 1], &err) < 0)
+    if (open_store(c, &err) < 0 || gt_image_store_tag(c->st, argv[optind], argv[optind + 1], &err) < 0)
         return fail(c, &err);
     return 0;
 }
@@ -601,7 +601,7 @@ static int cmd_prune(struct image_cli *c, int argc, char **argv)
     }
     struct gt_error err;
     struct gt_prune_report rep;
-    if (open_store(c, &err) < 0 || gt_store_prune(c->st, dangling, &rep, &err) < 0)
+    if (open_store(c, &err) < 0 || gt_image_store_prune(c->st, dangling, &rep, &err) < 0)
         return fail(c, &err);
     char size[32];
     human_size(rep.blob_bytes, size, sizeof size);
@@ -629,7 +629,7 @@ static int cmd_verify(struct image_cli *c, int argc, char **argv)
     struct gt_error err;
     if (open_store(c, &err) < 0)
         return fail(c, &err);
-    int n = gt_store_verify(c->st, print_problem, NULL, &err);
+    int n = gt_image_store_verify(c->st, print_problem, NULL, &err);
     if (n < 0)
         return fail(c, &err);
     if (n > 0) {
@@ -653,10 +653,10 @@ static int cmd_unpack(struct image_cli *c, int argc, char **argv)
         return usage_error(c, "[--data-root DIR] NAME");
     struct gt_error err;
     struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_store_lookup(c->st, argv[optind], &rec, &err) < 0)
+    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
         return fail(c, &err);
     char *top = NULL;
-    int r = gt_store_unpack(c->st, &rec, NULL, &top, &err);
+    int r = gt_image_store_unpack(c->st, &rec, NULL, &top, &err);
     gt_image_record_release(&rec);
     if (r < 0)
         return fail(c, &err);
@@ -682,10 +682,10 @@ static int cmd_mount(struct image_cli *c, int argc, char **argv)
         return usage_error(c, usage);
     struct gt_error err;
     struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_store_lookup(c->st, argv[optind], &rec, &err) < 0)
+    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
         return fail(c, &err);
     cleanup_free char *top = NULL;
-    int r = gt_store_unpack(c->st, &rec, NULL, &top, &err);
+    int r = gt_image_store_unpack(c->st, &rec, NULL, &top, &err);
     gt_image_record_release(&rec);
     if (r < 0 || gt_snapshot_create(c->st->ss, key, top, &err) < 0)
         return fail(c, &err);
@@ -766,11 +766,11 @@ static int cmd_spec(struct image_cli *c, int argc, char **argv)
         ov.cmd = argv + optind + 1;
     struct gt_error err;
     struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_store_lookup(c->st, argv[optind], &rec, &err) < 0)
+    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
         return fail(c, &err);
     struct gt_image img;
     cleanup_free char *top = NULL;
-    int r = gt_store_load_image(c->st, &rec, &img, &err);
+    int r = gt_image_store_load_image(c->st, &rec, &img, &err);
     gt_image_record_release(&rec);
     if (r < 0)
         return fail(c, &err);
@@ -858,7 +858,7 @@ int gantry_cmd_image(int argc, char **argv)
         struct image_cli c = { .cmd = subcommands[i].name };
         optind = 1;
         int rc = subcommands[i].run(&c, argc - 1, argv + 1);
-        gt_store_free(c.st);
+        gt_image_store_free(c.st);
         return rc;
     }
     fprintf(stderr, "gantry image: unknown command \"%s\"\n", argv[1]);

@@ -840,7 +840,7 @@ static int64_t image_size(struct gt_engine *e, const char *image_id)
 {
     struct gt_image_record rec;
     struct gt_error ignored;
-    if (gt_store_lookup(e->store, image_id, &rec, &ignored) < 0)
+    if (gt_image_store_lookup(e->store, image_id, &rec, &ignored) < 0)
         return 0;
     int64_t s = rec.size;
     gt_image_record_release(&rec);
@@ -1078,7 +1078,7 @@ static bool pred_ancestor(const char *v, void *arg)
         return true;
     struct gt_image_record rec;
     struct gt_error ignored;
-    if (gt_store_lookup(c->e->store, v, &rec, &ignored) < 0)
+    if (gt_image_store_lookup(c->e->store, v, &rec, &ignored) < 0)
         return false;
     bool hit = rec.config && !strcmp(rec.config, c->image_id);
     gt_image_record_release(&rec);

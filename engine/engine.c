@@ -561,7 +561,7 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
         if ((r = gt_mkdir_p(p, 0711, err)) < 0)
             goto fail;
     }
-    if ((r = gt_store_open(e->data_root, &e->store, err)) < 0)
+    if ((r = gt_image_store_open(e->data_root, &e->store, err)) < 0)
         goto fail;
     struct gt_registry_options ro = { .insecure = (const char *const *)e->insecure,
                                       .mirrors = (const char *const *)e->mirrors };
@@ -659,7 +659,7 @@ void gt_engine_free(struct gt_engine *e)
     if (e->registry)
         gt_registry_client_free(e->registry);
     if (e->store)
-        gt_store_free(e->store);
+        gt_image_store_free(e->store);
     free(e->data_root);
     free(e->exec_root);
     free(e->runtime);

@@ -24,7 +24,7 @@ int image_resolve_for_create(struct gt_engine *e, const char *name, char **image
 {
     struct gt_image_record rec;
     struct gt_error lerr = { 0 };
-    int r = gt_store_lookup(e->store, name, &rec, &lerr);
+    int r = gt_image_store_lookup(e->store, name, &rec, &lerr);
     if (r < 0) {
         if (r == -ENOENT)
             return gt_err(err, ENOENT, "No such image: %s", name);
@@ -32,11 +32,11 @@ int image_resolve_for_create(struct gt_engine *e, const char *name, char **image
         return r;
     }
     struct gt_image img;
-    if ((r = gt_store_load_image(e->store, &rec, &img, err)) < 0) {
+    if ((r = gt_image_store_load_image(e->store, &rec, &img, err)) < 0) {
         gt_image_record_release(&rec);
         return gt_err_prefix(err, "image %s", name);
     }
-    r = gt_store_unpack(e->store, &rec, NULL, top_chain, err);
+    r = gt_image_store_unpack(e->store, &rec, NULL, top_chain, err);
     if (r == 0) {
         *image_config = json_incref(img.config.json);
         *image_id = gt_xstrdup(rec.config);
@@ -105,9 +105,9 @@ int gt_engine_image_pull(struct gt_engine *e, const char *ref, const char *platf
     struct gt_registry_auth a = { 0 };
     bool have;
     auth_from_json(auth, &a, &have);
-    struct gt_store_pull_opts po = { .auth = have ? &a : NULL, .progress = &prog };
+    struct gt_image_store_pull_opts po = { .auth = have ? &a : NULL, .progress = &prog };
     struct gt_image_record rec;
-    r = gt_store_pull(e->store, e->registry, ref, &po, &rec, err);
+    r = gt_image_store_pull(e->store, e->registry, ref, &po, &rec, err);
     if (r < 0) {
         if (r == -ECANCELED && cancelled(cancel_fd, -1))
             return gt_err(err, ECANCELED, "pull %s: the client went away", ref);
@@ -127,9 +127,9 @@ int gt_engine_image_push(struct gt_engine *e, const char *ref, const json_t *aut
     struct gt_registry_auth a = { 0 };
     bool have;
     auth_from_json(auth, &a, &have);
-    struct gt_store_push_opts po = { .auth = have ? &a : NULL, .progress = &prog };
+    struct gt_image_store_push_opts po = { .auth = have ? &a : NULL, .progress = &prog };
     cleanup_free char *digest = NULL;
-    int r = gt_store_push(e->store, e->registry, ref, NULL, &po, &digest, err);
+    int r = gt_image_store_push(e->store, e->registry, ref, NULL, &po, &digest, err);
     if (r == 0)
         event_emit(e, "image", "push", ref, NULL, json_pack("{s:s}", "name", ref));
     return r;
@@ -202,7 +202,7 @@ static json_t *load_config(struct gt_engine *e, const struct gt_image_record *re
 {
     struct gt_image img;
     struct gt_error err;
-    if (gt_store_load_image(e->store, rec, &img, &err) < 0)
+    if (gt_image_store_load_image(e->store, rec, &img, &err) < 0)
         return NULL;
     json_t *cfg = json_incref(img.config.json);
     if (img_out)
@@ -236,7 +236,7 @@ int gt_engine_image_list(struct gt_engine *e, bool all, const json_t *filters, j
         return -EINVAL;
     struct gt_image_record *recs = NULL;
     size_t n = 0;
-    int r = gt_store_list(e->store, &recs, &n, err);
+    int r = gt_image_store_list(e->store, &recs, &n, err);
     if (r < 0)
         return r;
     int64_t before = 0, since = 0;
@@ -244,7 +244,7 @@ int gt_engine_image_list(struct gt_engine *e, bool all, const json_t *filters, j
     json_t *v;
     json_object_foreach(json_object_get(filters, "before"), k, v) {
         struct gt_image_record b;
-        if (gt_store_lookup(e->store, k, &b, err) < 0) {
+        if (gt_image_store_lookup(e->store, k, &b, err) < 0) {
             gt_image_records_free(recs, n);
             return -ENOENT;
         }
@@ -253,7 +253,7 @@ int gt_engine_image_list(struct gt_engine *e, bool all, const json_t *filters, j
     }
     json_object_foreach(json_object_get(filters, "since"), k, v) {
         struct gt_image_record s;
-        if (gt_store_lookup(e->store, k, &s, err) < 0) {
+        if (gt_image_store_lookup(e->store, k, &s, err) < 0) {
             gt_image_records_free(recs, n);
             return -ENOENT;
         }
@@ -308,7 +308,7 @@ static int lookup(struct gt_engine *e, const char *name, struct gt_image_record 
                   struct gt_error *err)
 {
     struct gt_error lerr = { 0 };
-    int r = gt_store_lookup(e->store, name, rec, &lerr);
+    int r = gt_image_store_lookup(e->store, name, rec, &lerr);
     if (r == -ENOENT)
         return gt_err(err, ENOENT, "No such image: %s", name);
     if (r < 0)
@@ -371,7 +371,7 @@ int gt_engine_image_tag(struct gt_engine *e, const char *source, const char *rep
     if (r < 0)
         return r;
     gt_image_record_release(&rec);
-    if ((r = gt_store_tag(e->store, source, full, err)) < 0)
+    if ((r = gt_image_store_tag(e->store, source, full, err)) < 0)
         return r;
     event_emit(e, "image", "tag", full, NULL, json_pack("{s:s}", "name", full));
     return 0;
@@ -431,7 +431,7 @@ int gt_engine_image_remove(struct gt_engine *e, const char *ref, bool force, boo
                 gt_strv_push(&targets, *x);
         for (char **t = targets; t && *t; t++) {
             cleanup_strv char **lines = NULL;
-            if (gt_store_remove(e->store, *t, false, &lines, err) == 0)
+            if (gt_image_store_remove(e->store, *t, false, &lines, err) == 0)
                 lines_to_json(lines, arr, e);
         }
         gt_image_record_release(&rec);
@@ -439,7 +439,7 @@ int gt_engine_image_remove(struct gt_engine *e, const char *ref, bool force, boo
         return 0;
     }
     cleanup_strv char **lines = NULL;
-    r = gt_store_remove(e->store, ref, force, &lines, err);
+    r = gt_image_store_remove(e->store, ref, force, &lines, err);
     gt_image_record_release(&rec);
     if (r < 0) {
         json_decref(arr);
@@ -451,7 +451,7 @@ int gt_engine_image_remove(struct gt_engine *e, const char *ref, bool force, boo
     if (!noprune) {
         struct gt_prune_report rep;
         struct gt_error perr = { 0 };
-        if (gt_store_prune(e->store, false, &rep, &perr) < 0)
+        if (gt_image_store_prune(e->store, false, &rep, &perr) < 0)
             gt_debug("image remove: collect: %s", perr.msg);
     }
     *out = arr;
@@ -531,7 +531,7 @@ int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **o
     int64_t reclaimed = 0;
     struct gt_image_record *recs = NULL;
     size_t n = 0;
-    int r = gt_store_list(e->store, &recs, &n, err);
+    int r = gt_image_store_list(e->store, &recs, &n, err);
     if (r < 0) {
         json_decref(deleted);
         return r;
@@ -542,7 +542,7 @@ int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **o
             continue;
         cleanup_strv char **lines = NULL;
         struct gt_error rerr;
-        if (gt_store_remove(e->store, recs[i].config, true, &lines, &rerr) == 0) {
+        if (gt_image_store_remove(e->store, recs[i].config, true, &lines, &rerr) == 0) {
             lines_to_json(lines, deleted, e);
             reclaimed += recs[i].size;
         }
@@ -550,7 +550,7 @@ int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **o
     gt_image_records_free(recs, n);
     struct gt_prune_report rep = { 0 };
     struct gt_error perr = { 0 };
-    if (gt_store_prune(e->store, false, &rep, &perr) < 0)
+    if (gt_image_store_prune(e->store, false, &rep, &perr) < 0)
         gt_debug("image prune: collect: %s", perr.msg);
     *out = json_pack("{s:o,s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
                      (json_int_t)(reclaimed > rep.blob_bytes ? reclaimed : rep.blob_bytes));

@@ -116,7 +116,7 @@ struct gt_engine {
     int log_max_files;
     char **insecure, **mirrors;
 
-    struct gt_store *store;
+    struct gt_image_store *store;
     struct gt_registry_client *registry;
 
     pthread_mutex_t lock;

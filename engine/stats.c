@@ -516,7 +516,7 @@ int gt_engine_info(struct gt_engine *e, json_t **out, struct gt_error *err)
     struct gt_image_record *recs = NULL;
     size_t nimg = 0;
     struct gt_error lerr;
-    if (gt_store_list(e->store, &recs, &nimg, &lerr) == 0)
+    if (gt_image_store_list(e->store, &recs, &nimg, &lerr) == 0)
         gt_image_records_free(recs, nimg);
     struct utsname u;
     uname(&u);

@@ -345,7 +345,7 @@ static int import_item(struct gt_import_txn *tx, const struct members *ms, json_
     return gt_import_image(tx, mdigest, refs, opts, err);
 }
 
-int gt_docker_archive_import(struct gt_store *st, const char *path,
+int gt_docker_archive_import(struct gt_image_store *st, const char *path,
                              const struct gt_import_opts *opts, char ***loaded,
                              struct gt_error *err)
 {
@@ -475,15 +475,15 @@ static bool contains(char *const *v, const char *s)
     return false;
 }
 
-static int export_image(struct gt_store *st, struct archive *w, const char *name,
+static int export_image(struct gt_image_store *st, struct archive *w, const char *name,
                         json_t *manifest, json_t *repos, char ***written, struct gt_error *err)
 {
     struct gt_image_record rec;
-    int r = gt_store_lookup(st, name, &rec, err);
+    int r = gt_image_store_lookup(st, name, &rec, err);
     if (r < 0)
         return r;
     struct gt_image img;
-    r = gt_store_load_image(st, &rec, &img, err);
+    r = gt_image_store_load_image(st, &rec, &img, err);
     gt_image_record_release(&rec);
     if (r < 0)
         return r;
@@ -566,7 +566,7 @@ out:
     return r;
 }
 
-int gt_docker_archive_export(struct gt_store *st, char *const *names, const char *path,
+int gt_docker_archive_export(struct gt_image_store *st, char *const *names, const char *path,
                              struct gt_error *err)
 {
     bool stdout_ = !strcmp(path, "-");

@@ -148,7 +148,7 @@ static const char *entry_name(const struct gt_descriptor *d, const char **tag_on
     return NULL;
 }
 
-int gt_oci_layout_import(struct gt_store *st, const char *dir, const struct gt_import_opts *opts,
+int gt_oci_layout_import(struct gt_image_store *st, const char *dir, const struct gt_import_opts *opts,
                          char ***loaded, struct gt_error *err)
 {
     static const struct gt_import_opts no_opts;
@@ -259,7 +259,7 @@ static const char *oci_layer_type(const char *mt)
 }
 
 /* The manifest to write: the stored one, or its OCI translation. */
-static int export_manifest(struct gt_store *st, const struct gt_image *img, char **data,
+static int export_manifest(struct gt_image_store *st, const struct gt_image *img, char **data,
                            size_t *len, struct gt_error *err)
 {
     if (!gt_media_type_is_docker(img->manifest.media_type))
@@ -284,7 +284,7 @@ static int export_manifest(struct gt_store *st, const struct gt_image *img, char
 }
 
 /* Puts a store blob into the layout: a hard link when possible. */
-static int put_blob(struct gt_store *st, int dfd, const char *digest, struct gt_error *err)
+static int put_blob(struct gt_image_store *st, int dfd, const char *digest, struct gt_error *err)
 {
     cleanup_free char *rel = blob_rel(digest);
     int64_t size;
@@ -357,7 +357,7 @@ static int write_json(int dfd, const char *name, json_t *j, struct gt_error *err
     return 0;
 }
 
-int gt_oci_layout_export(struct gt_store *st, char *const *names, const char *dir,
+int gt_oci_layout_export(struct gt_image_store *st, char *const *names, const char *dir,
                          struct gt_error *err)
 {
     int r = gt_mkdir_p(dir, 0755, err);
@@ -388,10 +388,10 @@ int gt_oci_layout_export(struct gt_store *st, char *const *names, const char *di
 
     for (char *const *nm = names; *nm; nm++) {
         struct gt_image_record rec;
-        if ((r = gt_store_lookup(st, *nm, &rec, err)) < 0)
+        if ((r = gt_image_store_lookup(st, *nm, &rec, err)) < 0)
             return r;
         struct gt_image img;
-        r = gt_store_load_image(st, &rec, &img, err);
+        r = gt_image_store_load_image(st, &rec, &img, err);
         gt_image_record_release(&rec);
         if (r < 0)
             return r;

@@ -31,7 +31,7 @@ static int locked_emit(void *arg, const struct gt_progress_event *ev)
 
 /* The unpacking thread's state. */
 struct early {
-    struct gt_store *st;
+    struct gt_image_store *st;
     const struct gt_unpack_opts *unpack;
     const struct gt_progress *progress;
     /* what the resolve said the image is */
@@ -49,7 +49,7 @@ struct early {
 
 /* Reads the manifest a reference names for this platform, without its
  * layers: the resolve, and for an index the platform's manifest. */
-static int resolve_manifest(struct gt_store *st, struct gt_registry_client *c,
+static int resolve_manifest(struct gt_image_store *st, struct gt_registry_client *c,
                             const struct gt_ref *ref, const struct gt_registry_auth *auth,
                             struct gt_manifest *m, struct gt_error *err)
 {
@@ -171,11 +171,11 @@ static int layer_ready(void *arg, size_t i, const struct gt_descriptor *layer,
     return 0;
 }
 
-int gt_store_pull(struct gt_store *st, struct gt_registry_client *c, const char *name,
-                  const struct gt_store_pull_opts *opts, struct gt_image_record *out,
+int gt_image_store_pull(struct gt_image_store *st, struct gt_registry_client *c, const char *name,
+                  const struct gt_image_store_pull_opts *opts, struct gt_image_record *out,
                   struct gt_error *err)
 {
-    static const struct gt_store_pull_opts none;
+    static const struct gt_image_store_pull_opts none;
     if (!opts)
         opts = &none;
     struct gt_ref ref;
@@ -244,7 +244,7 @@ int gt_store_pull(struct gt_store *st, struct gt_registry_client *c, const char 
         }
     }
     char *refs[] = { full, NULL };
-    if ((r = gt_store_add_image(st, res.digest, refs, out, err)) < 0)
+    if ((r = gt_image_store_add_image(st, res.digest, refs, out, err)) < 0)
         goto out;
     gt_progress_status(&lp.outer, NULL, "Digest: %s", res.digest);
     gt_progress_status(&lp.outer, NULL, "Status: %s for %s",
@@ -281,15 +281,15 @@ static bool index_complete(struct gt_content *cs, const char *digest)
     return all;
 }
 
-int gt_store_push(struct gt_store *st, struct gt_registry_client *c, const char *name,
-                  const char *dest, const struct gt_store_push_opts *opts, char **digest_out,
+int gt_image_store_push(struct gt_image_store *st, struct gt_registry_client *c, const char *name,
+                  const char *dest, const struct gt_image_store_push_opts *opts, char **digest_out,
                   struct gt_error *err)
 {
-    static const struct gt_store_push_opts none;
+    static const struct gt_image_store_push_opts none;
     if (!opts)
         opts = &none;
     struct gt_image_record rec;
-    int r = gt_store_lookup(st, name, &rec, err);
+    int r = gt_image_store_lookup(st, name, &rec, err);
     if (r < 0)
         return r;
     struct gt_ref ref;

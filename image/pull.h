@@ -27,7 +27,7 @@
 #include "image/store.h"
 #include "image/unpack.h"
 
-struct gt_store_pull_opts {
+struct gt_image_store_pull_opts {
     const struct gt_registry_auth *auth;  /* NULL: the client's */
     const struct gt_progress *progress;   /* NULL: none */
     const struct gt_unpack_opts *unpack;  /* limits; NULL: defaults */
@@ -36,11 +36,11 @@ struct gt_store_pull_opts {
 
 /* Pulls name ("busybox", "localhost:5000/x@sha256:...") and records it.
  * out (may be NULL) gets the record. */
-int gt_store_pull(struct gt_store *st, struct gt_registry_client *c, const char *name,
-                  const struct gt_store_pull_opts *opts, struct gt_image_record *out,
+int gt_image_store_pull(struct gt_image_store *st, struct gt_registry_client *c, const char *name,
+                  const struct gt_image_store_pull_opts *opts, struct gt_image_record *out,
                   struct gt_error *err);
 
-struct gt_store_push_opts {
+struct gt_image_store_push_opts {
     const struct gt_registry_auth *auth;
     const struct gt_progress *progress;
     const char *const *mount_from;
@@ -50,8 +50,8 @@ struct gt_store_push_opts {
  * must be a reference).  An index whose other platforms were not pulled is
  * pushed as the platform manifest alone.  *digest_out (may be NULL) gets
  * the pushed digest. */
-int gt_store_push(struct gt_store *st, struct gt_registry_client *c, const char *name,
-                  const char *dest, const struct gt_store_push_opts *opts, char **digest_out,
+int gt_image_store_push(struct gt_image_store *st, struct gt_registry_client *c, const char *name,
+                  const char *dest, const struct gt_image_store_push_opts *opts, char **digest_out,
                   struct gt_error *err);
 
 #endif

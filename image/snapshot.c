@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +358,15 @@ static int overlay_create(struct gt_snapshots *ss, int dir_fd, char *const *chai
 static int overlay_mount_relative(struct gt_snapshots *ss, const char *data, const char *target,
                                   struct gt_error *err)
 {
+    /* the child's working directory changes: make the target absolute */
+    cleanup_free char *abs = NULL;
+    if (target[0] != '/') {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd))
+            return gt_err_sys(err, errno, "getcwd");
+        abs = gt_path_join(cwd, target);
+    }
+    const char *where = abs ? abs : target;
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return gt_err_sys(err, errno, "pipe");
@@ -368,7 +378,7 @@ static int overlay_mount_relative(struct gt_snapshots *ss, const char *data, con
     }
     if (pid == 0) {
         int e = 0;
-        if (fchdir(ss->layers_fd) < 0 || mount("overlay", target, "overlay", 0, data) < 0)
+        if (fchdir(ss->layers_fd) < 0 || mount("overlay", where, "overlay", 0, data) < 0)
             e = errno;
         if (write(p[1], &e, sizeof e) != (ssize_t)sizeof e)
             _exit(2);
@@ -395,7 +405,8 @@ static int overlay_mount_dirs(struct gt_snapshots *ss, char *const *chain, const
 {
     size_t n = gt_strv_len(chain);
     /* new mount API: one fsconfig call per layer, no length limit */
-    int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+    const char *how = getenv("GANTRY_OVERLAY_MOUNT");
+    int fsfd = how && !strcmp(how, "legacy") ? -1 : fsopen("overlay", FSOPEN_CLOEXEC);
     if (fsfd >= 0) {
         int r = 0;
         for (size_t i = n; i-- > 0 && r == 0;) {
@@ -676,13 +687,17 @@ int gt_snapshot_remove(struct gt_snapshots *ss, const char *key, struct gt_error
     struct stat st;
     if (fstatat(ss->active_fd, key, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return gt_err_sys(err, errno, "snapshot %s", key);
-    /* rename first, so that a half-removed snapshot is never seen */
+    /* rename first, so that a half-removed snapshot is never seen; under a
+     * lease, as the collector clears tmp/ */
+    if ((r = gt_content_lease_begin(ss->cs, err)) < 0)
+        return r;
     cleanup_free char *tmp = gt_xasprintf("rm-%.64s.%d", key, (int)getpid());
     if (renameat(ss->active_fd, key, ss->tmp_fd, tmp) < 0)
-        return gt_err_sys(err, errno, "remove snapshot %s", key);
-    if ((r = gt_tree_remove_at(ss->tmp_fd, tmp, err)) < 0)
-        return gt_err_prefix(err, "remove snapshot %s", key);
-    return 0;
+        r = gt_err_sys(err, errno, "remove snapshot %s", key);
+    else if ((r = gt_tree_remove_at(ss->tmp_fd, tmp, err)) < 0)
+        gt_err_prefix(err, "remove snapshot %s", key);
+    gt_content_lease_end(ss->cs);
+    return r;
 }
 
 /* ---- collection and checks ---- */

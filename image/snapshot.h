@@ -16,7 +16,8 @@
  * the container's upper and work dirs.  Many layers would overflow the
  * one-page option string of mount(2): the new mount API passes each layer
  * apart ("lowerdir+", Linux 6.8); older kernels get relative lowerdirs
- * from a child chdir'ed to layers/.  "copy" flattens the chain into the
+ * from a child chdir'ed to layers/ ($GANTRY_OVERLAY_MOUNT=legacy forces
+ * that path, for tests).  "copy" flattens the chain into the
  * container's rootfs/ (whiteouts applied as overlayfs would) and bind
  * mounts it: for file systems where overlay cannot be used.  The driver is
  * chosen by gt_snapshots_set_driver (the --snapshotter flag), else by

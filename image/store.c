@@ -31,23 +31,23 @@ const char *gt_data_root(const char *flag)
     return GT_DATA_ROOT_DEFAULT;
 }
 
-int gt_store_open(const char *data_root, struct gt_store **out, struct gt_error *err)
+int gt_image_store_open(const char *data_root, struct gt_image_store **out, struct gt_error *err)
 {
-    struct gt_store *st = gt_xcalloc(1, sizeof *st);
+    struct gt_image_store *st = gt_xcalloc(1, sizeof *st);
     st->root = gt_xstrdup(data_root);
     gt_platform_default(&st->platform);
     int r = gt_content_open(data_root, &st->cs, err);
     if (r == 0)
         r = gt_snapshots_open(st->cs, &st->ss, err);
     if (r < 0) {
-        gt_store_free(st);
+        gt_image_store_free(st);
         return r;
     }
     *out = st;
     return 0;
 }
 
-void gt_store_free(struct gt_store *st)
+void gt_image_store_free(struct gt_image_store *st)
 {
     if (!st)
         return;
@@ -93,7 +93,7 @@ static void records_close(struct records *rs)
     rs->db = NULL;
 }
 
-static int records_open(struct gt_store *st, bool exclusive, struct records *rs,
+static int records_open(struct gt_image_store *st, bool exclusive, struct records *rs,
                         struct gt_error *err)
 {
     rs->lock_fd = -1;
@@ -131,7 +131,7 @@ static int records_open(struct gt_store *st, bool exclusive, struct records *rs,
     return 0;
 }
 
-static int records_save(struct gt_store *st, struct records *rs, struct gt_error *err)
+static int records_save(struct gt_image_store *st, struct records *rs, struct gt_error *err)
 {
     cleanup_free char *path = gt_path_join(st->root, RECORDS_FILE);
     return gt_json_dump_file(path, rs->db, true, err);
@@ -177,13 +177,13 @@ static size_t count_refs(json_t *db, const char *target)
 
 /* ---- adding ---- */
 
-int gt_store_load_image(struct gt_store *st, const struct gt_image_record *rec,
+int gt_image_store_load_image(struct gt_image_store *st, const struct gt_image_record *rec,
                         struct gt_image *img, struct gt_error *err)
 {
     return gt_image_load(st->cs, rec->target, &st->platform, img, err);
 }
 
-int gt_store_add_image(struct gt_store *st, const char *target, char *const *refs,
+int gt_image_store_add_image(struct gt_image_store *st, const char *target, char *const *refs,
                        struct gt_image_record *out, struct gt_error *err)
 {
     struct gt_image img;
@@ -295,7 +295,7 @@ static const char *find(json_t *db, const char *name, struct gt_error *err)
     return NULL;
 }
 
-int gt_store_lookup(struct gt_store *st, const char *name, struct gt_image_record *out,
+int gt_image_store_lookup(struct gt_image_store *st, const char *name, struct gt_image_record *out,
                     struct gt_error *err)
 {
     struct records rs;
@@ -323,7 +323,7 @@ static int cmp_rec(const void *a, const void *b)
     return strcmp(x->target, y->target);
 }
 
-int gt_store_list(struct gt_store *st, struct gt_image_record **out, size_t *n,
+int gt_image_store_list(struct gt_image_store *st, struct gt_image_record **out, size_t *n,
                   struct gt_error *err)
 {
     struct records rs;
@@ -344,7 +344,7 @@ int gt_store_list(struct gt_store *st, struct gt_image_record **out, size_t *n,
     return 0;
 }
 
-int gt_store_tag(struct gt_store *st, const char *name, const char *ref, struct gt_error *err)
+int gt_image_store_tag(struct gt_image_store *st, const char *name, const char *ref, struct gt_error *err)
 {
     cleanup_free char *full = NULL;
     int r = gt_ref_normalize(ref, &full, err);
@@ -378,7 +378,7 @@ static void push_familiar(char ***out, const char *verb, const char *full)
     }
 }
 
-int gt_store_remove(struct gt_store *st, const char *name, bool force, char ***removed,
+int gt_image_store_remove(struct gt_image_store *st, const char *name, bool force, char ***removed,
                     struct gt_error *err)
 {
     struct records rs;
@@ -452,11 +452,11 @@ int gt_store_remove(struct gt_store *st, const char *name, bool force, char ***r
 
 /* ---- unpacking ---- */
 
-int gt_store_unpack(struct gt_store *st, const struct gt_image_record *rec,
+int gt_image_store_unpack(struct gt_image_store *st, const struct gt_image_record *rec,
                     const struct gt_unpack_opts *opts, char **top, struct gt_error *err)
 {
     struct gt_image img;
-    int r = gt_store_load_image(st, rec, &img, err);
+    int r = gt_image_store_load_image(st, rec, &img, err);
     if (r < 0)
         return r;
     r = gt_snapshots_prepare_image(st->ss, &img, opts, top, err);
@@ -541,7 +541,7 @@ static int sweep_blob(const char *digest, void *ctx)
     return 0;
 }
 
-int gt_store_prune(struct gt_store *st, bool dangling, struct gt_prune_report *rep,
+int gt_image_store_prune(struct gt_image_store *st, bool dangling, struct gt_prune_report *rep,
                    struct gt_error *err)
 {
     struct gt_prune_report local;
@@ -623,7 +623,7 @@ static void ignore_problem(const char *what, const char *problem, void *ctx)
     (void)what, (void)problem, (void)ctx;
 }
 
-int gt_store_verify(struct gt_store *st,
+int gt_image_store_verify(struct gt_image_store *st,
                     void (*report)(const char *what, const char *problem, void *ctx), void *ctx,
                     struct gt_error *err)
 {
@@ -635,7 +635,7 @@ int gt_store_verify(struct gt_store *st,
         return r;
     struct gt_image_record *recs;
     size_t n;
-    if ((r = gt_store_list(st, &recs, &n, err)) < 0)
+    if ((r = gt_image_store_list(st, &recs, &n, err)) < 0)
         return r;
     for (size_t i = 0; i < n; i++) {
         cleanup_free char *what = gt_xasprintf("image %s%s%s", recs[i].target,
@@ -643,7 +643,7 @@ int gt_store_verify(struct gt_store *st,
                                                recs[i].refs[0] ? recs[i].refs[0] : "");
         struct gt_image img;
         struct gt_error e;
-        if (gt_store_load_image(st, &recs[i], &img, &e) < 0) {
+        if (gt_image_store_load_image(st, &recs[i], &img, &e) < 0) {
             report(what, e.msg, ctx);
             v.problems++;
             continue;
@@ -674,7 +674,7 @@ int gt_store_verify(struct gt_store *st,
 
 /* ---- ingesting files ---- */
 
-int gt_store_ingest_fd(struct gt_content *cs, int fd, const char *expected_digest,
+int gt_image_store_ingest_fd(struct gt_content *cs, int fd, const char *expected_digest,
                        int64_t expected_size, char **digest_out, bool *existed,
                        struct gt_error *err)
 {

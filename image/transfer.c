@@ -10,7 +10,7 @@
 #include "base/mem.h"
 #include "image/ref.h"
 
-int gt_import_begin(struct gt_import_txn *tx, struct gt_store *st, struct gt_error *err)
+int gt_import_begin(struct gt_import_txn *tx, struct gt_image_store *st, struct gt_error *err)
 {
     memset(tx, 0, sizeof *tx);
     tx->st = st;
@@ -26,7 +26,7 @@ int gt_import_blob_fd(struct gt_import_txn *tx, int fd, const char *expected_dig
 {
     bool had = false;
     cleanup_free char *d = NULL;
-    int r = gt_store_ingest_fd(tx->st->cs, fd, expected_digest, expected_size, &d, &had, err);
+    int r = gt_image_store_ingest_fd(tx->st->cs, fd, expected_digest, expected_size, &d, &had, err);
     if (r < 0)
         return r;
     if (!had) {
@@ -60,7 +60,7 @@ int gt_import_blob_buf(struct gt_import_txn *tx, const void *data, size_t len,
 int gt_import_image(struct gt_import_txn *tx, const char *target, char *const *refs,
                     const struct gt_import_opts *opts, struct gt_error *err)
 {
-    struct gt_store *st = tx->st;
+    struct gt_image_store *st = tx->st;
     struct gt_image img;
     int r = gt_image_load(st->cs, target, &st->platform, &img, err);
     if (r < 0)
@@ -81,7 +81,7 @@ int gt_import_image(struct gt_import_txn *tx, const char *target, char *const *r
             goto out;
     }
     struct gt_image_record rec;
-    if ((r = gt_store_add_image(st, target, refs, &rec, err)) < 0)
+    if ((r = gt_image_store_add_image(st, target, refs, &rec, err)) < 0)
         goto out;
     if (rec.refs[0]) {
         for (char *const *p = refs; p && *p; p++) {

@@ -41,28 +41,28 @@ struct gt_import_opts {
 
 /* *loaded (may be NULL) gets one line per image: "Loaded image: busybox:latest"
  * or "Loaded image ID: sha256:..." (caller frees). */
-int gt_oci_layout_import(struct gt_store *st, const char *dir, const struct gt_import_opts *opts,
+int gt_oci_layout_import(struct gt_image_store *st, const char *dir, const struct gt_import_opts *opts,
                          char ***loaded, struct gt_error *err);
-int gt_oci_layout_export(struct gt_store *st, char *const *names, const char *dir,
+int gt_oci_layout_export(struct gt_image_store *st, char *const *names, const char *dir,
                          struct gt_error *err);
 
 /* path "-" is standard input / output. */
-int gt_docker_archive_import(struct gt_store *st, const char *path,
+int gt_docker_archive_import(struct gt_image_store *st, const char *path,
                              const struct gt_import_opts *opts, char ***loaded,
                              struct gt_error *err);
-int gt_docker_archive_export(struct gt_store *st, char *const *names, const char *path,
+int gt_docker_archive_export(struct gt_image_store *st, char *const *names, const char *path,
                              struct gt_error *err);
 
 /* ---- shared by the format modules ---- */
 
 /* What an import added, to undo it on failure. */
 struct gt_import_txn {
-    struct gt_store *st;
+    struct gt_image_store *st;
     char **new_blobs; /* blobs this import committed */
     char **loaded;
     bool leased;
 };
-int gt_import_begin(struct gt_import_txn *tx, struct gt_store *st, struct gt_error *err);
+int gt_import_begin(struct gt_import_txn *tx, struct gt_image_store *st, struct gt_error *err);
 /* Ingests fd as a blob, noting it when it is new. */
 int gt_import_blob_fd(struct gt_import_txn *tx, int fd, const char *expected_digest,
                       int64_t expected_size, char **digest_out, struct gt_error *err);

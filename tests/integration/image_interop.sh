@@ -206,6 +206,38 @@ test_many_layers() {
     [ "$(ls m | wc -l)" = 90 ] || fail "$(ls m | wc -l) files"
 }
 
+# mount(2)'s one page of options: relative lowerdirs fit 50 layers where
+# absolute ones would not; beyond that the error says why.
+test_legacy_mount_many_layers() {
+    need_tools
+    local i args=()
+    mkdir -p many
+    for i in $(seq 1 70); do
+        mkdir -p src$i && echo $i > src$i/f$i
+        tar -C src$i -cf many/l$i.tar f$i
+        [ $i -le 50 ] && args+=(--layer many/l$i.tar:none)
+    done
+    $MK layout lay50 --ref latest "${args[@]}" >/dev/null
+    args=()
+    for i in $(seq 1 70); do args+=(--layer many/l$i.tar:none); done
+    $MK layout lay70 --ref latest "${args[@]}" >/dev/null
+    $G image import --data-root "$PWD/root" --ref test/l50 lay50 >/dev/null
+    $G image import --data-root "$PWD/root" --ref test/l70 lay70 >/dev/null
+    # an absolute lowerdir: $PWD/root/snapshots/layers/<64 hex>/fs and a colon
+    [ "$(( (${#PWD} + 92) * 50 ))" -gt 4096 ] || skip "the data root path is too short to need the trick"
+    export GANTRY_OVERLAY_MOUNT=legacy
+    mount_image "$PWD/root" test/l50 k1 m
+    findmnt -n -o OPTIONS m | grep -q "lowerdir=[0-9a-f]\{64\}/fs:" || fail "not relative: $(findmnt -n -o OPTIONS m)"
+    [ "$(ls m | wc -l)" = 50 ] || fail "$(ls m | wc -l) files"
+    mkdir m70
+    if $G image mount --data-root "$PWD/root" --key k2 test/l70 m70 2>err; then
+        $G image unmount --data-root "$PWD/root" --key k2 m70
+        fail "70 layers fit in one page?"
+    fi
+    grep -q "70 layers do not fit in mount options" err || fail "$(cat err)"
+    [ -z "$(ls root/snapshots/active | grep k2)" ] || fail "a failed mount left its snapshot"
+}
+
 test_spec_from_image() {
     need_tools
     three_layout lay
@@ -232,5 +264,6 @@ t "docker v2 schema 2 media types import and export as OCI" test_docker_media_ty
 t "docker-archive round trips through skopeo and gantry" test_docker_archive_round_trip
 t "an index resolves to this platform, or the one asked for" test_platform_selection
 t "90 layers mount as one overlay" test_many_layers
+t "mount(2) with relative lowerdirs takes 50 layers" test_legacy_mount_many_layers
 t "image config becomes a runtime spec with users from the image" test_spec_from_image
 done_testing

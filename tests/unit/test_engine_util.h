@@ -124,9 +124,9 @@ static inline int fx_make_image(struct fx *f, bool extra)
         f->dir, extra ? 1 : 0);
     if (r != 0)
         return -1;
-    struct gt_store *st;
+    struct gt_image_store *st;
     struct gt_error err = { 0 };
-    if (gt_store_open(f->data, &st, &err) < 0) {
+    if (gt_image_store_open(f->data, &st, &err) < 0) {
         fprintf(stderr, "store: %s\n", err.msg);
         return -1;
     }
@@ -144,7 +144,7 @@ static inline int fx_make_image(struct fx *f, bool extra)
             break;
         }
     }
-    gt_store_free(st);
+    gt_image_store_free(st);
     return r;
 }
 
