@@ -330,7 +330,7 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
     int fd = mon_request(c, req, &reply, &merr);
     if (fd < 0) {
         unlink(path);
-        int code = strstr(merr.msg, "no such file") || strstr(merr.msg, "not found") ? 127 : 126;
+        int code = strcasestr(merr.msg, "no such file") || strcasestr(merr.msg, "not found") ? 127 : 126;
         pthread_mutex_lock(&c->lock);
         x->has_exit = true;
         x->exit_code = code;

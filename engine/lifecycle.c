@@ -273,10 +273,10 @@ static int start_error(struct container *c, const char *msg, struct gt_error *er
 {
     /* docker's translation of the runtime's start errors */
     int code = EIO, exit_code = 128;
-    if (strstr(msg, "no such file") || strstr(msg, "not found")) {
+    if (strcasestr(msg, "no such file") || strcasestr(msg, "not found")) {
         code = EINVAL;
         exit_code = 127;
-    } else if (strstr(msg, "permission denied")) {
+    } else if (strcasestr(msg, "permission denied")) {
         code = EINVAL;
         exit_code = 126;
     }
