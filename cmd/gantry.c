@@ -5,8 +5,6 @@
 #include "base/log.h"
 #include "cmd/gantry.h"
 
-#define GANTRY_VERSION "0.1.0"
-
 static const struct gantry_command commands[] = {
 #define CMD(name, fn, summary) { name, summary, fn },
 #include "cmd/commands.def"

@@ -6,6 +6,8 @@
 #ifndef GT_CMD_GANTRY_H
 #define GT_CMD_GANTRY_H
 
+#define GANTRY_VERSION "0.1.0"
+
 struct gantry_command {
     const char *name;
     const char *summary; /* NULL: hidden */
