@@ -71,10 +71,11 @@ RUNTIME_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/gantry-runtime: $(BUILD)/obj/cmd/gantry-runtime.o $(RUNTIME_LIBS)
 	$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ $(LIBS_RUNTIME)
 
-# gantry-monitor: one per container, so only base/ and libc (engine/monitor.h).
+# gantry-monitor: one per container, so only base/ and libc (engine/monitor.h),
+# and static: 650 kB resident instead of 1.5 MB dynamic (bench/monitor.sh).
 MONITOR_OBJS := $(BUILD)/obj/engine/monitor.o $(BUILD)/obj/engine/jsonlog.o
 $(BUILD)/gantry-monitor: $(BUILD)/obj/cmd/gantry-monitor.o $(MONITOR_OBJS) $(call layer_lib,base)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^
 
 # gantry-init: bind-mounted into containers run with --init, so static and
 # without sanitizers (they cannot link statically).
