@@ -420,7 +420,7 @@ int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_
     pthread_mutex_unlock(&c->lock);
     if ((r = reaper_watch(e, c, err)) < 0)
         gt_error("container %s: %s", c->id, err->msg);
-    event_emit(e, "container", restart ? "restart" : "start", c->id, c, NULL);
+    event_emit(e, "container", "start", c->id, c, NULL);
     health_start(e, c);
     return 0;
 fail_monitor:
@@ -563,7 +563,7 @@ void ctr_handle_exit(struct gt_engine *e, struct container *c)
     cleanup_json json_t *ex = NULL;
     struct gt_error lerr = { 0 };
     int code = 255;
-    bool oom = false;
+    bool oom = false, orphaned = false;
     int64_t finished = now_ns();
     if (gt_json_load_file(exit_path, &ex, &lerr) == 0) {
         code = (int)json_integer_value(json_object_get(ex, "exit_code"));
@@ -575,6 +575,7 @@ void ctr_handle_exit(struct gt_engine *e, struct container *c)
         free(c->error);
         c->error = gt_xstrdup("the container's monitor ended without recording an exit status");
         gt_warn("container %s: %s (%s)", c->id, c->error, lerr.msg);
+        orphaned = true;
     }
     c->status = ST_EXITED;
     c->pid = 0;
@@ -605,6 +606,14 @@ void ctr_handle_exit(struct gt_engine *e, struct container *c)
         gt_warn("container %s: %s", c->id, serr.msg);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
+    if (orphaned) {
+        /* a killed monitor leaves its container behind: nothing would
+         * reap or log it any more, so it goes (with its cgroup) */
+        const char *args[] = { "delete", "--force", c->id, NULL };
+        struct gt_error derr = { 0 };
+        if (run_runtime(e, args, &derr) < 0)
+            gt_debug("container %s: %s", c->id, derr.msg);
+    }
     ctr_unmount(c);
     unlink(exit_path);
     if (oom)
