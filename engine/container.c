@@ -698,7 +698,7 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
     c->status = ST_CREATED;
     cleanup_strv char **made = NULL;
     bool snap = false;
-    pthread_mutex_lock(&e->vol_lock);
+    bool vlocked = false;
     if ((r = gt_mkdir_p(c->dir, 0710, err)) < 0 || (r = gt_mkdir_p(c->xdir, 0711, err)) < 0)
         goto fail;
     if ((r = gt_snapshot_create(e->store->ss, id, top, err)) < 0) {
@@ -706,6 +706,10 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
         goto fail;
     }
     snap = true;
+    /* from the volumes' creation to the container's registration, no
+     * volume can be removed (it would be in use by then) */
+    pthread_mutex_lock(&e->vol_lock);
+    vlocked = true;
     if ((r = plan_mounts(e, cfg, host, &c->mounts, &made, err)) < 0)
         goto fail;
     if ((r = ctr_save_config(c, err)) < 0)
@@ -736,7 +740,8 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
     return 0;
 fail:
     undo_volumes(e, made);
-    pthread_mutex_unlock(&e->vol_lock);
+    if (vlocked)
+        pthread_mutex_unlock(&e->vol_lock);
     if (snap) {
         struct gt_error ignored;
         gt_snapshot_remove(e->store->ss, id, &ignored);
