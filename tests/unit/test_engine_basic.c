@@ -88,6 +88,14 @@ TEST(engine_stop_kill_and_remove)
     REQUIRE(gt_engine_container_remove(f.e, "trapper", true, false, &err) == 0);
     CHECK(fx_inspect(&f, "trapper") == NULL);
     REQUIRE(gt_engine_container_remove(f.e, "sleeper", false, false, &err) == 0);
+    /* the container's own StopSignal and StopTimeout */
+    cleanup_free char *c = fx_create(&f, "usr1", "{\"Image\":\"busybox\",\"Cmd\":[\"sh\",\"-c\",\"trap 'exit 12' USR1; while true; do sleep 0.1; done\"],\"StopSignal\":\"SIGUSR1\",\"StopTimeout\":3}", &err);
+    REQUIRE(c);
+    REQUIRE(gt_engine_container_start(f.e, c, &err) == 0);
+    fx_sleep_ms(300);
+    REQUIRE(gt_engine_container_stop(f.e, c, -1, NULL, &err) == 0);
+    CHECK_STR_EQ(fx_field(&f, c, "State.ExitCode", buf, sizeof buf), "12");
+    REQUIRE(gt_engine_container_remove(f.e, c, false, false, &err) == 0);
     /* the cgroups went with them */
     char cg[PATH_MAX];
     snprintf(cg, sizeof cg, "/sys/fs/cgroup/pids%s/%s", f.cg, a);

@@ -184,6 +184,20 @@ static int run_exec(struct fx *f, const char *ref, const char *json, int in_fd, 
     return r;
 }
 
+struct exec_job_ {
+    struct fx *f;
+    char *id;
+    struct fx_buf out;
+};
+
+static void *exec_thread(void *p)
+{
+    struct exec_job_ *j = p;
+    struct gt_error err = { 0 };
+    gt_engine_exec_start(j->f->e, j->id, false, -1, fx_collect, &j->out, -1, &err);
+    return NULL;
+}
+
 TEST(engine_exec)
 {
     FX(f, false);
@@ -221,6 +235,22 @@ TEST(engine_exec)
     REQUIRE(run_exec(&f, id, "{\"Cmd\":[\"sh\",\"-c\",\"tty; echo $TERM\"],\"Tty\":true,\"AttachStdout\":true}", -1, &o, &code) == 0);
     CHECK_STR_CONTAINS(o.out.data, "/dev/pts/");
     CHECK_STR_CONTAINS(o.out.data, "xterm\r\n");
+    /* an exec's pty follows resize */
+    {
+        json_t *tcfg = json_pack("{s:[s,s,s],s:b,s:b}", "Cmd", "sh", "-c", "sleep 1; stty size",
+                                 "Tty", true, "AttachStdout", true);
+        char *tid = NULL;
+        REQUIRE(gt_engine_exec_create(f.e, id, tcfg, &tid, &err) == 0);
+        json_decref(tcfg);
+        struct exec_job_ job = { &f, tid, { .len = 0 } };
+        pthread_t th;
+        pthread_create(&th, NULL, exec_thread, &job);
+        bool resized = FX_UNTIL(3000, gt_engine_exec_resize(f.e, tid, 21, 77, &err) == 0);
+        pthread_join(th, NULL);
+        CHECK(resized);
+        CHECK_STR_CONTAINS(job.out.data, "21 77");
+        free(tid);
+    }
     /* a missing binary: the message on stderr, 126/127 */
     REQUIRE(run_exec(&f, id, "{\"Cmd\":[\"/no/such\"],\"AttachStdout\":true,\"AttachStderr\":true}", -1, &o, &code) == 0);
     CHECK(code == 126 || code == 127);
