@@ -59,10 +59,14 @@ static void *health_main(void *p)
             struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
             pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         }
-        bool stop = c->health_stop || c->exit_gen != gen || e->stopping || c->status != ST_RUNNING;
+        bool stop = c->health_stop || c->exit_gen != gen || e->stopping ||
+                    (c->status != ST_RUNNING && c->status != ST_PAUSED);
+        bool paused = c->status == ST_PAUSED;
         pthread_mutex_unlock(&c->lock);
         if (stop)
             break;
+        if (paused)
+            continue; /* docker does not probe a paused container */
         int64_t t0 = eng_now_ns();
         char *output = NULL;
         int code = -1;

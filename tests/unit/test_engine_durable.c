@@ -265,6 +265,17 @@ TEST(engine_healthcheck)
     REQUIRE(gt_engine_container_list(f.e, false, 0, false, NULL, &list, &err) == 0);
     CHECK_STR_CONTAINS(json_string_value(json_object_get(json_array_get(list, 0), "Status")), "(healthy)");
     json_decref(list);
+    /* a pause suspends the probes; they go on after it */
+    REQUIRE(gt_engine_container_pause(f.e, id, true, &err) == 0);
+    fx_sleep_ms(700);
+    REQUIRE(gt_engine_container_pause(f.e, id, false, &err) == 0);
+    json_t *rm = json_pack("{s:[s,s]}", "Cmd", "rm", "/tmp/healthy");
+    char *xid = NULL;
+    REQUIRE(gt_engine_exec_create(f.e, id, rm, &xid, &err) == 0);
+    json_decref(rm);
+    REQUIRE(gt_engine_exec_start(f.e, xid, false, -1, NULL, NULL, -1, &err) == 0);
+    free(xid);
+    CHECK(FX_UNTIL(10000, !strcmp(fx_field(&f, id, "State.Health.Status", buf, sizeof buf), "unhealthy")));
     REQUIRE(gt_engine_container_remove(f.e, id, true, false, &err) == 0);
 }
 
