@@ -55,8 +55,8 @@ $(BUILD)/obj/%.o: %.c
 # Binaries.  gantry-runtime links only base and oci (and their three
 # libraries): it is exec'd once per container.
 RUNTIME_LIBS := $(filter $(ALL_LIBS),$(call layer_lib,oci) $(call layer_lib,base))
-GANTRY_SRCS := $(filter-out cmd/gantry-runtime.c cmd/gantry-cni-bridge.c cmd/gantry-monitor.c cmd/gantry-init.c,\
-               $(wildcard cmd/gantry*.c))
+GANTRY_SRCS := $(filter-out cmd/gantry-runtime.c cmd/gantry-cni-bridge.c cmd/gantry-monitor.c \
+               cmd/gantry-init.c,$(wildcard cmd/gantry*.c))
 GANTRY_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(GANTRY_SRCS))
 
 BINS := $(BUILD)/gantry-runtime $(BUILD)/gantry $(BUILD)/gantry-cni-bridge $(BUILD)/gantry-monitor \
@@ -64,8 +64,24 @@ BINS := $(BUILD)/gantry-runtime $(BUILD)/gantry $(BUILD)/gantry-cni-bridge $(BUI
 
 all: $(BINS) unit-tests
 
+# Linked statically (glibc, jansson, libseccomp, libcap): the dynamic
+# loader costs each command ~0.25 ms, three times per container.
+# Sanitizer builds stay dynamic (ASan needs it).
+RUNTIME_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/gantry-runtime: $(BUILD)/obj/cmd/gantry-runtime.o $(RUNTIME_LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+	$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ $(LIBS_RUNTIME)
+
+# gantry-monitor: one per container, so only base/ and libc (engine/monitor.h),
+# and static: 650 kB resident instead of 1.5 MB dynamic (bench/monitor.sh).
+MONITOR_OBJS := $(BUILD)/obj/engine/monitor.o $(BUILD)/obj/engine/jsonlog.o
+$(BUILD)/gantry-monitor: $(BUILD)/obj/cmd/gantry-monitor.o $(MONITOR_OBJS) $(call layer_lib,base)
+	$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^
+
+# gantry-init: bind-mounted into containers run with --init, so static and
+# without sanitizers (they cannot link statically).
+$(BUILD)/gantry-init: cmd/gantry-init.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
 
 # gantry-cni-bridge, the CNI plugin, links only base and net: it is exec'd
 # once per container attach and detach.
@@ -75,17 +91,6 @@ NET_PLUGIN_LIBS := $(filter $(ALL_LIBS),$(call layer_lib,net) $(call layer_lib,b
 
 $(BUILD)/gantry-cni-bridge: $(BUILD)/obj/cmd/gantry-cni-bridge.o $(NET_PLUGIN_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NET)
-
-# gantry-monitor: one per container, so only base/ and libc (engine/monitor.h).
-MONITOR_OBJS := $(BUILD)/obj/engine/monitor.o $(BUILD)/obj/engine/jsonlog.o
-$(BUILD)/gantry-monitor: $(BUILD)/obj/cmd/gantry-monitor.o $(MONITOR_OBJS) $(call layer_lib,base)
-	$(CC) $(LDFLAGS) -o $@ $^
-
-# gantry-init: bind-mounted into containers run with --init, so static and
-# without sanitizers (they cannot link statically).
-$(BUILD)/gantry-init: cmd/gantry-init.c
-	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
 
 $(BUILD)/gantry: $(GANTRY_OBJS) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(GANTRY_OBJS) -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS_ALL)

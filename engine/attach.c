@@ -36,7 +36,7 @@ static int read_exact(int fd, void *buf, size_t len)
     return 1;
 }
 
-int mon_read_frame(int fd, int *type, char **data, uint32_t *len)
+int eng_mon_read_frame(int fd, int *type, char **data, uint32_t *len)
 {
     unsigned char h[GT_MON_HDR];
     int r = read_exact(fd, h, sizeof h);
@@ -77,7 +77,7 @@ static int mon_connect(struct container *c, struct gt_error *err)
     return fd;
 }
 
-int mon_request(struct container *c, const char *req, char **reply, struct gt_error *err)
+int eng_mon_request(struct container *c, const char *req, char **reply, struct gt_error *err)
 {
     int fd = mon_connect(c, err);
     if (fd < 0)
@@ -92,7 +92,7 @@ int mon_request(struct container *c, const char *req, char **reply, struct gt_er
     int type;
     char *data = NULL;
     uint32_t len;
-    int r = mon_read_frame(fd, &type, &data, &len);
+    int r = eng_mon_read_frame(fd, &type, &data, &len);
     if (r <= 0) {
         close(fd);
         return gt_err(err, r == 0 ? ESRCH : -r, "the monitor of container %s closed the connection",
@@ -116,7 +116,7 @@ int mon_request(struct container *c, const char *req, char **reply, struct gt_er
     return fd;
 }
 
-int mon_pump(int fd, int in_fd, int cancel_fd, gt_engine_emit_fn emit, void *ctx,
+int eng_mon_pump(int fd, int in_fd, int cancel_fd, gt_engine_emit_fn emit, void *ctx,
              int *exit_code, bool *got_exit)
 {
     bool in_open = in_fd >= 0;
@@ -164,7 +164,7 @@ int mon_pump(int fd, int in_fd, int cancel_fd, gt_engine_emit_fn emit, void *ctx
             int type;
             char *data = NULL;
             uint32_t len;
-            r = mon_read_frame(fd, &type, &data, &len);
+            r = eng_mon_read_frame(fd, &type, &data, &len);
             if (r <= 0)
                 return r;
             if (type == GT_MON_EXIT) {
@@ -196,31 +196,38 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
                                struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->lock);
     enum ctr_status st = c->status;
     pthread_mutex_unlock(&c->lock);
     if (st == ST_PAUSED) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EBUSY, "container %s is paused, unpause the container before attach", ref);
     }
     if (st == ST_RESTARTING) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EBUSY, "container %s is restarting, wait until the container is running", ref);
     }
+    struct gt_attach_options opt = *o;
+    if (opt.registered && (!opt.stream || opt.logs)) {
+        /* nothing to hook before the replay: answer now */
+        opt.registered(ctx);
+        opt.registered = NULL;
+    }
+    o = &opt;
     if (o->logs) {
         struct gt_logs_options lo = { .want_stdout = o->want_stdout, .want_stderr = o->want_stderr,
                                       .tail = -1 };
-        r = logs_read(e, c, &lo, emit, ctx, cancel_fd, err);
+        r = eng_logs_read(e, c, &lo, emit, ctx, cancel_fd, err);
         if (r < 0 || !o->stream) {
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return r;
         }
     }
     if (!o->stream) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return 0;
     }
     int flags = (o->want_stdin && in_fd >= 0 ? GT_MON_F_STDIN : 0) |
@@ -235,8 +242,7 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         pending = true;
         c->pending_attach++;
         uint64_t gen = c->start_gen;
-        /* hooked: the next start waits for this attach (the Docker API
-         * answers its 101 here, outside the lock) */
+        /* counted: the next start waits for us, so we are hooked */
         if (o->registered) {
             pthread_mutex_unlock(&c->lock);
             o->registered(ctx);
@@ -252,13 +258,13 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
             }
             pthread_cond_timedwait(&c->cond, &c->lock, &ts);
             pthread_mutex_unlock(&c->lock);
-            bool gone = cancelled(cancel_fd, in_fd);
+            bool gone = eng_cancelled(cancel_fd, in_fd);
             pthread_mutex_lock(&c->lock);
             if (gone) {
                 c->pending_attach--;
                 pthread_cond_broadcast(&c->cond);
                 pthread_mutex_unlock(&c->lock);
-                ctr_unref(c);
+                eng_ctr_unref(c);
                 return gt_err(err, ECANCELED, "attach: the client went away");
             }
         }
@@ -266,13 +272,13 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
             c->pending_attach--;
             pthread_cond_broadcast(&c->cond);
             pthread_mutex_unlock(&c->lock);
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return 0; /* it ended (or went) without a run to attach to */
         }
     }
     pthread_mutex_unlock(&c->lock);
     struct gt_error cerr = { 0 };
-    int fd = mon_request(c, req, NULL, &cerr);
+    int fd = eng_mon_request(c, req, NULL, &cerr);
     if (pending) {
         pthread_mutex_lock(&c->lock);
         c->pending_attach--;
@@ -280,19 +286,19 @@ int gt_engine_container_attach(struct gt_engine *e, const char *ref,
         pthread_mutex_unlock(&c->lock);
     }
     if (fd < 0) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         if (cerr.code == ESRCH)
             return 0; /* it exited meanwhile: nothing more to stream */
         *err = cerr;
         return -cerr.code;
     }
     if (!pending && o->registered)
-        o->registered(ctx); /* connected to the running container's streams */
+        o->registered(ctx);
     int code;
     bool got;
-    r = mon_pump(fd, (flags & GT_MON_F_STDIN) ? in_fd : -1, cancel_fd, emit, ctx, &code, &got);
+    r = eng_mon_pump(fd, (flags & GT_MON_F_STDIN) ? in_fd : -1, cancel_fd, emit, ctx, &code, &got);
     close(fd);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     if (r == -ECANCELED)
         return gt_err(err, ECANCELED, "attach: the client went away");
     if (r < 0)
@@ -304,20 +310,20 @@ int gt_engine_container_resize(struct gt_engine *e, const char *ref, unsigned he
                                unsigned width, struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->lock);
-    bool running = ctr_is_running(c);
+    bool running = eng_ctr_is_running(c);
     pthread_mutex_unlock(&c->lock);
     if (!running) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EBUSY, "Container %s is not running", c->id);
     }
     char req[64];
     snprintf(req, sizeof req, "resize %u %u", height, width);
-    int fd = mon_request(c, req, NULL, err);
-    ctr_unref(c);
+    int fd = eng_mon_request(c, req, NULL, err);
+    eng_ctr_unref(c);
     if (fd < 0)
         return fd == -ESRCH ? gt_err(err, EBUSY, "Container %s is not running", ref) : fd;
     close(fd);

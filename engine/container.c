@@ -27,7 +27,7 @@ static const char *const status_names[] = {
     [ST_DEAD] = "dead",
 };
 
-const char *ctr_status_name(enum ctr_status s)
+const char *eng_ctr_status_name(enum ctr_status s)
 {
     return status_names[s];
 }
@@ -40,12 +40,12 @@ static int status_parse(const char *s)
     return -1;
 }
 
-bool ctr_is_running(const struct container *c)
+bool eng_ctr_is_running(const struct container *c)
 {
     return c->status == ST_RUNNING || c->status == ST_PAUSED;
 }
 
-json_t *ctr_labels(struct container *c)
+json_t *eng_ctr_labels(struct container *c)
 {
     json_t *l = json_object_get(c->config, "Labels");
     return json_is_object(l) ? l : NULL;
@@ -67,7 +67,7 @@ static struct container *ctr_new(struct gt_engine *e, const char *id)
     return c;
 }
 
-void ctr_free(struct container *c)
+void eng_ctr_free(struct container *c)
 {
     if (!c)
         return;
@@ -97,7 +97,7 @@ void ctr_free(struct container *c)
 
 /* ---- records on disk ---- */
 
-int ctr_save_config(struct container *c, struct gt_error *err)
+int eng_ctr_save_config(struct container *c, struct gt_error *err)
 {
     json_t *args = json_array();
     for (char **a = c->args; a && *a; a++)
@@ -115,11 +115,11 @@ int ctr_save_config(struct container *c, struct gt_error *err)
     return gt_json_dump_file(p2, c->host, true, err);
 }
 
-int ctr_save_state(struct container *c, struct gt_error *err)
+int eng_ctr_save_state(struct container *c, struct gt_error *err)
 {
     cleanup_json json_t *j = json_pack(
         "{s:s,s:i,s:i,s:b,s:s,s:I,s:I,s:i,s:b,s:b,s:i,s:I,s:I}", "Status",
-        ctr_status_name(c->status), "Pid", (int)c->pid, "ExitCode", c->exit_code, "OOMKilled",
+        eng_ctr_status_name(c->status), "Pid", (int)c->pid, "ExitCode", c->exit_code, "OOMKilled",
         c->oom_killed, "Error", c->error ? c->error : "", "StartedAt", (json_int_t)c->started_ns,
         "FinishedAt", (json_int_t)c->finished_ns, "RestartCount", c->restart_count,
         "ManuallyStopped", c->manual_stop, "HasRun", c->has_run, "MonitorPid", (int)c->mon_pid,
@@ -131,7 +131,7 @@ int ctr_save_state(struct container *c, struct gt_error *err)
     return gt_json_dump_file(p, j, false, err);
 }
 
-int ctr_load(struct gt_engine *e, const char *id, struct container **out, struct gt_error *err)
+int eng_ctr_load(struct gt_engine *e, const char *id, struct container **out, struct gt_error *err)
 {
     struct container *c = ctr_new(e, id);
     cleanup_json json_t *cfg = NULL, *host = NULL, *state = NULL;
@@ -191,7 +191,7 @@ int ctr_load(struct gt_engine *e, const char *id, struct container **out, struct
     *out = c;
     return 0;
 fail:
-    ctr_free(c);
+    eng_ctr_free(c);
     return r;
 }
 
@@ -236,7 +236,7 @@ static char *name_generate(struct gt_engine *e, char **reserved)
 {
     for (int attempt = 0;; attempt++) {
         unsigned char rnd[4];
-        cleanup_free char *hex = random_id();
+        cleanup_free char *hex = eng_random_id();
         memcpy(rnd, hex, sizeof rnd);
         const char *a = adjectives[(unsigned)strtoul((char[]){ hex[0], hex[1], hex[2], 0 }, NULL, 16) %
                                    (sizeof adjectives / sizeof adjectives[0])];
@@ -480,19 +480,19 @@ static int plan_mounts(struct gt_engine *e, json_t *cfg, json_t *host, json_t **
         } else {
             cleanup_free char *anon = NULL;
             if (!src)
-                src = anon = random_id();
-            else if (!volume_valid_name(src))
+                src = anon = eng_random_id();
+            else if (!eng_volume_valid_name(src))
                 return gt_err(err, EINVAL,
                               "create %s: \"%s\" includes invalid characters for a local volume "
                               "name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you "
                               "intended to pass a host directory, use absolute path",
                               src, src);
             bool created = false;
-            if ((r = volume_ensure(e, src, anon != NULL, &created, err)) < 0)
+            if ((r = eng_volume_ensure(e, src, anon != NULL, &created, err)) < 0)
                 return r;
             if (created)
                 gt_strv_push(made, src);
-            cleanup_free char *path = volume_data_path(e, src);
+            cleanup_free char *path = eng_volume_data_path(e, src);
             m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", src,
                           "Source", path, "Destination", dst, "Driver", "local", "Mode", mode,
                           "RW", !ro, "Propagation", "");
@@ -519,15 +519,15 @@ static int plan_mounts(struct gt_engine *e, json_t *cfg, json_t *host, json_t **
         } else if (!strcmp(type, "volume")) {
             cleanup_free char *anon = NULL;
             if (!src || !*src)
-                src = anon = random_id();
-            else if (!volume_valid_name(src))
+                src = anon = eng_random_id();
+            else if (!eng_volume_valid_name(src))
                 return gt_err(err, EINVAL, "HostConfig.Mounts[%zu]: invalid volume name \"%s\"", i, src);
             bool created = false;
-            if ((r = volume_ensure(e, src, anon != NULL, &created, err)) < 0)
+            if ((r = eng_volume_ensure(e, src, anon != NULL, &created, err)) < 0)
                 return r;
             if (created)
                 gt_strv_push(made, src);
-            cleanup_free char *path = volume_data_path(e, src);
+            cleanup_free char *path = eng_volume_data_path(e, src);
             m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", src,
                           "Source", path, "Destination", dst, "Driver", "local", "Mode", "z",
                           "RW", !ro, "Propagation", "");
@@ -576,13 +576,13 @@ static int plan_mounts(struct gt_engine *e, json_t *cfg, json_t *host, json_t **
                 covered = true;
         if (covered || k[0] != '/')
             continue;
-        cleanup_free char *anon = random_id();
+        cleanup_free char *anon = eng_random_id();
         bool created = false;
-        if ((r = volume_ensure(e, anon, true, &created, err)) < 0)
+        if ((r = eng_volume_ensure(e, anon, true, &created, err)) < 0)
             return r;
         if (created)
             gt_strv_push(made, anon);
-        cleanup_free char *path = volume_data_path(e, anon);
+        cleanup_free char *path = eng_volume_data_path(e, anon);
         json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type",
                                                 "volume", "Name", anon, "Source", path,
                                                 "Destination", k, "Driver", "local", "Mode", "",
@@ -596,7 +596,7 @@ static void undo_volumes(struct gt_engine *e, char **made)
 {
     for (char **v = made; v && *v; v++) {
         struct gt_error ignored;
-        volume_remove_internal(e, *v, &ignored);
+        eng_volume_remove_internal(e, *v, &ignored);
     }
 }
 
@@ -629,12 +629,12 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
 
     cleanup_free char *image_id = NULL, *top = NULL;
     cleanup_json json_t *img_cfg = NULL;
-    int r = image_resolve_for_create(e, image, &image_id, &img_cfg, &top, err);
+    int r = eng_image_resolve_for_create(e, image, &image_id, &img_cfg, &top, err);
     if (r < 0)
         return r;
     if ((r = merge_config(cfg, img_cfg, err)) < 0)
         return r;
-    if ((r = spec_validate_host(e, host, cfg, &warnings, err)) < 0)
+    if ((r = eng_spec_validate_host(e, host, cfg, &warnings, err)) < 0)
         return r;
     /* Path and Args */
     cleanup_strv char **argv = NULL;
@@ -649,7 +649,7 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
         return gt_err(err, EINVAL, "no command specified");
     json_object_set_new(cfg, "Image", json_string(image));
 
-    cleanup_free char *id = random_id();
+    cleanup_free char *id = eng_random_id();
     if (!json_string_length(json_object_get(cfg, "Hostname"))) {
         json_t *nm = json_object_get(host, "NetworkMode");
         if (!json_is_string(nm) || strcmp(json_string_value(nm), "host"))
@@ -686,7 +686,7 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
 
     struct container *c = ctr_new(e, id);
     c->name = gt_xstrdup(want);
-    c->created_ns = now_ns();
+    c->created_ns = eng_now_ns();
     c->image = gt_xstrdup(image);
     c->image_id = gt_xstrdup(image_id);
     c->config = json_incref(cfg);
@@ -698,7 +698,7 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
     c->status = ST_CREATED;
     cleanup_strv char **made = NULL;
     bool snap = false;
-    pthread_mutex_lock(&e->vol_lock);
+    bool vlocked = false;
     if ((r = gt_mkdir_p(c->dir, 0710, err)) < 0 || (r = gt_mkdir_p(c->xdir, 0711, err)) < 0)
         goto fail;
     if ((r = gt_snapshot_create(e->store->ss, id, top, err)) < 0) {
@@ -706,12 +706,16 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
         goto fail;
     }
     snap = true;
+    /* from the volumes' creation to the container's registration, no
+     * volume can be removed (it would be in use by then) */
+    pthread_mutex_lock(&e->vol_lock);
+    vlocked = true;
     if ((r = plan_mounts(e, cfg, host, &c->mounts, &made, err)) < 0)
         goto fail;
-    if ((r = ctr_save_config(c, err)) < 0)
+    if ((r = eng_ctr_save_config(c, err)) < 0)
         goto fail;
     pthread_mutex_lock(&c->lock);
-    r = ctr_save_state(c, err);
+    r = eng_ctr_save_state(c, err);
     pthread_mutex_unlock(&c->lock);
     if (r < 0)
         goto fail;
@@ -729,14 +733,15 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
     e->ctrs[e->n_ctrs++] = c;
     pthread_mutex_unlock(&e->lock);
     pthread_mutex_unlock(&e->vol_lock);
-    event_emit(e, "container", "create", id, c, NULL);
+    eng_event_emit(e, "container", "create", id, c, NULL);
     *id_out = steal_pointer(&id);
     if (warnings_out)
         *warnings_out = steal_pointer(&warnings);
     return 0;
 fail:
     undo_volumes(e, made);
-    pthread_mutex_unlock(&e->vol_lock);
+    if (vlocked)
+        pthread_mutex_unlock(&e->vol_lock);
     if (snap) {
         struct gt_error ignored;
         gt_snapshot_remove(e->store->ss, id, &ignored);
@@ -755,13 +760,13 @@ fail:
         e->reserved = NULL;
     }
     pthread_mutex_unlock(&e->lock);
-    ctr_free(c);
+    eng_ctr_free(c);
     return r;
 }
 
 /* ---- inspect ---- */
 
-char *format_time(int64_t ns)
+char *eng_format_time(int64_t ns)
 {
     if (ns <= 0)
         return gt_xstrdup("0001-01-01T00:00:00Z");
@@ -772,7 +777,7 @@ char *format_time(int64_t ns)
 
 static json_t *time_json(int64_t ns)
 {
-    char *s = format_time(ns);
+    char *s = eng_format_time(ns);
     json_t *j = json_string(s);
     free(s);
     return j;
@@ -805,10 +810,10 @@ static json_t *networks_json(struct gt_engine *e, struct container *c)
 static json_t *state_json(struct container *c)
 {
     json_t *s = json_pack(
-        "{s:s,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:s,s:o,s:o}", "Status", ctr_status_name(c->status),
+        "{s:s,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:s,s:o,s:o}", "Status", eng_ctr_status_name(c->status),
         "Running", c->status == ST_RUNNING || c->status == ST_PAUSED || c->status == ST_RESTARTING,
         "Paused", c->status == ST_PAUSED, "Restarting", c->status == ST_RESTARTING, "OOMKilled",
-        c->oom_killed, "Dead", c->status == ST_DEAD, "Pid", ctr_is_running(c) ? (int)c->pid : 0,
+        c->oom_killed, "Dead", c->status == ST_DEAD, "Pid", eng_ctr_is_running(c) ? (int)c->pid : 0,
         "ExitCode", c->exit_code, "Error", c->error ? c->error : "", "StartedAt",
         time_json(c->started_ns), "FinishedAt", time_json(c->finished_ns));
     if (c->health)
@@ -851,7 +856,7 @@ int gt_engine_container_inspect(struct gt_engine *e, const char *ref, bool size,
                                 struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     json_t *args = json_array();
@@ -887,7 +892,7 @@ int gt_engine_container_inspect(struct gt_engine *e, const char *ref, bool size,
                            "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "",
                            "IPv6Gateway", "", "IPPrefixLen", 0, "MacAddress", "", "EndpointID",
                            "");
-    if (ctr_is_running(c) && c->pid > 0)
+    if (eng_ctr_is_running(c) && c->pid > 0)
         json_object_set_new(ns, "SandboxKey", json_sprintf("/proc/%d/ns/net", (int)c->pid));
     json_object_set_new(ns, "Networks", networks_json(e, c));
     json_object_set_new(j, "NetworkSettings", ns);
@@ -897,7 +902,7 @@ int gt_engine_container_inspect(struct gt_engine *e, const char *ref, bool size,
         json_object_set_new(j, "SizeRw", json_integer(rw));
         json_object_set_new(j, "SizeRootFs", json_integer(rw + image_size(e, c->image_id)));
     }
-    ctr_unref(c);
+    eng_ctr_unref(c);
     *out = j;
     return 0;
 }
@@ -935,7 +940,7 @@ static void human_duration(int64_t ns, char *out, size_t outsz)
 static char *status_text(struct container *c)
 {
     char d[64];
-    int64_t now = now_ns();
+    int64_t now = eng_now_ns();
     const char *health = "";
     const char *hs = json_string_value(json_object_get(c->health, "Status"));
     if (hs && !strcmp(hs, "starting"))
@@ -993,12 +998,12 @@ static json_t *summary_json(struct gt_engine *e, struct container *c, bool size)
         json_array_append_new(mounts, x);
     }
     const char *nm = json_string_value(json_object_get(c->host, "NetworkMode"));
-    json_t *j = json_pack("{s:s,s:[o],s:s,s:s,s:o,s:I,s:[],s:O,s:s,s:o,s:{s:s},s:{s:o},s:o}",
+    json_t *j = json_pack("{s:s,s:[o],s:s,s:s,s:o,s:I,s:[],s:o,s:s,s:o,s:{s:s},s:{s:o},s:o}",
                           "Id", c->id, "Names", json_sprintf("/%s", c->name), "Image", c->image,
                           "ImageID", c->image_id, "Command", command_json(c), "Created",
                           (json_int_t)(c->created_ns / 1000000000), "Ports", "Labels",
-                          ctr_labels(c) ? ctr_labels(c) : json_object(), "State",
-                          ctr_status_name(c->status), "Status", json_string(""), "HostConfig",
+                          eng_ctr_labels(c) ? json_incref(eng_ctr_labels(c)) : json_object(), "State",
+                          eng_ctr_status_name(c->status), "Status", json_string(""), "HostConfig",
                           "NetworkMode", nm && *nm ? nm : "default", "NetworkSettings",
                           "Networks", networks_json(e, c), "Mounts", mounts);
     char *st = status_text(c);
@@ -1064,7 +1069,7 @@ static bool pred_name(const char *v, void *arg)
 }
 static bool pred_status(const char *v, void *arg)
 {
-    return !strcmp(ctr_status_name(((struct container *)arg)->status), v);
+    return !strcmp(eng_ctr_status_name(((struct container *)arg)->status), v);
 }
 static bool pred_exited(const char *v, void *arg)
 {
@@ -1142,19 +1147,19 @@ int gt_engine_container_list(struct gt_engine *e, bool all, int limit, bool size
     json_t *v;
     json_object_foreach(json_object_get(fl, "before"), k, v) {
         struct container *b;
-        int r = ctr_find(e, k, &b, err);
+        int r = eng_ctr_find(e, k, &b, err);
         if (r < 0)
             return r;
         before = b->created_ns;
-        ctr_unref(b);
+        eng_ctr_unref(b);
     }
     json_object_foreach(json_object_get(fl, "since"), k, v) {
         struct container *s;
-        int r = ctr_find(e, k, &s, err);
+        int r = eng_ctr_find(e, k, &s, err);
         if (r < 0)
             return r;
         since = s->created_ns;
-        ctr_unref(s);
+        eng_ctr_unref(s);
     }
     pthread_mutex_lock(&e->lock);
     size_t n = e->n_ctrs;
@@ -1182,7 +1187,7 @@ int gt_engine_container_list(struct gt_engine *e, bool all, int limit, bool size
                any_of(fl, "ancestor", pred_ancestor, c) && any_of(fl, "volume", pred_volume, c) &&
                any_of(fl, "health", pred_health, c) && any_of(fl, "network", pred_network, c);
         json_object_foreach(json_object_get(fl, "label"), k, v)
-            keep = keep && label_matches(ctr_labels(c), k);
+            keep = keep && label_matches(eng_ctr_labels(c), k);
         if (before && c->created_ns >= before)
             keep = false;
         if (since && c->created_ns <= since)
@@ -1190,7 +1195,7 @@ int gt_engine_container_list(struct gt_engine *e, bool all, int limit, bool size
         if (keep && (limit <= 0 || (int)json_array_size(arr) < limit))
             json_array_append_new(arr, summary_json(e, c, size));
         pthread_mutex_unlock(&c->lock);
-        ctr_unref(c);
+        eng_ctr_unref(c);
     }
     free(list);
     *out = arr;
@@ -1210,7 +1215,7 @@ int gt_engine_container_rename(struct gt_engine *e, const char *ref, const char 
                       "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                       new_name);
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
@@ -1218,13 +1223,13 @@ int gt_engine_container_rename(struct gt_engine *e, const char *ref, const char 
     if (!strcmp(c->name, nn)) {
         pthread_mutex_unlock(&e->lock);
         pthread_mutex_unlock(&c->op);
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EINVAL, "Renaming a container with the same name as its current name");
     }
     if (name_taken(e, nn, e->reserved)) {
         pthread_mutex_unlock(&e->lock);
         pthread_mutex_unlock(&c->op);
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EEXIST, "Conflict. The container name \"/%s\" is already in use", nn);
     }
     char *old = c->name;
@@ -1232,20 +1237,20 @@ int gt_engine_container_rename(struct gt_engine *e, const char *ref, const char 
     c->name = gt_xstrdup(nn);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&e->lock);
-    r = ctr_save_config(c, err);
+    r = eng_ctr_save_config(c, err);
     if (r == 0) {
         json_t *attrs = json_pack("{s:s}", "oldName", old);
-        event_emit(e, "container", "rename", c->id, c, attrs);
+        eng_event_emit(e, "container", "rename", c->id, c, attrs);
     }
     free(old);
     pthread_mutex_unlock(&c->op);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
 /* ---- remove ---- */
 
-int ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
+int eng_ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
                       struct gt_error *err)
 {
     pthread_mutex_lock(&c->lock);
@@ -1255,7 +1260,7 @@ int ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
     c->health_stop = true;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
-    ctr_unmount(c);
+    eng_ctr_unmount(c);
     struct gt_error serr = { 0 };
     if (gt_snapshot_remove(e->store->ss, c->id, &serr) < 0 && serr.code != ENOENT)
         gt_warn("remove container %s: %s", c->id, serr.msg);
@@ -1268,7 +1273,7 @@ int ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
         pthread_mutex_unlock(&c->lock);
         return gt_err_prefix(err, "remove container %s", c->id);
     }
-    exec_forget_container(e, c);
+    eng_exec_forget_container(e, c);
     pthread_mutex_lock(&e->vol_lock);
     pthread_mutex_lock(&e->lock);
     for (size_t i = 0; i < e->n_ctrs; i++)
@@ -1288,19 +1293,19 @@ int ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
                 cleanup_free char *meta = gt_xasprintf("%s/volumes/%s/anonymous", e->data_root, name);
                 if (gt_path_exists(meta)) {
                     struct gt_error verr;
-                    if (volume_remove_internal(e, name, &verr) < 0)
+                    if (eng_volume_remove_internal(e, name, &verr) < 0)
                         gt_warn("remove volume %s: %s", name, verr.msg);
                 }
             }
         }
     }
     pthread_mutex_unlock(&e->vol_lock);
-    event_emit(e, "container", "destroy", c->id, c, NULL);
+    eng_event_emit(e, "container", "destroy", c->id, c, NULL);
     pthread_mutex_lock(&c->lock);
     c->removed = true;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
-    ctr_unref(c); /* the table's reference */
+    eng_ctr_unref(c); /* the table's reference */
     return 0;
 }
 
@@ -1308,7 +1313,7 @@ int gt_engine_container_remove(struct gt_engine *e, const char *ref, bool force,
                                struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
@@ -1318,17 +1323,17 @@ int gt_engine_container_remove(struct gt_engine *e, const char *ref, bool force,
             bool gone = c->removed;
             pthread_mutex_unlock(&c->lock);
             pthread_mutex_unlock(&c->op);
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return gone ? gt_err(err, ENOENT, "No such container: %s", ref)
                         : gt_err(err, EBUSY, "removal of container %s is already in progress", ref);
         }
         if (c->status == ST_RESTARTING) {
-            /* a pending restart is cancelled */
+            /* a pending restart is eng_cancelled */
             c->restart_cancel = true;
             c->status = ST_EXITED;
             pthread_cond_broadcast(&c->cond);
         }
-        if (!ctr_is_running(c)) {
+        if (!eng_ctr_is_running(c)) {
             pthread_mutex_unlock(&c->lock);
             break;
         }
@@ -1339,13 +1344,13 @@ int gt_engine_container_remove(struct gt_engine *e, const char *ref, bool force,
                        "cannot remove container \"/%s\": container is running: stop the "
                        "container before removing or force remove",
                        c->name);
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return r;
         }
         if (attempt > 0) {
             pthread_mutex_unlock(&c->lock);
             pthread_mutex_unlock(&c->op);
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return gt_err(err, EBUSY, "could not kill container %s", ref);
         }
         c->manual_stop = true;
@@ -1354,16 +1359,16 @@ int gt_engine_container_remove(struct gt_engine *e, const char *ref, bool force,
         pthread_mutex_unlock(&c->lock);
         pthread_mutex_unlock(&c->op);
         struct gt_error kerr = { 0 };
-        if (ctr_signal(c, SIGKILL, &kerr) < 0)
+        if (eng_ctr_signal(c, SIGKILL, &kerr) < 0)
             gt_debug("remove %s: kill: %s", c->id, kerr.msg);
         pthread_mutex_lock(&c->lock);
-        ctr_wait_exit_locked(c, gen, now_ns() + 30 * (int64_t)1000000000);
+        eng_ctr_wait_exit_locked(c, gen, eng_now_ns() + 30 * (int64_t)1000000000);
         pthread_mutex_unlock(&c->lock);
         pthread_mutex_lock(&c->op);
     }
-    r = ctr_remove_locked(e, c, volumes, err);
+    r = eng_ctr_remove_locked(e, c, volumes, err);
     pthread_mutex_unlock(&c->op);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -1379,7 +1384,7 @@ int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t
     json_object_foreach(json_object_get(filters, "until"), k, v) {
         char *end;
         double secs = strtod(k, &end);
-        until = *end ? parse_time_ns(k) : (int64_t)(secs * 1e9);
+        until = *end ? eng_parse_time_ns(k) : (int64_t)(secs * 1e9);
     }
     pthread_mutex_lock(&e->lock);
     size_t n = e->n_ctrs;
@@ -1397,9 +1402,9 @@ int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t
         bool stopped = c->status == ST_EXITED || c->status == ST_CREATED || c->status == ST_DEAD;
         bool keep = !stopped;
         json_object_foreach(json_object_get(filters, "label"), k, v)
-            keep = keep || !label_matches(ctr_labels(c), k);
+            keep = keep || !label_matches(eng_ctr_labels(c), k);
         json_object_foreach(json_object_get(filters, "label!"), k, v)
-            keep = keep || label_matches(ctr_labels(c), k);
+            keep = keep || label_matches(eng_ctr_labels(c), k);
         if (until && c->created_ns >= until)
             keep = true;
         pthread_mutex_unlock(&c->lock);
@@ -1413,7 +1418,7 @@ int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t
                 reclaimed += sz;
             }
         }
-        ctr_unref(c);
+        eng_ctr_unref(c);
     }
     free(list);
     *out = json_pack("{s:o,s:I}", "ContainersDeleted", deleted, "SpaceReclaimed",

@@ -25,14 +25,14 @@
 #include "base/mem.h"
 #include "engine/internal.h"
 
-int64_t now_ns(void)
+int64_t eng_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-char *random_id(void)
+char *eng_random_id(void)
 {
     unsigned char b[32];
     size_t got = 0;
@@ -53,7 +53,7 @@ static bool is_socket(int fd)
     return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-bool cancelled(int cancel_fd, int in_fd)
+bool eng_cancelled(int cancel_fd, int in_fd)
 {
     if (cancel_fd < 0 || cancel_fd == in_fd)
         return false;
@@ -99,14 +99,14 @@ static char *find_in_path(const char *name)
 
 /* ---- containers: references and lookups ---- */
 
-void ctr_ref(struct container *c)
+void eng_ctr_ref(struct container *c)
 {
     pthread_mutex_lock(&c->e->lock);
     c->refs++;
     pthread_mutex_unlock(&c->e->lock);
 }
 
-void ctr_unref(struct container *c)
+void eng_ctr_unref(struct container *c)
 {
     if (!c)
         return;
@@ -115,7 +115,7 @@ void ctr_unref(struct container *c)
     bool last = --c->refs == 0;
     pthread_mutex_unlock(&e->lock);
     if (last)
-        ctr_free(c);
+        eng_ctr_free(c);
 }
 
 static struct container *find_locked(struct gt_engine *e, const char *ref, bool *ambiguous)
@@ -143,7 +143,7 @@ static struct container *find_locked(struct gt_engine *e, const char *ref, bool 
     return hit;
 }
 
-int ctr_find(struct gt_engine *e, const char *ref, struct container **out, struct gt_error *err)
+int eng_ctr_find(struct gt_engine *e, const char *ref, struct container **out, struct gt_error *err)
 {
     pthread_mutex_lock(&e->lock);
     bool amb;
@@ -163,11 +163,11 @@ int gt_engine_container_resolve(struct gt_engine *e, const char *ref, char **id,
                                 struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     *id = gt_xstrdup(c->id);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return 0;
 }
 
@@ -191,7 +191,7 @@ static void *spawn_main(void *p)
     return NULL;
 }
 
-void engine_spawn(struct gt_engine *e, void *(*fn)(void *), void *arg)
+void eng_engine_spawn(struct gt_engine *e, void *(*fn)(void *), void *arg)
 {
     struct spawn_arg *a = gt_xmalloc(sizeof *a);
     *a = (struct spawn_arg){ e, fn, arg };
@@ -215,8 +215,8 @@ void engine_spawn(struct gt_engine *e, void *(*fn)(void *), void *arg)
 static void *exit_thread(void *p)
 {
     struct container *c = p;
-    ctr_handle_exit(c->e, c);
-    ctr_unref(c);
+    eng_ctr_handle_exit(c->e, c);
+    eng_ctr_unref(c);
     return NULL;
 }
 
@@ -244,18 +244,18 @@ static void *reaper_main(void *p)
                 epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
                 close(fd);
             }
-            engine_spawn(e, exit_thread, c); /* passes the watch's reference on */
+            eng_engine_spawn(e, exit_thread, c); /* passes the watch's reference on */
         }
     }
 }
 
-int reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err)
+int eng_reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, c->mon_pid, 0);
-    ctr_ref(c);
+    eng_ctr_ref(c);
     if (pidfd < 0) {
         /* already gone: its exit is collected at once */
-        engine_spawn(e, exit_thread, c);
+        eng_engine_spawn(e, exit_thread, c);
         return 0;
     }
     fcntl(pidfd, F_SETFD, FD_CLOEXEC);
@@ -269,7 +269,7 @@ int reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err)
         c->mon_pidfd = -1;
         pthread_mutex_unlock(&c->lock);
         close(pidfd);
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err_sys(err, en, "watch monitor %d", (int)c->mon_pid);
     }
     return 0;
@@ -277,10 +277,10 @@ int reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err)
 
 /* ---- events ---- */
 
-void event_emit(struct gt_engine *e, const char *type, const char *action, const char *actor_id,
+void eng_event_emit(struct gt_engine *e, const char *type, const char *action, const char *actor_id,
                 struct container *c, json_t *attrs)
 {
-    int64_t ns = now_ns();
+    int64_t ns = eng_now_ns();
     if (!attrs)
         attrs = json_object();
     if (c) {
@@ -427,14 +427,14 @@ int gt_engine_events(struct gt_engine *e, int64_t since_ns, int64_t until_ns,
                 goto out;
             }
         }
-        if (until_ns > 0 && now_ns() >= until_ns)
+        if (until_ns > 0 && eng_now_ns() >= until_ns)
             goto out;
         if (e->stopping) {
             r = gt_err(err, ECANCELED, "events: the engine is shutting down");
             goto out;
         }
         pthread_mutex_unlock(&e->ev_lock);
-        bool gone = cancelled(cancel_fd, -1);
+        bool gone = eng_cancelled(cancel_fd, -1);
         pthread_mutex_lock(&e->ev_lock);
         if (gone) {
             r = gt_err(err, ECANCELED, "events: the client went away");
@@ -478,7 +478,7 @@ static int load_containers(struct gt_engine *e, struct gt_error *err)
             continue;
         struct container *c;
         struct gt_error lerr = { 0 };
-        if (ctr_load(e, de->d_name, &c, &lerr) < 0) {
+        if (eng_ctr_load(e, de->d_name, &c, &lerr) < 0) {
             gt_warn("engine: container %s: %s (skipped)", de->d_name, lerr.msg);
             continue;
         }
@@ -590,8 +590,8 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
     }
     pthread_mutex_unlock(&e->lock);
     for (size_t i = 0; i < n; i++) {
-        ctr_adopt(e, list[i]);
-        ctr_unref(list[i]);
+        eng_ctr_adopt(e, list[i]);
+        eng_ctr_unref(list[i]);
     }
     free(list);
     gt_info("engine: data root %s, exec root %s, runtime %s, %zu containers", e->data_root,
@@ -648,7 +648,7 @@ void gt_engine_free(struct gt_engine *e)
     }
     free(e->execs);
     for (size_t i = 0; i < e->n_ctrs; i++)
-        ctr_free(e->ctrs[i]);
+        eng_ctr_free(e->ctrs[i]);
     free(e->ctrs);
     gt_strv_free(e->reserved);
     if (e->wake_fd >= 0)

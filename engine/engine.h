@@ -8,19 +8,26 @@
  * config: the body of POST /containers/create (Config fields, with
  * HostConfig and NetworkingConfig embedded).  The engine validates it at
  * create time (a bad config is refused before anything is made), keeps it
- * as given so that inspect echoes it, and derives the runtime bundle from
- * it and the image's config.  The node agent expresses pods in the same
+ * as given, merged with the image's config as dockerd does (Env, Cmd and
+ * Entrypoint, WorkingDir, User, Labels, Volumes, Healthcheck, StopSignal),
+ * so that inspect echoes it, and derives the runtime bundle from it at each
+ * start (engine/spec.c: docker's defaults, changed by the options).  The node agent expresses pods in the same
  * model (a sandbox container; the others joining its namespaces with
  * NetworkMode/IpcMode/PidMode "container:<id>").
  *
  * Records.  <data_root>/containers/<id>/ holds config.v2.json,
- * hostconfig.json, state (written atomically) and <id>-json.log (json-file
- * logs, rotated by size).  Runtime state, monitor sockets and bundles live
- * under <exec_root>.  A monitor per container (its own small process, not a
+ * hostconfig.json, state.json (written atomically), hostname, hosts,
+ * resolv.conf and <id>-json.log (json-file logs, rotated by size); the
+ * writable layer is the image store's snapshot <id>; named volumes are
+ * <data_root>/volumes/<name>/_data.  Under <exec_root>: runtime/ (the
+ * runtime's state root) and containers/<id>/ (the bundle, the rootfs mount
+ * point, the monitor's socket and exit file).  A monitor per container
+ * (build/gantry-monitor, engine/monitor.h: its own small process, not a
  * thread of the daemon) holds the container's stdio, writes its log, and
  * records its exit status and an OOM kill; it outlives the daemon, and
  * gt_engine_open() adopts the containers that still run and collects the
- * exit status of those that ended while no daemon ran.
+ * exit status of those that ended while no daemon ran.  A monitor that is
+ * killed takes its container with it (the engine deletes it, exit 255).
  *
  * References.  `ref` arguments accept a name (with or without the leading
  * "/"), a full id, or a unique id prefix.

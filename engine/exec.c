@@ -52,7 +52,7 @@ static int exec_get(struct gt_engine *e, const char *id, struct exec_rec **out,
     return 0;
 }
 
-void exec_forget_container(struct gt_engine *e, struct container *c)
+void eng_exec_forget_container(struct gt_engine *e, struct container *c)
 {
     pthread_mutex_lock(&e->lock);
     for (size_t i = 0; i < e->n_execs;) {
@@ -106,15 +106,15 @@ int gt_engine_exec_create(struct gt_engine *e, const char *ref, const json_t *co
     if (env && !json_is_null(env) && !json_is_array(env))
         return gt_err(err, EINVAL, "Env: expected an array of strings");
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     if ((r = check_running(c, err)) < 0) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return r;
     }
     struct exec_rec *x = gt_xcalloc(1, sizeof *x);
-    char *id = random_id();
+    char *id = eng_random_id();
     snprintf(x->id, sizeof x->id, "%s", id);
     free(id);
     x->c = c;
@@ -140,9 +140,9 @@ int gt_engine_exec_create(struct gt_engine *e, const char *ref, const json_t *co
                                                            json_string_value(v));
     }
     cleanup_free char *action = gt_xasprintf("exec_create: %s", cmdline);
-    event_emit(e, "container", action, c->id, c, NULL);
+    eng_event_emit(e, "container", action, c->id, c, NULL);
     *exec_id = gt_xstrdup(x->id);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return 0;
 }
 
@@ -206,7 +206,7 @@ static int exec_process(struct container *c, json_t *cfg, json_t **out, struct g
         snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
         cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         struct ctr_user u;
-        if (rfd < 0 || user_resolve(rfd, user, &u, err) < 0) {
+        if (rfd < 0 || eng_user_resolve(rfd, user, &u, err) < 0) {
             json_decref(base);
             if (rfd < 0)
                 return gt_err_sys(err, errno, "open %s", root);
@@ -220,7 +220,7 @@ static int exec_process(struct container *c, json_t *cfg, json_t **out, struct g
     }
     if (json_is_true(json_object_get(cfg, "Privileged"))) {
         json_t *h = json_pack("{s:b}", "Privileged", true);
-        json_t *caps = spec_caps(h);
+        json_t *caps = eng_spec_caps(h);
         json_decref(h);
         json_object_set_new(base, "capabilities", json_pack("{s:O,s:O,s:O}", "bounding", caps,
                                                             "effective", caps, "permitted", caps));
@@ -254,7 +254,7 @@ static void exec_finish(struct exec_run *run, int code, bool got)
     pthread_cond_broadcast(&run->x->cond);
     pthread_mutex_unlock(&c->lock);
     unlink(run->proc_path);
-    event_emit(run->e, "container", "exec_die", c->id, c,
+    eng_event_emit(run->e, "container", "exec_die", c->id, c,
                json_pack("{s:o,s:s}", "exitCode", json_sprintf("%d", got ? code : 137), "execID",
                          run->x->id));
 }
@@ -264,7 +264,7 @@ static void *detached_main(void *p)
     struct exec_run *run = p;
     int code = 0;
     bool got = false;
-    mon_pump(run->fd, -1, run->e->wake_fd, NULL, NULL, &code, &got);
+    eng_mon_pump(run->fd, -1, run->e->wake_fd, NULL, NULL, &code, &got);
     close(run->fd);
     if (got || !run->e->stopping)
         exec_finish(run, code, got);
@@ -278,7 +278,7 @@ static void *detached_main(void *p)
         free(run->x);
     }
     free(run->proc_path);
-    ctr_unref(run->c);
+    eng_ctr_unref(run->c);
     free(run);
     return NULL;
 }
@@ -297,11 +297,11 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
     x->started = true;
     pthread_mutex_unlock(&c->lock);
     if (started) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EBUSY, "exec %s has already been started", exec_id);
     }
     if ((r = check_running(c, err)) < 0) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return r;
     }
     json_t *cfg = x->config;
@@ -311,12 +311,12 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
         x->has_exit = true;
         x->exit_code = 126;
         pthread_mutex_unlock(&c->lock);
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return r;
     }
     cleanup_free char *path = gt_xasprintf("%s/exec-%s.json", c->xdir, x->id);
     if ((r = gt_json_dump_file(path, proc, false, err)) < 0) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return r;
     }
     bool tty = json_is_true(json_object_get(cfg, "Tty"));
@@ -327,17 +327,17 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
     cleanup_free char *req = gt_xasprintf("exec %d %s", flags, path);
     cleanup_free char *reply = NULL;
     struct gt_error merr = { 0 };
-    int fd = mon_request(c, req, &reply, &merr);
+    int fd = eng_mon_request(c, req, &reply, &merr);
     if (fd < 0) {
         unlink(path);
-        int code = strstr(merr.msg, "no such file") || strstr(merr.msg, "not found") ? 127 : 126;
+        int code = strcasestr(merr.msg, "no such file") || strcasestr(merr.msg, "not found") ? 127 : 126;
         pthread_mutex_lock(&c->lock);
         x->has_exit = true;
         x->exit_code = code;
         pthread_mutex_unlock(&c->lock);
         if (detach || merr.code == ESRCH) {
             *err = merr;
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return merr.code == ESRCH ? gt_err(err, EBUSY, "Container %s is not running", c->id)
                                       : -merr.code;
         }
@@ -347,7 +347,7 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
             emit(ctx, 2, msg, strlen(msg), 0);
             free(msg);
         }
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return 0;
     }
     int pid = 0, session = 0;
@@ -361,7 +361,7 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
         json_t *cmd = json_object_get(cfg, "Cmd");
         cleanup_free char *first = gt_xstrdup(json_string_value(json_array_get(cmd, 0)) ?: "");
         cleanup_free char *action = gt_xasprintf("exec_start: %s", first);
-        event_emit(e, "container", action, c->id, c, json_pack("{s:s}", "execID", x->id));
+        eng_event_emit(e, "container", action, c->id, c, json_pack("{s:s}", "execID", x->id));
     }
     struct exec_run *run = gt_xcalloc(1, sizeof *run);
     *run = (struct exec_run){ e, x, c, fd, want_in ? in_fd : -1, steal_pointer(&path) };
@@ -369,18 +369,18 @@ int gt_engine_exec_start(struct gt_engine *e, const char *exec_id, bool detach, 
         pthread_mutex_lock(&c->lock);
         x->detached = true;
         pthread_mutex_unlock(&c->lock);
-        engine_spawn(e, detached_main, run); /* takes the container reference */
+        eng_engine_spawn(e, detached_main, run); /* takes the container reference */
         return 0;
     }
     int code = 0;
     bool got = false;
-    r = mon_pump(fd, run->in_fd, cancel_fd, emit, ctx, &code, &got);
+    r = eng_mon_pump(fd, run->in_fd, cancel_fd, emit, ctx, &code, &got);
     close(fd);
     if (got || r != -ECANCELED)
         exec_finish(run, code, got);
     free(run->proc_path);
     free(run);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     if (r == -ECANCELED)
         return gt_err(err, ECANCELED, "exec: the client went away");
     if (r < 0)
@@ -414,7 +414,7 @@ int gt_engine_exec_inspect(struct gt_engine *e, const char *exec_id, json_t **ou
         json_is_true(json_object_get(cfg, "AttachStdout")), "CanRemove", !x->running && x->started,
         "ContainerID", c->id, "DetachKeys", "", "Pid", x->running ? (int)x->pid : 0);
     pthread_mutex_unlock(&c->lock);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     *out = j;
     return 0;
 }
@@ -431,13 +431,13 @@ int gt_engine_exec_resize(struct gt_engine *e, const char *exec_id, unsigned hei
     int session = x->running ? x->session : 0;
     pthread_mutex_unlock(&c->lock);
     if (!session) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EBUSY, "exec %s is not running", exec_id);
     }
     char req[96];
     snprintf(req, sizeof req, "exec-resize %d %u %u", session, height, width);
-    int fd = mon_request(c, req, NULL, err);
-    ctr_unref(c);
+    int fd = eng_mon_request(c, req, NULL, err);
+    eng_ctr_unref(c);
     if (fd < 0)
         return fd;
     close(fd);
@@ -463,7 +463,7 @@ static int probe_emit(void *ctx, int stream, const void *data, size_t len, int64
     return 0;
 }
 
-int exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t timeout_ms,
+int eng_exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t timeout_ms,
                char **output, int *exit_code, struct gt_error *err)
 {
     cleanup_json json_t *cfg = json_pack("{s:O,s:b,s:b}", "Cmd", argv, "AttachStdout", true,
@@ -472,13 +472,13 @@ int exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t t
     int r = exec_process(c, cfg, &proc, err);
     if (r < 0)
         return r;
-    cleanup_free char *id = random_id();
+    cleanup_free char *id = eng_random_id();
     cleanup_free char *path = gt_xasprintf("%s/health-%.12s.json", c->xdir, id);
     if ((r = gt_json_dump_file(path, proc, false, err)) < 0)
         return r;
     cleanup_free char *req = gt_xasprintf("exec %d %s", GT_MON_F_STDOUT | GT_MON_F_STDERR, path);
     cleanup_free char *reply = NULL;
-    int fd = mon_request(c, req, &reply, err);
+    int fd = eng_mon_request(c, req, &reply, err);
     if (fd < 0) {
         unlink(path);
         return fd;
@@ -492,14 +492,14 @@ int exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t t
     struct probe_out out = { .len = 0 };
     int code = -1;
     bool got = false;
-    r = mon_pump(fd, -1, tfd, probe_emit, &out, &code, &got);
+    r = eng_mon_pump(fd, -1, tfd, probe_emit, &out, &code, &got);
     close(fd);
     unlink(path);
     if (r == -ECANCELED) {
         char kreq[64];
         snprintf(kreq, sizeof kreq, "exec-kill %d 9", session);
         struct gt_error kerr;
-        int kfd = mon_request(c, kreq, NULL, &kerr);
+        int kfd = eng_mon_request(c, kreq, NULL, &kerr);
         if (kfd >= 0)
             close(kfd);
         *output = gt_xasprintf("Health check exceeded timeout (%lldms)", (long long)timeout_ms);

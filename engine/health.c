@@ -51,28 +51,32 @@ static void *health_main(void *p)
     uint64_t gen = c->exit_gen;
     pthread_mutex_unlock(&c->lock);
     for (;;) {
-        bool in_start = now_ns() - started < start_period * NS_MS;
+        bool in_start = eng_now_ns() - started < start_period * NS_MS;
         int64_t wait = in_start && start_interval < interval ? start_interval : interval;
-        int64_t until = now_ns() + wait * NS_MS;
+        int64_t until = eng_now_ns() + wait * NS_MS;
         pthread_mutex_lock(&c->lock);
-        while (!c->health_stop && c->exit_gen == gen && !e->stopping && now_ns() < until) {
+        while (!c->health_stop && c->exit_gen == gen && !e->stopping && eng_now_ns() < until) {
             struct timespec ts = { (time_t)(until / 1000000000), (long)(until % 1000000000) };
             pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         }
-        bool stop = c->health_stop || c->exit_gen != gen || e->stopping || c->status != ST_RUNNING;
+        bool stop = c->health_stop || c->exit_gen != gen || e->stopping ||
+                    (c->status != ST_RUNNING && c->status != ST_PAUSED);
+        bool paused = c->status == ST_PAUSED;
         pthread_mutex_unlock(&c->lock);
         if (stop)
             break;
-        int64_t t0 = now_ns();
+        if (paused)
+            continue; /* docker does not probe a paused container */
+        int64_t t0 = eng_now_ns();
         char *output = NULL;
         int code = -1;
         struct gt_error err = { 0 };
-        if (exec_probe(e, c, argv, timeout, &output, &code, &err) < 0) {
+        if (eng_exec_probe(e, c, argv, timeout, &output, &code, &err) < 0) {
             output = gt_xstrdup(err.msg);
             code = -1;
         }
-        int64_t t1 = now_ns();
-        char *s0 = format_time(t0), *s1 = format_time(t1);
+        int64_t t1 = eng_now_ns();
+        char *s0 = eng_format_time(t0), *s1 = eng_format_time(t1);
         json_t *entry = json_pack("{s:s,s:s,s:i,s:s}", "Start", s0, "End", s1, "ExitCode", code,
                                   "Output", output ? output : "");
         free(s0);
@@ -111,20 +115,20 @@ static void *health_main(void *p)
         char status_copy[16];
         snprintf(status_copy, sizeof status_copy, "%s", now_status);
         struct gt_error serr;
-        ctr_save_state(c, &serr);
+        eng_ctr_save_state(c, &serr);
         pthread_mutex_unlock(&c->lock);
         if (changed) {
             char action[48];
             snprintf(action, sizeof action, "health_status: %s", status_copy);
-            event_emit(e, "container", action, c->id, c, NULL);
+            eng_event_emit(e, "container", action, c->id, c, NULL);
         }
     }
     json_decref(argv);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return NULL;
 }
 
-void health_start(struct gt_engine *e, struct container *c)
+void eng_health_start(struct gt_engine *e, struct container *c)
 {
     json_t *hc = json_object_get(c->config, "Healthcheck");
     if (!json_is_object(hc) || !json_array_size(json_object_get(hc, "Test")))
@@ -134,6 +138,6 @@ void health_start(struct gt_engine *e, struct container *c)
     if (!c->health)
         c->health = json_pack("{s:s,s:i,s:[]}", "Status", "starting", "FailingStreak", 0, "Log");
     pthread_mutex_unlock(&c->lock);
-    ctr_ref(c);
-    engine_spawn(e, health_main, c);
+    eng_ctr_ref(c);
+    eng_engine_spawn(e, health_main, c);
 }

@@ -19,7 +19,7 @@
 #include "image/ref.h"
 #include "image/transfer.h"
 
-int image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,
+int eng_image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,
                              json_t **image_config, char **top_chain, struct gt_error *err)
 {
     struct gt_image_record rec;
@@ -59,7 +59,7 @@ struct progress_ctx {
 static int progress_cb(void *arg, const struct gt_progress_event *ev)
 {
     struct progress_ctx *p = arg;
-    if (cancelled(p->cancel_fd, -1))
+    if (eng_cancelled(p->cancel_fd, -1))
         return 1;
     if (!p->fn)
         return 0;
@@ -109,12 +109,12 @@ int gt_engine_image_pull(struct gt_engine *e, const char *ref, const char *platf
     struct gt_image_record rec;
     r = gt_image_store_pull(e->store, e->registry, ref, &po, &rec, err);
     if (r < 0) {
-        if (r == -ECANCELED && cancelled(cancel_fd, -1))
+        if (r == -ECANCELED && eng_cancelled(cancel_fd, -1))
             return gt_err(err, ECANCELED, "pull %s: the client went away", ref);
         return r;
     }
     gt_image_record_release(&rec);
-    event_emit(e, "image", "pull", ref, NULL, json_pack("{s:s}", "name", ref));
+    eng_event_emit(e, "image", "pull", ref, NULL, json_pack("{s:s}", "name", ref));
     return 0;
 }
 
@@ -131,7 +131,7 @@ int gt_engine_image_push(struct gt_engine *e, const char *ref, const json_t *aut
     cleanup_free char *digest = NULL;
     int r = gt_image_store_push(e->store, e->registry, ref, NULL, &po, &digest, err);
     if (r == 0)
-        event_emit(e, "image", "push", ref, NULL, json_pack("{s:s}", "name", ref));
+        eng_event_emit(e, "image", "push", ref, NULL, json_pack("{s:s}", "name", ref));
     return r;
 }
 
@@ -139,7 +139,7 @@ int gt_engine_image_push(struct gt_engine *e, const char *ref, const json_t *aut
 
 static int64_t created_unix(const char *created)
 {
-    int64_t ns = parse_time_ns(created);
+    int64_t ns = eng_parse_time_ns(created);
     return ns / 1000000000;
 }
 
@@ -338,10 +338,10 @@ int gt_engine_image_inspect(struct gt_engine *e, const char *ref, json_t **out,
     const char *created = json_string_value(json_object_get(cfg, "created"));
     const char *author = json_string_value(json_object_get(cfg, "author"));
     json_t *j = json_pack(
-        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:I,s:I,s:{s:s,s:n},s:{s:s,s:o},s:{s:s}}",
+        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:{s:s,s:n},s:{s:s,s:o},s:{s:s}}",
         "Id", rec.config, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment", "",
         "Created", created ? created : "", "DockerVersion", "", "Author", author ? author : "",
-        "Config", json_is_object(c) ? c : json_object(), "Architecture",
+        "Config", json_is_object(c) ? json_incref(c) : json_object(), "Architecture",
         img.config.platform.arch ? img.config.platform.arch : "", "Os",
         img.config.platform.os ? img.config.platform.os : "linux", "Size", (json_int_t)rec.size,
         "VirtualSize", (json_int_t)rec.size, "GraphDriver", "Name",
@@ -373,7 +373,7 @@ int gt_engine_image_tag(struct gt_engine *e, const char *source, const char *rep
     gt_image_record_release(&rec);
     if ((r = gt_image_store_tag(e->store, source, full, err)) < 0)
         return r;
-    event_emit(e, "image", "tag", full, NULL, json_pack("{s:s}", "name", full));
+    eng_event_emit(e, "image", "tag", full, NULL, json_pack("{s:s}", "name", full));
     return 0;
 }
 
@@ -382,10 +382,10 @@ static void lines_to_json(char **lines, json_t *arr, struct gt_engine *e)
     for (char **l = lines; l && *l; l++) {
         if (!strncmp(*l, "Untagged: ", 10)) {
             json_array_append_new(arr, json_pack("{s:s}", "Untagged", *l + 10));
-            event_emit(e, "image", "untag", *l + 10, NULL, json_pack("{s:s}", "name", *l + 10));
+            eng_event_emit(e, "image", "untag", *l + 10, NULL, json_pack("{s:s}", "name", *l + 10));
         } else if (!strncmp(*l, "Deleted: ", 9)) {
             json_array_append_new(arr, json_pack("{s:s}", "Deleted", *l + 9));
-            event_emit(e, "image", "delete", *l + 9, NULL, json_pack("{s:s}", "name", *l + 9));
+            eng_event_emit(e, "image", "delete", *l + 9, NULL, json_pack("{s:s}", "name", *l + 9));
         }
     }
 }
@@ -596,7 +596,7 @@ int gt_engine_image_load(struct gt_engine *e, int fd, gt_engine_emit_json_fn pro
             progress(ctx, msg);
             json_decref(msg);
         }
-        event_emit(e, "image", "load", *l, NULL, NULL);
+        eng_event_emit(e, "image", "load", *l, NULL, NULL);
     }
     gt_strv_free(loaded);
     return 0;

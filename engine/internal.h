@@ -8,7 +8,8 @@
  *   c->lock    a container's state; c->cond signals every change of it
  *   e->ev_lock the event ring
  * A container is reference-counted (under e->lock); a removed one stays
- * valid for those who hold a reference (waiters read its last exit code). */
+ * valid for those who hold a reference (waiters read its last exit code).
+ * Functions shared between the engine's files carry the prefix eng_. */
 #ifndef GT_ENGINE_INTERNAL_H
 #define GT_ENGINE_INTERNAL_H
 
@@ -142,55 +143,55 @@ struct gt_engine {
 };
 
 /* ---- engine.c ---- */
-void ctr_ref(struct container *c);
-void ctr_unref(struct container *c);
+void eng_ctr_ref(struct container *c);
+void eng_ctr_unref(struct container *c);
 /* Resolves ref to a referenced container; -ENOENT "No such container: ref". */
-int ctr_find(struct gt_engine *e, const char *ref, struct container **out, struct gt_error *err);
+int eng_ctr_find(struct gt_engine *e, const char *ref, struct container **out, struct gt_error *err);
 /* Runs fn(arg) on a detached thread that gt_engine_free waits for. */
-void engine_spawn(struct gt_engine *e, void *(*fn)(void *), void *arg);
-/* Watches the container's monitor (mon_pid); its exit runs ctr_handle_exit. */
-int reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err);
+void eng_engine_spawn(struct gt_engine *e, void *(*fn)(void *), void *arg);
+/* Watches the container's monitor (mon_pid); its exit runs eng_ctr_handle_exit. */
+int eng_reaper_watch(struct gt_engine *e, struct container *c, struct gt_error *err);
 /* Records an event: type "container", action "start", attributes added
  * from the container (name, image, labels) when c is given. */
-void event_emit(struct gt_engine *e, const char *type, const char *action, const char *actor_id,
+void eng_event_emit(struct gt_engine *e, const char *type, const char *action, const char *actor_id,
                 struct container *c, json_t *attrs);
-int64_t now_ns(void);
-char *random_id(void);
-bool cancelled(int cancel_fd, int in_fd);
+int64_t eng_now_ns(void);
+char *eng_random_id(void);
+bool eng_cancelled(int cancel_fd, int in_fd);
 
 /* ---- container.c ---- */
-int ctr_save_state(struct container *c, struct gt_error *err); /* c->lock held */
-int ctr_save_config(struct container *c, struct gt_error *err);
-int ctr_load(struct gt_engine *e, const char *id, struct container **out, struct gt_error *err);
-void ctr_free(struct container *c);
-const char *ctr_status_name(enum ctr_status s);
-bool ctr_is_running(const struct container *c); /* running or paused */
-int ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
+int eng_ctr_save_state(struct container *c, struct gt_error *err); /* c->lock held */
+int eng_ctr_save_config(struct container *c, struct gt_error *err);
+int eng_ctr_load(struct gt_engine *e, const char *id, struct container **out, struct gt_error *err);
+void eng_ctr_free(struct container *c);
+const char *eng_ctr_status_name(enum ctr_status s);
+bool eng_ctr_is_running(const struct container *c); /* running or paused */
+int eng_ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes,
                       struct gt_error *err);
-json_t *ctr_labels(struct container *c);
+json_t *eng_ctr_labels(struct container *c);
 
 /* ---- lifecycle.c ---- */
-int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_error *err);
-void ctr_handle_exit(struct gt_engine *e, struct container *c);
+int eng_ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_error *err);
+void eng_ctr_handle_exit(struct gt_engine *e, struct container *c);
 /* Adoption at open: the monitor still runs (true) or its exit is collected. */
-void ctr_adopt(struct gt_engine *e, struct container *c);
-int ctr_signal(struct container *c, int sig, struct gt_error *err);
+void eng_ctr_adopt(struct gt_engine *e, struct container *c);
+int eng_ctr_signal(struct container *c, int sig, struct gt_error *err);
 /* Waits (c->lock held) until exit_gen moves past gen or deadline_ns
  * (CLOCK_REALTIME; 0: none); true when it moved. */
-bool ctr_wait_exit_locked(struct container *c, uint64_t gen, int64_t deadline_ns);
-void ctr_unmount(struct container *c);
-int ctr_mount(struct container *c, struct gt_error *err);
+bool eng_ctr_wait_exit_locked(struct container *c, uint64_t gen, int64_t deadline_ns);
+void eng_ctr_unmount(struct container *c);
+int eng_ctr_mount(struct container *c, struct gt_error *err);
 
 /* ---- spec.c ---- */
 /* The runtime spec for a container whose rootfs is mounted. */
-int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, json_t **out,
+int eng_spec_build(struct gt_engine *e, struct container *c, json_t *image_config, json_t **out,
                struct gt_error *err);
 /* Validates HostConfig at create time (nothing is made). */
-int spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t **warnings,
+int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t **warnings,
                        struct gt_error *err);
 /* The capabilities a container gets (CAP_ names, new array). */
-json_t *spec_caps(json_t *host);
-json_t *seccomp_default_profile(json_t *caps);
+json_t *eng_spec_caps(json_t *host);
+json_t *eng_seccomp_default_profile(json_t *caps);
 
 /* ---- user.c ---- */
 struct ctr_user {
@@ -202,48 +203,48 @@ struct ctr_user {
 };
 /* Resolves "name", "uid", "name:group", "uid:gid" inside the root
  * filesystem at rootfs_fd (paths resolved in that root). */
-int user_resolve(int rootfs_fd, const char *spec, struct ctr_user *u, struct gt_error *err);
+int eng_user_resolve(int rootfs_fd, const char *spec, struct ctr_user *u, struct gt_error *err);
 
 /* ---- volume.c ---- */
-int volume_ensure(struct gt_engine *e, const char *name, bool anonymous, bool *created,
+int eng_volume_ensure(struct gt_engine *e, const char *name, bool anonymous, bool *created,
                   struct gt_error *err);
-char *volume_data_path(struct gt_engine *e, const char *name);
-bool volume_valid_name(const char *name);
+char *eng_volume_data_path(struct gt_engine *e, const char *name);
+bool eng_volume_valid_name(const char *name);
 /* Copies the image's content at the mount point into an empty volume. */
-int volume_copy_up(struct gt_engine *e, const char *name, int rootfs_fd, const char *dest,
+int eng_volume_copy_up(struct gt_engine *e, const char *name, int rootfs_fd, const char *dest,
                    struct gt_error *err);
-int volume_remove_internal(struct gt_engine *e, const char *name, struct gt_error *err);
+int eng_volume_remove_internal(struct gt_engine *e, const char *name, struct gt_error *err);
 
 /* ---- monitor client (attach.c) ---- */
 /* Connects to a container's monitor and sends a request line; returns the
  * socket, after the first reply frame (OK) when want_ok; *reply gets its
  * payload (caller frees; may be NULL). */
-int mon_request(struct container *c, const char *req, char **reply, struct gt_error *err);
+int eng_mon_request(struct container *c, const char *req, char **reply, struct gt_error *err);
 /* Reads one frame: type, new payload (caller frees); 0 at EOF, < 0 on error. */
-int mon_read_frame(int fd, int *type, char **data, uint32_t *len);
+int eng_mon_read_frame(int fd, int *type, char **data, uint32_t *len);
 /* Pumps a monitor stream: stdin from in_fd, frames out to emit, until the
  * EXIT frame (*exit_code) or EOF.  Returns 0, -ECANCELED, or < 0. */
-int mon_pump(int fd, int in_fd, int cancel_fd, gt_engine_emit_fn emit, void *ctx,
+int eng_mon_pump(int fd, int in_fd, int cancel_fd, gt_engine_emit_fn emit, void *ctx,
              int *exit_code, bool *got_exit);
 
 /* ---- logs.c ---- */
-int logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_options *o,
+int eng_logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_options *o,
               gt_engine_emit_fn emit, void *ctx, int cancel_fd, struct gt_error *err);
-int64_t parse_time_ns(const char *s);
-char *format_time(int64_t ns); /* RFC3339Nano, "0001-01-01T00:00:00Z" for 0 */
+int64_t eng_parse_time_ns(const char *s);
+char *eng_format_time(int64_t ns); /* RFC3339Nano, "0001-01-01T00:00:00Z" for 0 */
 
 /* ---- health.c ---- */
-void health_start(struct gt_engine *e, struct container *c);
+void eng_health_start(struct gt_engine *e, struct container *c);
 
 /* ---- exec.c ---- */
-void exec_forget_container(struct gt_engine *e, struct container *c);
+void eng_exec_forget_container(struct gt_engine *e, struct container *c);
 /* Runs argv in the container (a health check): output (first 4 KiB) and
  * exit code; timeout_ms bounds it. */
-int exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t timeout_ms,
+int eng_exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t timeout_ms,
                char **output, int *exit_code, struct gt_error *err);
 
 /* ---- image.c ---- */
-int image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,
+int eng_image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,
                              json_t **image_config, char **top_chain, struct gt_error *err);
 
 #endif

@@ -34,13 +34,13 @@ static void deadline_ts(int64_t ns, struct timespec *ts)
     ts->tv_nsec = (long)(ns % NS_PER_SEC);
 }
 
-bool ctr_wait_exit_locked(struct container *c, uint64_t gen, int64_t deadline_ns)
+bool eng_ctr_wait_exit_locked(struct container *c, uint64_t gen, int64_t deadline_ns)
 {
     while (c->exit_gen == gen) {
-        if (deadline_ns > 0 && now_ns() >= deadline_ns)
+        if (deadline_ns > 0 && eng_now_ns() >= deadline_ns)
             return false;
         struct timespec ts;
-        int64_t step = now_ns() + 200000000;
+        int64_t step = eng_now_ns() + 200000000;
         deadline_ts(deadline_ns > 0 && deadline_ns < step ? deadline_ns : step, &ts);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         if (c->e->stopping)
@@ -94,7 +94,7 @@ static int run_runtime(struct gt_engine *e, const char *const *args, struct gt_e
 
 /* ---- rootfs ---- */
 
-int ctr_mount(struct container *c, struct gt_error *err)
+int eng_ctr_mount(struct container *c, struct gt_error *err)
 {
     if (c->mounted)
         return 0;
@@ -108,7 +108,7 @@ int ctr_mount(struct container *c, struct gt_error *err)
     return 0;
 }
 
-void ctr_unmount(struct container *c)
+void eng_ctr_unmount(struct container *c)
 {
     cleanup_free char *target = gt_path_join(c->xdir, "rootfs");
     struct gt_error err = { 0 };
@@ -119,12 +119,12 @@ void ctr_unmount(struct container *c)
 
 /* ---- signals ---- */
 
-int ctr_signal(struct container *c, int sig, struct gt_error *err)
+int eng_ctr_signal(struct container *c, int sig, struct gt_error *err)
 {
     char req[32];
     snprintf(req, sizeof req, "kill %d", sig);
     struct gt_error merr = { 0 };
-    int fd = mon_request(c, req, NULL, &merr);
+    int fd = eng_mon_request(c, req, NULL, &merr);
     if (fd >= 0) {
         close(fd);
         return 0;
@@ -273,10 +273,10 @@ static int start_error(struct container *c, const char *msg, struct gt_error *er
 {
     /* docker's translation of the runtime's start errors */
     int code = EIO, exit_code = 128;
-    if (strstr(msg, "no such file") || strstr(msg, "not found")) {
+    if (strcasestr(msg, "no such file") || strcasestr(msg, "not found")) {
         code = EINVAL;
         exit_code = 127;
-    } else if (strstr(msg, "permission denied")) {
+    } else if (strcasestr(msg, "permission denied")) {
         code = EINVAL;
         exit_code = 126;
     }
@@ -288,7 +288,7 @@ static int start_error(struct container *c, const char *msg, struct gt_error *er
     return gt_err(err, code, "failed to create task for container: %s", msg);
 }
 
-int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_error *err)
+int eng_ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_error *err)
 {
     pthread_mutex_lock(&c->lock);
     if (c->removed || c->removing) {
@@ -317,15 +317,15 @@ int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_
     cleanup_json json_t *img_cfg = NULL;
     {
         cleanup_free char *iid = NULL, *top = NULL;
-        if ((r = image_resolve_for_create(e, c->image_id, &iid, &img_cfg, &top, err)) < 0) {
+        if ((r = eng_image_resolve_for_create(e, c->image_id, &iid, &img_cfg, &top, err)) < 0) {
             gt_err_prefix(err, "image of container %s", c->id);
             return r;
         }
     }
-    if ((r = ctr_mount(c, err)) < 0)
+    if ((r = eng_ctr_mount(c, err)) < 0)
         return r;
     cleanup_json json_t *spec = NULL;
-    if ((r = spec_build(e, c, img_cfg, &spec, err)) < 0)
+    if ((r = eng_spec_build(e, c, img_cfg, &spec, err)) < 0)
         goto fail_unmount;
     if ((r = gt_json_dump_file(spec_path, spec, false, err)) < 0)
         goto fail_unmount;
@@ -378,10 +378,10 @@ int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_
     c->mon_ready = true;
     c->start_gen++;
     pthread_cond_broadcast(&c->cond);
-    int64_t until = now_ns() + 5 * NS_PER_SEC;
-    while (c->pending_attach > 0 && now_ns() < until) {
+    int64_t until = eng_now_ns() + 5 * NS_PER_SEC;
+    while (c->pending_attach > 0 && eng_now_ns() < until) {
         struct timespec ts;
-        deadline_ts(now_ns() + 50000000, &ts);
+        deadline_ts(eng_now_ns() + 50000000, &ts);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
     }
     c->mon_ready = false;
@@ -401,7 +401,7 @@ int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_
     pthread_mutex_lock(&c->lock);
     c->status = ST_RUNNING;
     c->pid = init;
-    c->started_ns = now_ns();
+    c->started_ns = eng_now_ns();
     c->has_run = true;
     c->exit_code = 0;
     c->oom_killed = false;
@@ -414,14 +414,14 @@ int ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_
         c->health = json_pack("{s:s,s:i,s:[]}", "Status", "starting", "FailingStreak", 0, "Log");
     }
     struct gt_error serr = { 0 };
-    if (ctr_save_state(c, &serr) < 0)
+    if (eng_ctr_save_state(c, &serr) < 0)
         gt_warn("container %s: %s", c->id, serr.msg);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
-    if ((r = reaper_watch(e, c, err)) < 0)
+    if ((r = eng_reaper_watch(e, c, err)) < 0)
         gt_error("container %s: %s", c->id, err->msg);
-    event_emit(e, "container", restart ? "restart" : "start", c->id, c, NULL);
-    health_start(e, c);
+    eng_event_emit(e, "container", "start", c->id, c, NULL);
+    eng_health_start(e, c);
     return 0;
 fail_monitor:
     close(sync);
@@ -432,12 +432,12 @@ fail_monitor:
     c->mon_pid = 0;
     pthread_mutex_unlock(&c->lock);
 fail_unmount:
-    ctr_unmount(c);
+    eng_ctr_unmount(c);
     pthread_mutex_lock(&c->lock);
     if (c->status == ST_RESTARTING)
         c->status = ST_EXITED;
     struct gt_error serr2 = { 0 };
-    ctr_save_state(c, &serr2);
+    eng_ctr_save_state(c, &serr2);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     return r;
@@ -446,24 +446,24 @@ fail_unmount:
 int gt_engine_container_start(struct gt_engine *e, const char *ref, struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
     pthread_mutex_lock(&c->lock);
     c->manual_stop = false;
     pthread_mutex_unlock(&c->lock);
-    r = ctr_start(e, c, false, err);
+    r = eng_ctr_start(e, c, false, err);
     bool autoremove = r < 0 && r != -EALREADY &&
                       json_is_true(json_object_get(c->host, "AutoRemove"));
     if (autoremove) {
         /* docker removes an --rm container whose start failed */
         struct gt_error rerr;
-        if (ctr_remove_locked(e, c, true, &rerr) < 0)
+        if (eng_ctr_remove_locked(e, c, true, &rerr) < 0)
             gt_warn("remove %s: %s", c->id, rerr.msg);
     }
     pthread_mutex_unlock(&c->op);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -479,10 +479,10 @@ static void *restart_thread(void *p)
     struct restart_arg *a = p;
     struct container *c = a->c;
     struct gt_engine *e = c->e;
-    int64_t when = now_ns() + a->delay_ms * 1000000;
+    int64_t when = eng_now_ns() + a->delay_ms * 1000000;
     free(a);
     pthread_mutex_lock(&c->lock);
-    while (!c->restart_cancel && !e->stopping && now_ns() < when) {
+    while (!c->restart_cancel && !e->stopping && eng_now_ns() < when) {
         struct timespec ts;
         deadline_ts(when, &ts);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
@@ -494,7 +494,7 @@ static void *restart_thread(void *p)
     if (!go && c->status == ST_RESTARTING && !e->stopping) {
         c->status = ST_EXITED;
         struct gt_error serr;
-        ctr_save_state(c, &serr);
+        eng_ctr_save_state(c, &serr);
         pthread_cond_broadcast(&c->cond);
     }
     if (go)
@@ -502,11 +502,11 @@ static void *restart_thread(void *p)
     pthread_mutex_unlock(&c->lock);
     if (go) {
         struct gt_error err = { 0 };
-        if (ctr_start(e, c, true, &err) < 0 && err.code != EALREADY)
+        if (eng_ctr_start(e, c, true, &err) < 0 && err.code != EALREADY)
             gt_warn("restart container %s: %s", c->id, err.msg);
     }
     pthread_mutex_unlock(&c->op);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return NULL;
 }
 
@@ -518,7 +518,7 @@ static void *autoremove_thread(void *p)
     memcpy(id, c->id, sizeof id);
     if (gt_engine_container_remove(c->e, id, true, true, &err) < 0 && err.code != ENOENT)
         gt_warn("remove container %s (--rm): %s", id, err.msg);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return NULL;
 }
 
@@ -544,13 +544,13 @@ static bool should_restart(struct container *c, bool daemon_start)
 static void schedule_restart(struct gt_engine *e, struct container *c, int64_t delay_ms)
 {
     struct restart_arg *a = gt_xmalloc(sizeof *a);
-    ctr_ref(c);
+    eng_ctr_ref(c);
     a->c = c;
     a->delay_ms = delay_ms;
-    engine_spawn(e, restart_thread, a);
+    eng_engine_spawn(e, restart_thread, a);
 }
 
-void ctr_handle_exit(struct gt_engine *e, struct container *c)
+void eng_ctr_handle_exit(struct gt_engine *e, struct container *c)
 {
     pthread_mutex_lock(&c->op);
     pthread_mutex_lock(&c->lock);
@@ -563,18 +563,19 @@ void ctr_handle_exit(struct gt_engine *e, struct container *c)
     cleanup_json json_t *ex = NULL;
     struct gt_error lerr = { 0 };
     int code = 255;
-    bool oom = false;
-    int64_t finished = now_ns();
+    bool oom = false, orphaned = false;
+    int64_t finished = eng_now_ns();
     if (gt_json_load_file(exit_path, &ex, &lerr) == 0) {
         code = (int)json_integer_value(json_object_get(ex, "exit_code"));
         oom = json_is_true(json_object_get(ex, "oom_killed"));
-        int64_t t = parse_time_ns(json_string_value(json_object_get(ex, "finished_at")));
+        int64_t t = eng_parse_time_ns(json_string_value(json_object_get(ex, "finished_at")));
         if (t > 0)
             finished = t;
     } else {
         free(c->error);
         c->error = gt_xstrdup("the container's monitor ended without recording an exit status");
         gt_warn("container %s: %s (%s)", c->id, c->error, lerr.msg);
+        orphaned = true;
     }
     c->status = ST_EXITED;
     c->pid = 0;
@@ -601,25 +602,33 @@ void ctr_handle_exit(struct gt_engine *e, struct container *c)
         c->status = ST_RESTARTING;
     }
     struct gt_error serr = { 0 };
-    if (ctr_save_state(c, &serr) < 0)
+    if (eng_ctr_save_state(c, &serr) < 0)
         gt_warn("container %s: %s", c->id, serr.msg);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
-    ctr_unmount(c);
+    if (orphaned) {
+        /* a killed monitor leaves its container behind: nothing would
+         * reap or log it any more, so it goes (with its cgroup) */
+        const char *args[] = { "delete", "--force", c->id, NULL };
+        struct gt_error derr = { 0 };
+        if (run_runtime(e, args, &derr) < 0)
+            gt_debug("container %s: %s", c->id, derr.msg);
+    }
+    eng_ctr_unmount(c);
     unlink(exit_path);
     if (oom)
-        event_emit(e, "container", "oom", c->id, c, NULL);
-    event_emit(e, "container", "die", c->id, c, json_pack("{s:o}", "exitCode", json_sprintf("%d", code)));
+        eng_event_emit(e, "container", "oom", c->id, c, NULL);
+    eng_event_emit(e, "container", "die", c->id, c, json_pack("{s:o}", "exitCode", json_sprintf("%d", code)));
     pthread_mutex_unlock(&c->op);
     if (autoremove && !e->stopping) {
-        ctr_ref(c);
-        engine_spawn(e, autoremove_thread, c);
+        eng_ctr_ref(c);
+        eng_engine_spawn(e, autoremove_thread, c);
     }
     if (restart)
         schedule_restart(e, c, delay);
 }
 
-void ctr_adopt(struct gt_engine *e, struct container *c)
+void eng_ctr_adopt(struct gt_engine *e, struct container *c)
 {
     pthread_mutex_lock(&c->op);
     pthread_mutex_lock(&c->lock);
@@ -630,15 +639,15 @@ void ctr_adopt(struct gt_engine *e, struct container *c)
         if (alive) {
             c->mounted = true;
             struct gt_error err = { 0 };
-            if (reaper_watch(e, c, &err) < 0)
+            if (eng_reaper_watch(e, c, &err) < 0)
                 gt_error("adopt container %s: %s", c->id, err.msg);
             else
                 gt_info("adopted container %s (monitor %d)", c->id, (int)c->mon_pid);
-            health_start(e, c);
+            eng_health_start(e, c);
         } else {
             /* it ended while no engine ran: collect what the monitor left */
             c->mounted = true;
-            ctr_handle_exit(e, c);
+            eng_ctr_handle_exit(e, c);
         }
         return;
     }
@@ -667,14 +676,14 @@ static int stop_container(struct gt_engine *e, struct container *c, int timeout,
         c->manual_stop = true;
         c->status = ST_EXITED;
         struct gt_error serr;
-        ctr_save_state(c, &serr);
+        eng_ctr_save_state(c, &serr);
         pthread_cond_broadcast(&c->cond);
         pthread_mutex_unlock(&c->lock);
         pthread_mutex_unlock(&c->op);
-        event_emit(e, "container", "stop", c->id, c, NULL);
+        eng_event_emit(e, "container", "stop", c->id, c, NULL);
         return 0;
     }
-    if (!ctr_is_running(c)) {
+    if (!eng_ctr_is_running(c)) {
         pthread_mutex_unlock(&c->lock);
         pthread_mutex_unlock(&c->op);
         return gt_err(err, EALREADY, "Container %s is already stopped", c->name);
@@ -683,7 +692,7 @@ static int stop_container(struct gt_engine *e, struct container *c, int timeout,
     c->manual_stop = true;
     uint64_t gen = c->exit_gen;
     struct gt_error serr;
-    ctr_save_state(c, &serr);
+    eng_ctr_save_state(c, &serr);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->op);
     int sig = SIGTERM;
@@ -709,21 +718,21 @@ static int stop_container(struct gt_engine *e, struct container *c, int timeout,
         }
     }
     struct gt_error kerr = { 0 };
-    if (ctr_signal(c, sig, &kerr) == 0)
-        event_emit(e, "container", "kill", c->id, c, json_pack("{s:o}", "signal", json_sprintf("%d", sig)));
+    if (eng_ctr_signal(c, sig, &kerr) == 0)
+        eng_event_emit(e, "container", "kill", c->id, c, json_pack("{s:o}", "signal", json_sprintf("%d", sig)));
     pthread_mutex_lock(&c->lock);
-    bool done = ctr_wait_exit_locked(c, gen, timeout >= 0 ? now_ns() + timeout * NS_PER_SEC : 0);
+    bool done = eng_ctr_wait_exit_locked(c, gen, timeout >= 0 ? eng_now_ns() + timeout * NS_PER_SEC : 0);
     pthread_mutex_unlock(&c->lock);
     if (!done) {
-        if (ctr_signal(c, SIGKILL, &kerr) == 0)
-            event_emit(e, "container", "kill", c->id, c, json_pack("{s:s}", "signal", "9"));
+        if (eng_ctr_signal(c, SIGKILL, &kerr) == 0)
+            eng_event_emit(e, "container", "kill", c->id, c, json_pack("{s:s}", "signal", "9"));
         pthread_mutex_lock(&c->lock);
-        done = ctr_wait_exit_locked(c, gen, now_ns() + 30 * NS_PER_SEC);
+        done = eng_ctr_wait_exit_locked(c, gen, eng_now_ns() + 30 * NS_PER_SEC);
         pthread_mutex_unlock(&c->lock);
         if (!done)
             return gt_err(err, EIO, "container %s did not exit after SIGKILL", c->id);
     }
-    event_emit(e, "container", "stop", c->id, c, NULL);
+    eng_event_emit(e, "container", "stop", c->id, c, NULL);
     return 0;
 }
 
@@ -731,11 +740,11 @@ int gt_engine_container_stop(struct gt_engine *e, const char *ref, int timeout,
                              const char *signal, struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     r = stop_container(e, c, timeout, signal, err);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -743,7 +752,7 @@ int gt_engine_container_restart(struct gt_engine *e, const char *ref, int timeou
                                 struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     r = stop_container(e, c, timeout, NULL, err);
@@ -756,12 +765,12 @@ int gt_engine_container_restart(struct gt_engine *e, const char *ref, int timeou
         pthread_mutex_lock(&c->lock);
         c->manual_stop = false;
         pthread_mutex_unlock(&c->lock);
-        r = ctr_start(e, c, false, err);
+        r = eng_ctr_start(e, c, false, err);
         pthread_mutex_unlock(&c->op);
         if (r == 0)
-            event_emit(e, "container", "restart", c->id, c, NULL);
+            eng_event_emit(e, "container", "restart", c->id, c, NULL);
     }
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -772,7 +781,7 @@ int gt_engine_container_kill(struct gt_engine *e, const char *ref, int sig, stru
     if (sig >= 65)
         return gt_err(err, EINVAL, "invalid signal: %d", sig);
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->lock);
@@ -780,14 +789,14 @@ int gt_engine_container_kill(struct gt_engine *e, const char *ref, int sig, stru
     pthread_mutex_unlock(&c->lock);
     if (st == ST_RESTARTING && sig == SIGKILL) {
         r = stop_container(e, c, 0, NULL, err);
-    } else if (!ctr_is_running(c) && st != ST_PAUSED) {
+    } else if (!eng_ctr_is_running(c) && st != ST_PAUSED) {
         r = gt_err(err, EBUSY, "Cannot kill container: %s: Container %s is not running", ref, c->id);
     } else if (st == ST_PAUSED && sig != SIGKILL) {
         r = gt_err(err, EBUSY, "Cannot kill container: %s: Container %s is paused. Unpause the container before stopping or killing", ref, c->id);
     } else {
-        r = ctr_signal(c, sig, err);
+        r = eng_ctr_signal(c, sig, err);
         if (r == 0) {
-            event_emit(e, "container", "kill", c->id, c,
+            eng_event_emit(e, "container", "kill", c->id, c,
                        json_pack("{s:o}", "signal", json_sprintf("%d", sig)));
             if (st == ST_PAUSED) {
                 const char *args[] = { "resume", c->id, NULL };
@@ -796,7 +805,7 @@ int gt_engine_container_kill(struct gt_engine *e, const char *ref, int sig, stru
             }
         }
     }
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -804,7 +813,7 @@ int gt_engine_container_pause(struct gt_engine *e, const char *ref, bool pause,
                               struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
@@ -822,17 +831,17 @@ int gt_engine_container_pause(struct gt_engine *e, const char *ref, bool pause,
         r = run_runtime(e, args, err);
         if (r == 0) {
             pthread_mutex_lock(&c->lock);
-            if (ctr_is_running(c))
+            if (eng_ctr_is_running(c))
                 c->status = pause ? ST_PAUSED : ST_RUNNING;
             struct gt_error serr;
-            ctr_save_state(c, &serr);
+            eng_ctr_save_state(c, &serr);
             pthread_cond_broadcast(&c->cond);
             pthread_mutex_unlock(&c->lock);
-            event_emit(e, "container", pause ? "pause" : "unpause", c->id, c, NULL);
+            eng_event_emit(e, "container", pause ? "pause" : "unpause", c->id, c, NULL);
         }
     }
     pthread_mutex_unlock(&c->op);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -843,12 +852,12 @@ int gt_engine_container_wait(struct gt_engine *e, const char *ref, enum gt_wait_
                              int *status, struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->lock);
     uint64_t gen = c->exit_gen;
-    bool met = cond == GT_WAIT_NOT_RUNNING && !ctr_is_running(c) && c->status != ST_RESTARTING;
+    bool met = cond == GT_WAIT_NOT_RUNNING && !eng_ctr_is_running(c) && c->status != ST_RESTARTING;
     int code = c->exit_code;
     pthread_mutex_unlock(&c->lock);
     if (registered)
@@ -868,10 +877,10 @@ int gt_engine_container_wait(struct gt_engine *e, const char *ref, enum gt_wait_
             break;
         }
         struct timespec ts;
-        deadline_ts(now_ns() + 200000000, &ts);
+        deadline_ts(eng_now_ns() + 200000000, &ts);
         pthread_cond_timedwait(&c->cond, &c->lock, &ts);
         pthread_mutex_unlock(&c->lock);
-        bool gone = cancelled(cancel_fd, -1);
+        bool gone = eng_cancelled(cancel_fd, -1);
         pthread_mutex_lock(&c->lock);
         if (gone) {
             r = gt_err(err, ECANCELED, "wait: the client went away");
@@ -881,6 +890,6 @@ int gt_engine_container_wait(struct gt_engine *e, const char *ref, enum gt_wait_
     pthread_mutex_unlock(&c->lock);
     if (r == 0 && status)
         *status = code;
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }

@@ -18,7 +18,7 @@
 #include "base/mem.h"
 #include "engine/internal.h"
 
-int64_t parse_time_ns(const char *s)
+int64_t eng_parse_time_ns(const char *s)
 {
     if (!s || !*s)
         return 0;
@@ -69,7 +69,7 @@ static int parse_line(const char *line, size_t len, struct record *rec)
         return 0;
     }
     rec->stream = !strcmp(stream, "stderr") ? 2 : 1;
-    rec->ns = parse_time_ns(json_string_value(json_object_get(j, "time")));
+    rec->ns = eng_parse_time_ns(json_string_value(json_object_get(j, "time")));
     rec->len = json_string_length(log);
     rec->data = gt_xmalloc(rec->len + 1);
     memcpy(rec->data, json_string_value(log), rec->len);
@@ -172,7 +172,7 @@ out:
     return r;
 }
 
-int logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_options *o,
+int eng_logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_options *o,
               gt_engine_emit_fn emit, void *ctx, int cancel_fd, struct gt_error *err)
 {
     struct reader rd = { .o = o, .emit = emit, .ctx = ctx };
@@ -208,7 +208,7 @@ int logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_opt
         free(rd.ring[i].data);
     free(rd.ring);
     rd.ring_n = 0;
-    if (r < 0 || !o->follow || rd.past_until || (o->until_ns > 0 && o->until_ns < now_ns())) {
+    if (r < 0 || !o->follow || rd.past_until || (o->until_ns > 0 && o->until_ns < eng_now_ns())) {
         if (fd >= 0)
             close(fd);
         return r < 0 ? gt_err(err, ECANCELED, "logs: the client went away") : 0;
@@ -234,9 +234,9 @@ int logs_read(struct gt_engine *e, struct container *c, const struct gt_logs_opt
         }
         if (!live || e->stopping)
             break;
-        if (o->until_ns > 0 && now_ns() > o->until_ns)
+        if (o->until_ns > 0 && eng_now_ns() > o->until_ns)
             break;
-        if (cancelled(cancel_fd, -1)) {
+        if (eng_cancelled(cancel_fd, -1)) {
             r = -ECANCELED;
             break;
         }
@@ -255,15 +255,15 @@ int gt_engine_container_logs(struct gt_engine *e, const char *ref,
                              int cancel_fd, struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     const char *lt = json_string_value(json_object_get(json_object_get(c->host, "LogConfig"), "Type"));
     if (lt && !strcmp(lt, "none")) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EINVAL, "configured logging driver does not support reading");
     }
-    r = logs_read(e, c, o, emit, ctx, cancel_fd, err);
-    ctr_unref(c);
+    r = eng_logs_read(e, c, o, emit, ctx, cancel_fd, err);
+    eng_ctr_unref(c);
     return r;
 }

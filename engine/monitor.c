@@ -950,6 +950,7 @@ static int create_container(struct mon *m)
     args[n++] = m->dir;
     args[n++] = "--pid-file";
     args[n++] = "init.pid";
+    m->io.tty = m->tty;
     if (m->tty) {
         m->console_fd = listen_unix("console.sock");
         if (m->console_fd < 0) {

@@ -65,7 +65,7 @@ static bool has_cap(json_t *caps, const char *cap)
     return false;
 }
 
-json_t *seccomp_default_profile(json_t *caps)
+json_t *eng_seccomp_default_profile(json_t *caps)
 {
     json_t *syscalls = json_array();
     json_t *denied = json_array();

@@ -104,7 +104,7 @@ static uint64_t caps_mask(json_t *host)
     return m & all;
 }
 
-json_t *spec_caps(json_t *host)
+json_t *eng_spec_caps(json_t *host)
 {
     uint64_t m = caps_mask(host);
     json_t *a = json_array();
@@ -139,16 +139,16 @@ static int check_mode(struct gt_engine *e, json_t *host, const char *key,
             return 0;
     if (!strncmp(s, "container:", 10)) {
         struct container *o;
-        int r = ctr_find(e, s + 10, &o, err);
+        int r = eng_ctr_find(e, s + 10, &o, err);
         if (r < 0)
             return gt_err_prefix(err, "HostConfig.%s", key);
-        ctr_unref(o);
+        eng_ctr_unref(o);
         return 0;
     }
     return gt_err(err, EINVAL, "invalid HostConfig.%s: %s", key, s);
 }
 
-int spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t **warnings,
+int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t **warnings,
                        struct gt_error *err)
 {
     int64_t mem, swap, nano, quota, period, shares;
@@ -206,10 +206,10 @@ int spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t
     const char *eff = !strcmp(nm, "default") || !strcmp(nm, "bridge") ? e->default_network : nm;
     if (!strncmp(eff, "container:", 10)) {
         struct container *o;
-        int r = ctr_find(e, eff + 10, &o, err);
+        int r = eng_ctr_find(e, eff + 10, &o, err);
         if (r < 0)
             return gt_err_prefix(err, "HostConfig.NetworkMode");
-        ctr_unref(o);
+        eng_ctr_unref(o);
     } else if (strcmp(eff, "none") && strcmp(eff, "host")) {
         return gt_err(err, EOPNOTSUPP,
                       "network %s: only the none and host networks (and container:<name|id>) "
@@ -441,30 +441,18 @@ static int mount_cmp(const void *a, const void *b)
 static int mkdir_in_root(int rootfd, const char *path, uid_t uid, gid_t gid)
 {
     cleanup_free char *copy = gt_xstrdup(path);
-    cleanup_close int dir = (int)syscall(SYS_openat2, rootfd, ".",
-                                         &(struct open_how){ .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                                                             .resolve = RESOLVE_IN_ROOT },
-                                         sizeof(struct open_how));
+    struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                            .resolve = RESOLVE_IN_ROOT };
+    cleanup_close int dir = (int)syscall(SYS_openat2, rootfd, ".", &how, sizeof how);
     if (dir < 0)
         return -errno;
     for (char *s = copy, *save = NULL, *p; (p = strtok_r(s, "/", &save)); s = NULL) {
         if (!strcmp(p, ".") || !strcmp(p, ".."))
             continue;
-        struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                                .resolve = RESOLVE_IN_ROOT };
         int next = (int)syscall(SYS_openat2, dir, p, &how, sizeof how);
         if (next < 0 && errno == ENOENT) {
-            /* created through the parent's fd, with /proc/self/fd since dir is O_PATH */
-            char proc[64];
-            snprintf(proc, sizeof proc, "/proc/self/fd/%d", dir);
-            int real = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (real < 0)
-                return -errno;
-            int mr = mkdirat(real, p, 0755);
-            if ((mr == 0 || errno == EEXIST) && mr == 0)
-                if (fchownat(real, p, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-                    gt_debug("chown %s: %s", p, strerror(errno));
-            close(real);
+            if (mkdirat(dir, p, 0755) == 0 && fchownat(dir, p, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                gt_debug("chown %s: %s", p, strerror(errno));
             next = (int)syscall(SYS_openat2, dir, p, &how, sizeof how);
         }
         if (next < 0)
@@ -584,14 +572,14 @@ static int64_t parse_size(const char *s)
 static int other_pid(struct gt_engine *e, const char *ref, pid_t *pid, struct gt_error *err)
 {
     struct container *o;
-    int r = ctr_find(e, ref, &o, err);
+    int r = eng_ctr_find(e, ref, &o, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&o->lock);
-    bool running = ctr_is_running(o);
+    bool running = eng_ctr_is_running(o);
     *pid = o->pid;
     pthread_mutex_unlock(&o->lock);
-    ctr_unref(o);
+    eng_ctr_unref(o);
     if (!running)
         return gt_err(err, EBUSY, "cannot join the namespaces of container %s: it is not running", ref);
     return 0;
@@ -720,7 +708,7 @@ static json_t *resources(struct gt_engine *e, struct container *c, bool privileg
     return res;
 }
 
-int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, json_t **out,
+int eng_spec_build(struct gt_engine *e, struct container *c, json_t *image_config, json_t **out,
                struct gt_error *err)
 {
     json_t *cfg = c->config, *h = c->host;
@@ -738,7 +726,7 @@ int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, j
         return gt_err_sys(err, errno, "open %s", rootfs);
     struct ctr_user user;
     const char *uspec = json_string_value(json_object_get(cfg, "User"));
-    int r = user_resolve(rootfd, uspec, &user, err);
+    int r = eng_user_resolve(rootfd, uspec, &user, err);
     if (r < 0)
         return r;
     if ((r = write_etc_files(e, c, host_net, err)) < 0)
@@ -773,7 +761,7 @@ int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, j
         return gt_err(err, EINVAL, "the working directory '%s' is invalid: it needs to be an absolute path", wd);
     if (!ro && (r = mkdir_in_root(rootfd, wd, user.uid, user.gid)) < 0)
         gt_debug("container %s: create the working directory %s: %s", c->id, wd, strerror(-r));
-    json_t *caps = spec_caps(h);
+    json_t *caps = eng_spec_caps(h);
     json_t *gids = json_array();
     for (size_t i = 0; i < user.n_groups; i++)
         json_array_append_new(gids, json_integer(user.groups[i]));
@@ -878,7 +866,7 @@ int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, j
             const char *mode = json_string_value(json_object_get(v, "Mode"));
             if (!mode || !strstr(mode, "nocopy")) {
                 struct gt_error cerr = { 0 };
-                if (volume_copy_up(e, name, rootfd, dst, &cerr) < 0)
+                if (eng_volume_copy_up(e, name, rootfd, dst, &cerr) < 0)
                     gt_warn("container %s: volume %s: %s", c->id, name, cerr.msg);
             }
         }
@@ -960,7 +948,7 @@ int spec_build(struct gt_engine *e, struct container *c, json_t *image_config, j
                                       "/proc/sys", "/proc/sysrq-trigger"));
     }
     if (!seccomp_off)
-        json_object_set_new(linux_, "seccomp", seccomp_prof ? seccomp_prof : seccomp_default_profile(caps));
+        json_object_set_new(linux_, "seccomp", seccomp_prof ? seccomp_prof : eng_seccomp_default_profile(caps));
     else
         json_decref(seccomp_prof);
     json_t *sysctl = json_object_get(h, "Sysctls");

@@ -154,7 +154,7 @@ static json_t *sample(struct gt_engine *e, struct container *c, pid_t pid, bool 
     int64_t total = mem_total();
     if (limit <= 0 || (total > 0 && limit > total))
         limit = total;
-    json_t *memory_stats = running ? json_pack("{s:I,s:I,s:I,s:O,s:I}", "usage",
+    json_t *memory_stats = running ? json_pack("{s:I,s:I,s:I,s:o,s:I}", "usage",
                                                (json_int_t)json_integer_value(json_object_get(mu, "usage")),
                                                "max_usage",
                                                (json_int_t)json_integer_value(json_object_get(mu, "max")),
@@ -162,7 +162,7 @@ static json_t *sample(struct gt_engine *e, struct container *c, pid_t pid, bool 
                                                (json_int_t)json_integer_value(json_object_get(mu, "failcnt")),
                                                "stats",
                                                json_is_object(json_object_get(mem, "raw"))
-                                                   ? json_object_get(mem, "raw")
+                                                   ? json_incref(json_object_get(mem, "raw"))
                                                    : json_object(),
                                                "limit", (json_int_t)limit)
                                    : json_object();
@@ -181,7 +181,7 @@ static json_t *sample(struct gt_engine *e, struct container *c, pid_t pid, bool 
                               "io_queue_recursive", "io_service_time_recursive",
                               "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive",
                               "sectors_recursive");
-    char *now = format_time(now_ns());
+    char *now = eng_format_time(eng_now_ns());
     json_t *s = json_pack("{s:s,s:s,s:o,s:o,s:i,s:{},s:o,s:o,s:o,s:o,s:s}", "read", now,
                           "preread", "0001-01-01T00:00:00Z", "pids_stats", pids_stats,
                           "blkio_stats", blkio, "num_procs", 0, "storage_stats", "cpu_stats",
@@ -206,13 +206,13 @@ int gt_engine_container_stats(struct gt_engine *e, const char *ref, bool stream,
                               struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     json_t *prev = NULL;
     for (int round = 0;; round++) {
         pthread_mutex_lock(&c->lock);
-        bool running = ctr_is_running(c) && !c->removed;
+        bool running = eng_ctr_is_running(c) && !c->removed;
         pid_t pid = c->pid;
         pthread_mutex_unlock(&c->lock);
         json_t *s = sample(e, c, pid, running);
@@ -240,13 +240,13 @@ int gt_engine_container_stats(struct gt_engine *e, const char *ref, bool stream,
             poll(&p, 1, 1000);
         else
             sleep(1);
-        if (cancelled(cancel_fd, -1) || e->stopping) {
+        if (eng_cancelled(cancel_fd, -1) || e->stopping) {
             r = gt_err(err, ECANCELED, "stats: the client went away");
             break;
         }
     }
     json_decref(prev);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -300,18 +300,18 @@ int gt_engine_container_top(struct gt_engine *e, const char *ref, const char *ps
                             json_t **out, struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->lock);
-    bool running = ctr_is_running(c);
+    bool running = eng_ctr_is_running(c);
     pthread_mutex_unlock(&c->lock);
     if (!running) {
-        ctr_unref(c);
+        eng_ctr_unref(c);
         return gt_err(err, EBUSY, "Container %s is not running", c->id);
     }
     cleanup_free char *path = cgroup_path(e, c);
-    ctr_unref(c);
+    eng_ctr_unref(c);
     struct gt_cgroup *cg = NULL;
     if ((r = gt_cgroup_open(path, &cg, err)) < 0)
         return r;
@@ -391,15 +391,15 @@ int gt_engine_container_export(struct gt_engine *e, const char *ref, int fd,
                                struct gt_error *err)
 {
     struct container *c;
-    int r = ctr_find(e, ref, &c, err);
+    int r = eng_ctr_find(e, ref, &c, err);
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
     bool mounted_here = false;
     if (!c->mounted) {
-        if ((r = ctr_mount(c, err)) < 0) {
+        if ((r = eng_ctr_mount(c, err)) < 0) {
             pthread_mutex_unlock(&c->op);
-            ctr_unref(c);
+            eng_ctr_unref(c);
             return r;
         }
         mounted_here = true;
@@ -468,11 +468,11 @@ out:
     archive_read_free(disk);
     archive_write_free(w);
     if (mounted_here)
-        ctr_unmount(c);
+        eng_ctr_unmount(c);
     pthread_mutex_unlock(&c->op);
     if (r == 0)
-        event_emit(e, "container", "export", c->id, c, NULL);
-    ctr_unref(c);
+        eng_event_emit(e, "container", "export", c->id, c, NULL);
+    eng_ctr_unref(c);
     return r;
 }
 
@@ -565,7 +565,7 @@ int gt_engine_info(struct gt_engine *e, json_t **out, struct gt_error *err)
         "https://index.docker.io/v1/");
     json_object_update(j, more);
     json_decref(more);
-    char *now = format_time(now_ns());
+    char *now = eng_format_time(eng_now_ns());
     json_object_set_new(j, "SystemTime", json_string(now));
     free(now);
     pthread_mutex_lock(&e->ev_lock);
@@ -611,7 +611,7 @@ int gt_engine_df(struct gt_engine *e, json_t **out, struct gt_error *err)
                         !strcmp(json_string_value(json_object_get(m, "Name")), name);
         }
         int64_t entries = 0, bytes = 0;
-        cleanup_free char *data = volume_data_path(e, name);
+        cleanup_free char *data = eng_volume_data_path(e, name);
         cleanup_close int dfd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
             gt_tree_usage(dfd, &entries, &bytes, NULL);

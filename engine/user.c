@@ -6,7 +6,7 @@
 #include "engine/internal.h"
 #include "image/spec.h"
 
-int user_resolve(int rootfd, const char *spec, struct ctr_user *u, struct gt_error *err)
+int eng_user_resolve(int rootfd, const char *spec, struct ctr_user *u, struct gt_error *err)
 {
     memset(u, 0, sizeof *u);
     struct gt_exec_user eu;

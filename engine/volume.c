@@ -23,7 +23,7 @@
 #include "engine/internal.h"
 #include "image/tree.h"
 
-bool volume_valid_name(const char *name)
+bool eng_volume_valid_name(const char *name)
 {
     size_t n = strlen(name);
     if (n < 2 || n > 255 || !isalnum((unsigned char)name[0]))
@@ -39,7 +39,7 @@ static char *volume_dir(struct gt_engine *e, const char *name)
     return gt_xasprintf("%s/volumes/%s", e->data_root, name);
 }
 
-char *volume_data_path(struct gt_engine *e, const char *name)
+char *eng_volume_data_path(struct gt_engine *e, const char *name)
 {
     return gt_xasprintf("%s/volumes/%s/_data", e->data_root, name);
 }
@@ -54,10 +54,11 @@ static int volume_make(struct gt_engine *e, const char *name, json_t *labels, js
     int r = gt_mkdir_p(data, 0755, err);
     if (r < 0)
         return r;
-    char *created = format_time(now_ns());
-    cleanup_json json_t *meta = json_pack("{s:s,s:s,s:O,s:O,s:s}", "Name", name, "Driver", "local",
-                                          "Labels", labels ? labels : json_object(), "Options",
-                                          opts ? opts : json_object(), "CreatedAt", created);
+    char *created = eng_format_time(eng_now_ns());
+    cleanup_json json_t *meta = json_pack("{s:s,s:s,s:o,s:o,s:s}", "Name", name, "Driver", "local",
+                                          "Labels", labels ? json_incref(labels) : json_object(),
+                                          "Options", opts ? json_incref(opts) : json_object(),
+                                          "CreatedAt", created);
     free(created);
     cleanup_free char *mpath = gt_path_join(tmp, "volume.json");
     if ((r = gt_json_dump_file(mpath, meta, true, err)) < 0)
@@ -77,7 +78,7 @@ fail:
     return r;
 }
 
-int volume_ensure(struct gt_engine *e, const char *name, bool anonymous, bool *created,
+int eng_volume_ensure(struct gt_engine *e, const char *name, bool anonymous, bool *created,
                   struct gt_error *err)
 {
     *created = false;
@@ -89,12 +90,12 @@ int volume_ensure(struct gt_engine *e, const char *name, bool anonymous, bool *c
         return 0;
     if (r == 0) {
         *created = true;
-        event_emit(e, "volume", "create", name, NULL, json_pack("{s:s}", "driver", "local"));
+        eng_event_emit(e, "volume", "create", name, NULL, json_pack("{s:s}", "driver", "local"));
     }
     return r;
 }
 
-int volume_remove_internal(struct gt_engine *e, const char *name, struct gt_error *err)
+int eng_volume_remove_internal(struct gt_engine *e, const char *name, struct gt_error *err)
 {
     cleanup_free char *dir = volume_dir(e, name);
     if (!gt_path_exists(dir))
@@ -104,19 +105,19 @@ int volume_remove_internal(struct gt_engine *e, const char *name, struct gt_erro
         return gt_err_sys(err, errno, "remove volume %s", name);
     int r = gt_rm_rf(tmp, err);
     if (r == 0)
-        event_emit(e, "volume", "destroy", name, NULL, json_pack("{s:s}", "driver", "local"));
+        eng_event_emit(e, "volume", "destroy", name, NULL, json_pack("{s:s}", "driver", "local"));
     return r;
 }
 
 /* Copies what the image has at dest into the volume, when the volume is
  * empty and has never been filled (docker's copy on first mount). */
-int volume_copy_up(struct gt_engine *e, const char *name, int rootfs_fd, const char *dest,
+int eng_volume_copy_up(struct gt_engine *e, const char *name, int rootfs_fd, const char *dest,
                    struct gt_error *err)
 {
     cleanup_free char *marker = gt_xasprintf("%s/volumes/%s/.initialized", e->data_root, name);
     if (gt_path_exists(marker))
         return 0;
-    cleanup_free char *data = volume_data_path(e, name);
+    cleanup_free char *data = eng_volume_data_path(e, name);
     cleanup_close int dst = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dst < 0)
         return gt_err_sys(err, errno, "open %s", data);
@@ -162,7 +163,7 @@ static json_t *users_locked(struct gt_engine *e, const char *name, bool *running
             if (n && !strcmp(n, name)) {
                 json_array_append_new(ids, json_string(c->id));
                 pthread_mutex_lock(&c->lock);
-                *running |= ctr_is_running(c);
+                *running |= eng_ctr_is_running(c);
                 pthread_mutex_unlock(&c->lock);
                 break;
             }
@@ -181,13 +182,13 @@ static int volume_json(struct gt_engine *e, const char *name, json_t **out, stru
     struct gt_error lerr;
     if (gt_json_load_file(mpath, &meta, &lerr) < 0)
         meta = json_object();
-    cleanup_free char *data = volume_data_path(e, name);
+    cleanup_free char *data = eng_volume_data_path(e, name);
     const char *created = json_string_value(json_object_get(meta, "CreatedAt"));
     json_t *labels = json_object_get(meta, "Labels");
     json_t *opts = json_object_get(meta, "Options");
-    *out = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:O}", "Name", name, "Driver", "local",
+    *out = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:O}", "Name", name, "Driver", "local",
                      "Mountpoint", data, "CreatedAt", created ? created : "", "Labels",
-                     json_is_object(labels) ? labels : json_object(), "Scope", "local",
+                     json_is_object(labels) ? json_incref(labels) : json_object(), "Scope", "local",
                      "Options", json_is_object(opts) ? opts : json_null());
     return 0;
 }
@@ -214,8 +215,8 @@ int gt_engine_volume_create(struct gt_engine *e, const json_t *req, json_t **out
         return gt_err(err, EINVAL, "Labels: expected an object");
     cleanup_free char *gen = NULL;
     if (!name || !*name)
-        name = gen = random_id();
-    else if (!volume_valid_name(name))
+        name = gen = eng_random_id();
+    else if (!eng_volume_valid_name(name))
         return gt_err(err, EINVAL,
                       "create %s: \"%s\" includes invalid characters for a local volume name, "
                       "only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",
@@ -226,7 +227,7 @@ int gt_engine_volume_create(struct gt_engine *e, const json_t *req, json_t **out
     if (r == -EEXIST)
         r = 0; /* docker answers with the existing volume */
     else if (r == 0)
-        event_emit(e, "volume", "create", name, NULL, json_pack("{s:s}", "driver", "local"));
+        eng_event_emit(e, "volume", "create", name, NULL, json_pack("{s:s}", "driver", "local"));
     if (r < 0)
         return r;
     return volume_json(e, name, out, err);
@@ -235,7 +236,7 @@ int gt_engine_volume_create(struct gt_engine *e, const json_t *req, json_t **out
 int gt_engine_volume_inspect(struct gt_engine *e, const char *name, json_t **out,
                              struct gt_error *err)
 {
-    if (!name || !volume_valid_name(name))
+    if (!name || !eng_volume_valid_name(name))
         return gt_err(err, ENOENT, "get %s: no such volume", name ? name : "");
     return volume_json(e, name, out, err);
 }
@@ -326,7 +327,7 @@ int gt_engine_volume_list(struct gt_engine *e, const json_t *filters, json_t **o
 int gt_engine_volume_remove(struct gt_engine *e, const char *name, bool force,
                             struct gt_error *err)
 {
-    if (!name || !volume_valid_name(name))
+    if (!name || !eng_volume_valid_name(name))
         return gt_err(err, ENOENT, "get %s: no such volume", name ? name : "");
     pthread_mutex_lock(&e->vol_lock);
     pthread_mutex_lock(&e->lock);
@@ -338,7 +339,7 @@ int gt_engine_volume_remove(struct gt_engine *e, const char *name, bool force,
         cleanup_free char *list = json_dumps(users, JSON_COMPACT);
         r = gt_err(err, EBUSY, "remove %s: volume is in use - %s", name, list ? list : "");
     } else {
-        r = volume_remove_internal(e, name, err);
+        r = eng_volume_remove_internal(e, name, err);
         if (r == -ENOENT && force)
             r = 0;
     }
@@ -374,13 +375,13 @@ int gt_engine_volume_prune(struct gt_engine *e, const json_t *filters, json_t **
         json_decref(users);
         if (used)
             continue;
-        cleanup_free char *data = volume_data_path(e, *n);
+        cleanup_free char *data = eng_volume_data_path(e, *n);
         int64_t entries = 0, bytes = 0;
         cleanup_close int dfd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
             gt_tree_usage(dfd, &entries, &bytes, NULL);
         struct gt_error rerr;
-        if (volume_remove_internal(e, *n, &rerr) == 0) {
+        if (eng_volume_remove_internal(e, *n, &rerr) == 0) {
             json_array_append_new(deleted, json_string(*n));
             reclaimed += bytes;
         }

@@ -77,6 +77,23 @@ enum gt_cgroup_version gt_cgroup_version(const struct gt_cgroup *cg);
 
 /* Moves a process (an exec'd process, say) into the cgroup. */
 int gt_cgroup_add_pid(struct gt_cgroup *cg, pid_t pid, struct gt_error *err);
+/* The fast way in, for a process the runtime has just cloned (oci/cgroup_join.c).
+ * A write to a cgroup.procs file takes the kernel's global threadgroup
+ * lock for writing, which waits for an RCU grace period: 5-15 ms per
+ * container on this machine (Linux 6.x, without the favordynmods mount
+ * option).  Two ways around it:
+ * - gt_cgroup_clone_fd(): an fd of the cgroup's directory on the cgroup2
+ *   hierarchy (v2, or the unified tree of a hybrid host), for
+ *   clone3(CLONE_INTO_CGROUP), which places the child there as it is made;
+ *   -1 when there is none (v1 alone, a test's emulated tree).  Caller closes.
+ * - gt_cgroup_join_self(): called by the new, still single-threaded
+ *   process itself, writes "0" to the "tasks" file of each v1 hierarchy,
+ *   which moves the calling thread without that lock; the cgroup2
+ *   directory too (through cgroup.procs) unless in_v2 says clone3 put it
+ *   there already.  A failure in the best-effort unified tree of a hybrid
+ *   host is not an error. */
+int gt_cgroup_clone_fd(struct gt_cgroup *cg);
+int gt_cgroup_join_self(struct gt_cgroup *cg, bool in_v2, struct gt_error *err);
 /* Applies a new linux.resources (runc update); fields absent are unchanged. */
 int gt_cgroup_update(struct gt_cgroup *cg, const json_t *resources, struct gt_error *err);
 /* Freezes or thaws every process (runc pause / resume); waits until the
