@@ -714,8 +714,9 @@ int gt_container_destroy(struct gt_state_dir *d, const struct gt_state *st, stru
         struct gt_cgroup *cg;
         struct gt_error e2;
         if (gt_cgroup_open(st->cgroup_path, &cg, &e2) == 0) {
-            if (!st->own_pidns)
-                gt_cgroup_kill_all(cg, SIGKILL, &e2);
+            /* whatever is left (a shared pid namespace, or an init whose
+             * record no longer matches) goes with the container */
+            gt_cgroup_kill_all(cg, SIGKILL, &e2);
             int r = gt_cgroup_destroy(cg, err);
             gt_cgroup_free(cg);
             if (r < 0)
