@@ -85,6 +85,12 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
          * credentials still reach them; then create the new ones */
         if ((r = gt_ns_join(a->join_fds, err)) < 0)
             return r;
+        /* in a joined user namespace our host uid maps to nothing: files
+         * we make would belong to no one (EOVERFLOW); be its root */
+        if (a->join_fds[GT_NS_USER] >= 0 &&
+            (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+            return gt_err_sys(err, errno, "become root in the user namespace %s (is 0 mapped?)",
+                              s->ns[GT_NS_USER].path);
         if (a->unshare_flags && unshare(a->unshare_flags) < 0)
             return gt_err_sys(err, errno, "create namespaces");
         if (a->unshare_flags & CLONE_NEWUSER) {
