@@ -24,7 +24,10 @@ test_new_user_namespace_with_a_joined_network_namespace() {
     ip netns add "$ns"
     defer ip netns del "$ns"
     ip -n "$ns" link add rtns-a type veth peer name rtns-b
+    # sysfs cannot be mounted for a network namespace the user namespace
+    # does not own: leave it out (runc refuses it; gantry-runtime binds)
     b=$(userns_bundle unet ".linux.namespaces |= map(if .type==\"network\" then .path=\"/run/netns/$ns\" else . end)
+        | .mounts |= map(select(.type != \"sysfs\" and .type != \"cgroup\"))
         | .process.args=[\"sh\",\"-c\",\"ip link show rtns-a >/dev/null && echo joined; id -u; echo \$\$; sleep 100\"]")
     id=$(rt_id unet)
     defer rt delete --force "$id"
@@ -36,6 +39,9 @@ test_new_user_namespace_with_a_joined_network_namespace() {
     assert_eq "$(awk '/^Uid:/{print $2}' /proc/$pid/status)" 300000 "host uid"
     # the container is in its cgroup and exec reaches it
     grep -qx "$pid" "$(cg_dir memory unet)/cgroup.procs" || fail "init not in its cgroup"
+    # runc 1.1 enters the user namespace first and then may not enter the
+    # host-owned network namespace; gantry-runtime enters it last
+    [ "$RT_NAME" = runc ] && return
     assert_eq "$(rt exec "$id" sh -c 'ip link show rtns-a >/dev/null && id -u')" 0
 }
 
@@ -45,7 +51,9 @@ test_joined_user_namespace() {
     defer rt delete --force "$ida"
     rt run -d --bundle "$a" "$ida" </dev/null
     pida=$(rt_state "$ida" pid)
-    b=$(new_bundle guest ".linux.namespaces += [{\"type\":\"user\",\"path\":\"/proc/$pida/ns/user\"}]
+    # the mappings are those of the joined namespace (runc wants them given)
+    b=$(new_bundle guest "$USERNS_FILTER | .linux.namespaces |= map(select(.type != \"user\"))
+        | .linux.namespaces += [{\"type\":\"user\",\"path\":\"/proc/$pida/ns/user\"}]
         | .process.args=[\"sh\",\"-c\",\"cat /proc/self/uid_map; echo \$\$; sleep 100\"]")
     rm -rf "$b/rootfs" && cp -a "$a/rootfs" "$b/rootfs"
     idb=$(rt_id guest)
