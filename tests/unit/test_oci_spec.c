@@ -16,7 +16,7 @@
  * merged at the top ({"process":{"cwd":"x"}} replaces process.cwd). */
 static json_t *base_with(const char *patch)
 {
-    json_t *j = gt_spec_default(false);
+    json_t *j = gt_spec_template(false);
     if (patch) {
         json_error_t je;
         json_t *p = json_loads(patch, 0, &je);
@@ -52,7 +52,7 @@ static const char *parse_patch(const char *patch)
 /* Parses the default spec after running `edit` on it. */
 static const char *parse_edit(void (*edit)(json_t *j))
 {
-    json_t *j = gt_spec_default(false);
+    json_t *j = gt_spec_template(false);
     edit(j);
     return parse(j, NULL);
 }
@@ -93,7 +93,7 @@ TEST(default_spec_parses_into_structs)
 TEST(rootless_default_has_a_user_namespace_and_parses)
 {
     struct gt_spec *s;
-    CHECK_STR_EQ(parse(gt_spec_default(true), &s), "");
+    CHECK_STR_EQ(parse(gt_spec_template(true), &s), "");
     REQUIRE(s);
     CHECK(s->ns[GT_NS_USER].present);
     CHECK(!s->ns[GT_NS_NET].present);
@@ -109,7 +109,7 @@ TEST(unknown_top_level_fields_are_tolerated)
 TEST(load_reads_the_bundle_and_keeps_the_bytes)
 {
     const char *dir = unit_tmpdir();
-    json_t *j = gt_spec_default(false);
+    json_t *j = gt_spec_template(false);
     cleanup_free char *path = gt_path_join(dir, "config.json");
     struct gt_error err;
     REQUIRE(gt_json_dump_file(path, j, false, &err) == 0);
