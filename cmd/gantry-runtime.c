@@ -225,6 +225,7 @@ static int create_opts(struct flag *flags, const char *id, struct gt_create_opts
     if (o->console_socket && !o->console_socket[0])
         o->console_socket = NULL;
     o->no_pivot = F(flags, "no-pivot")->set;
+    o->no_new_keyring = F(flags, "no-new-keyring")->set;
     if (F(flags, "preserve-fds")->set) {
         long n;
         if (parse_int(F(flags, "preserve-fds")->value, &n) < 0 || n < 0 || n > 65000) {

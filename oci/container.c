@@ -466,6 +466,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         .console_fd = console,
         .preserve_fds = o->preserve_fds,
         .no_pivot = o->no_pivot,
+        .no_new_keyring = o->no_new_keyring,
         .seccomp = c->seccomp,
         .unshare_in_child = in_child,
         .unshare_flags = in_child ? new_flags : 0,

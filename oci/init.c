@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/keyctl.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -122,6 +123,14 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
 
     if ((r = gt_sync_expect(a->sync_fd, GT_SYNC_GO, &m, "init", err)) < 0)
         return r;
+    if (!a->no_new_keyring) {
+        /* a session keyring of its own, not the caller's (as runc) */
+        char ring[64];
+        snprintf(ring, sizeof ring, "_ses.%.50s", a->id);
+        if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ring) < 0 && errno != ENOSYS &&
+            errno != EDQUOT)
+            return gt_err_sys(err, errno, "join a new session keyring");
+    }
     *host_pid = m.value;
     gt_debug("init %s: go", a->id);
     if (new_user) {
