@@ -872,7 +872,9 @@ int gt_container_list(const char *root, json_t **out, struct gt_error *err)
         struct gt_state st;
         enum gt_status status;
         struct gt_error e2;
-        if (gt_container_open(root, de->d_name, LOCK_SH, &d, &st, &status, &e2) < 0)
+        /* a container being created (or deleted) holds its lock: skip it
+         * rather than wait */
+        if (gt_container_open(root, de->d_name, LOCK_SH | LOCK_NB, &d, &st, &status, &e2) < 0)
             continue;
         struct stat sb;
         char owner[64] = "";
