@@ -17,6 +17,8 @@
 #   sudo bench/runtime.sh                 (root: namespaces and cgroups)
 #   RT_BENCH_N=100 bench/runtime.sh       fewer iterations (default 300)
 #   RT_BENCH_SECCOMP=1 bench/runtime.sh   with podman's default seccomp profile
+#   RT_BENCH_EXTRA="old=/path/to/gantry-runtime" bench/runtime.sh
+#                                         one more runtime (another build, say)
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -68,7 +70,8 @@ if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
     echo "# the cgroup v2 tree at /sys/fs/cgroup/unified is hidden for crun's sake"
 fi
 unshare --mount --propagation private sh -c "$HIDE_UNIFIED exec python3 - \"\$@\"" sh "$TMP" "$N" \
-    "gantry-runtime=$ROOT/build/gantry-runtime" "crun=$(command -v crun)" "runc=$(command -v runc)" <<'PY'
+    "gantry-runtime=$ROOT/build/gantry-runtime" "crun=$(command -v crun)" "runc=$(command -v runc)" \
+    ${RT_BENCH_EXTRA:-} <<'PY'
 import ctypes, os, statistics, sys, time
 
 tmp, n = sys.argv[1], int(sys.argv[2])

@@ -200,7 +200,7 @@ static int cmd_spec(int argc, char **argv)
         gt_err(&err, EEXIST, "File %s exists. Remove it first", path);
         return fail(&err, 1);
     }
-    cleanup_json json_t *j = gt_spec_default(F(flags, "rootless")->set);
+    cleanup_json json_t *j = gt_spec_template(F(flags, "rootless")->set);
     cleanup_free char *s = json_dumps(j, JSON_INDENT(2));
     if (!s || gt_write_file(path, s, strlen(s), 0666, &err) < 0)
         return fail(&err, 1);
@@ -225,6 +225,7 @@ static int create_opts(struct flag *flags, const char *id, struct gt_create_opts
     if (o->console_socket && !o->console_socket[0])
         o->console_socket = NULL;
     o->no_pivot = F(flags, "no-pivot")->set;
+    o->no_new_keyring = F(flags, "no-new-keyring")->set;
     if (F(flags, "preserve-fds")->set) {
         long n;
         if (parse_int(F(flags, "preserve-fds")->value, &n) < 0 || n < 0 || n > 65000) {

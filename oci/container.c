@@ -466,6 +466,7 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         .console_fd = console,
         .preserve_fds = o->preserve_fds,
         .no_pivot = o->no_pivot,
+        .no_new_keyring = o->no_new_keyring,
         .seccomp = c->seccomp,
         .unshare_in_child = in_child,
         .unshare_flags = in_child ? new_flags : 0,
@@ -714,8 +715,9 @@ int gt_container_destroy(struct gt_state_dir *d, const struct gt_state *st, stru
         struct gt_cgroup *cg;
         struct gt_error e2;
         if (gt_cgroup_open(st->cgroup_path, &cg, &e2) == 0) {
-            if (!st->own_pidns)
-                gt_cgroup_kill_all(cg, SIGKILL, &e2);
+            /* whatever is left (a shared pid namespace, or an init whose
+             * record no longer matches) goes with the container */
+            gt_cgroup_kill_all(cg, SIGKILL, &e2);
             int r = gt_cgroup_destroy(cg, err);
             gt_cgroup_free(cg);
             if (r < 0)
@@ -870,7 +872,9 @@ int gt_container_list(const char *root, json_t **out, struct gt_error *err)
         struct gt_state st;
         enum gt_status status;
         struct gt_error e2;
-        if (gt_container_open(root, de->d_name, LOCK_SH, &d, &st, &status, &e2) < 0)
+        /* a container being created (or deleted) holds its lock: skip it
+         * rather than wait */
+        if (gt_container_open(root, de->d_name, LOCK_SH | LOCK_NB, &d, &st, &status, &e2) < 0)
             continue;
         struct stat sb;
         char owner[64] = "";

@@ -19,6 +19,7 @@ struct gt_create_opts {
     const char *pid_file;       /* or NULL */
     const char *console_socket; /* or NULL */
     bool no_pivot;
+    bool no_new_keyring; /* keep the caller's session keyring */
     int preserve_fds;
 };
 

@@ -172,6 +172,11 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *a)
         goto fail;
     if (gt_ns_join(a->ns_fds, &err) < 0)
         goto fail;
+    if (a->ns_fds[GT_NS_USER] >= 0) {
+        /* be the user namespace's root until the process's own identity */
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+            gt_debug("exec: root is not mapped in the container's user namespace");
+    }
     gt_ns_close(a->ns_fds);
     if (gt_sync_expect(a->sync_fd, GT_SYNC_GO, &m, "exec", &err) < 0)
         goto fail;

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/keyctl.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -85,6 +86,12 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
          * credentials still reach them; then create the new ones */
         if ((r = gt_ns_join(a->join_fds, err)) < 0)
             return r;
+        /* in a joined user namespace our host uid maps to nothing: files
+         * we make would belong to no one (EOVERFLOW); be its root */
+        if (a->join_fds[GT_NS_USER] >= 0 &&
+            (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+            return gt_err_sys(err, errno, "become root in the user namespace %s (is 0 mapped?)",
+                              s->ns[GT_NS_USER].path);
         if (a->unshare_flags && unshare(a->unshare_flags) < 0)
             return gt_err_sys(err, errno, "create namespaces");
         if (a->unshare_flags & CLONE_NEWUSER) {
@@ -116,6 +123,14 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
 
     if ((r = gt_sync_expect(a->sync_fd, GT_SYNC_GO, &m, "init", err)) < 0)
         return r;
+    if (!a->no_new_keyring) {
+        /* a session keyring of its own, not the caller's (as runc) */
+        char ring[64];
+        snprintf(ring, sizeof ring, "_ses.%.50s", a->id);
+        if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ring) < 0 && errno != ENOSYS &&
+            errno != EDQUOT)
+            return gt_err_sys(err, errno, "join a new session keyring");
+    }
     *host_pid = m.value;
     gt_debug("init %s: go", a->id);
     if (new_user) {

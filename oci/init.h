@@ -34,6 +34,7 @@ struct gt_init_args {
     int console_fd;   /* connected console socket, or -1 */
     int preserve_fds;
     bool no_pivot;
+    bool no_new_keyring;
     const struct gt_seccomp *seccomp; /* or NULL */
     struct gt_cgroup *cgroup;         /* joined first thing */
     bool in_cgroup2;                  /* clone3 already put us in its cgroup2 dir */

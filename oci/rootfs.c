@@ -246,8 +246,22 @@ static int copy_tree(int src, int dst, struct gt_error *err)
                                            st.st_mode & 07777);
             if (in < 0 || out < 0)
                 return gt_err_sys(err, errno, "tmpcopyup: copy %s", n);
+            bool plain = false; /* copy_file_range across filesystems: EXDEV */
             for (;;) {
-                ssize_t c = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
+                ssize_t c;
+                if (!plain) {
+                    c = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
+                    if (c < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                  errno == EOPNOTSUPP)) {
+                        plain = true;
+                        continue;
+                    }
+                } else {
+                    char buf[65536];
+                    c = read(in, buf, sizeof buf);
+                    if (c > 0 && gt_write_all(out, buf, (size_t)c) < 0)
+                        c = -1;
+                }
                 if (c < 0)
                     return gt_err_sys(err, errno, "tmpcopyup: copy %s", n);
                 if (c == 0)

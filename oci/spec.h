@@ -176,6 +176,6 @@ int gt_cap_from_name(const char *name);
 unsigned long gt_propagation_from_name(const char *name);
 
 /* The config.json that `spec` writes (runc's default), new reference. */
-json_t *gt_spec_default(bool rootless);
+json_t *gt_spec_template(bool rootless);
 
 #endif

@@ -49,7 +49,7 @@ static const char default_spec[] =
     "\"/proc/sysrq-trigger\"]}"
     "}";
 
-json_t *gt_spec_default(bool rootless)
+json_t *gt_spec_template(bool rootless)
 {
     json_t *j = json_loads(default_spec, 0, NULL);
     if (!j)
