@@ -31,7 +31,7 @@
 struct engine_opts {
     const char *hosts[MAX_HOSTS];
     int nhosts;
-    const char *data_root, *exec_root, *cgroup_parent, *runtime, *pidfile, *group, *bridge;
+    const char *data_root, *exec_root, *cgroup_parent, *runtime, *pidfile, *group, *bridge, *bip;
     const char *log_level;
     const char *tlscacert, *tlscert, *tlskey;
     bool tls, tlsverify;
@@ -55,7 +55,10 @@ static void usage(FILE *f)
             "      --runtime PATH          OCI runtime (default gantry-runtime next to gantry)\n"
             "      --insecure-registry H   registry reached over plain HTTP (repeatable)\n"
             "      --registry-mirror URL   mirror of Docker Hub (repeatable)\n"
-            "  -b, --bridge none           default network of containers (only none for now)\n"
+            "  -b, --bridge NAME           device of the default bridge network (default gantry0);\n"
+            "                              none: no default bridge (containers get --network none)\n"
+            "      --bip CIDR              the default bridge's address (default 172.17.0.1/16, or\n"
+            "                              the first free of docker's pools)\n"
             "  -G, --group GROUP           group owning the sockets (default: root's)\n"
             "      --log-opt K=V           json-file logs: max-size=10m, max-file=3\n"
             "  -l, --log-level LEVEL       debug, info, warn, error (default info)\n"
@@ -184,7 +187,7 @@ static int write_pidfile(const char *path, struct gt_error *err)
 static int parse(int argc, char **argv, struct engine_opts *o)
 {
     enum { O_DATA = 256, O_EXEC, O_CGP, O_RUNTIME, O_INSECURE, O_MIRROR, O_LOGOPT, O_TLS,
-           O_TLSVERIFY, O_TLSCA, O_TLSCERT, O_TLSKEY };
+           O_TLSVERIFY, O_TLSCA, O_TLSCERT, O_TLSKEY, O_BIP };
     static const struct option longs[] = {
         { "host", required_argument, NULL, 'H' },
         { "data-root", required_argument, NULL, O_DATA },
@@ -194,6 +197,7 @@ static int parse(int argc, char **argv, struct engine_opts *o)
         { "insecure-registry", required_argument, NULL, O_INSECURE },
         { "registry-mirror", required_argument, NULL, O_MIRROR },
         { "bridge", required_argument, NULL, 'b' },
+        { "bip", required_argument, NULL, O_BIP },
         { "group", required_argument, NULL, 'G' },
         { "log-opt", required_argument, NULL, O_LOGOPT },
         { "log-level", required_argument, NULL, 'l' },
@@ -226,6 +230,7 @@ static int parse(int argc, char **argv, struct engine_opts *o)
         case O_INSECURE: gt_strv_push(&o->insecure, optarg); break;
         case O_MIRROR: gt_strv_push(&o->mirrors, optarg); break;
         case 'b': o->bridge = optarg; break;
+        case O_BIP: o->bip = optarg; break;
         case 'G': o->group = optarg; break;
         case O_LOGOPT:
             if (log_opt(o, optarg) < 0) {
@@ -279,9 +284,16 @@ int gantry_cmd_engine(int argc, char **argv)
     }
     gt_log_set_level(level);
 
-    if (o.bridge && strcmp(o.bridge, "none") != 0) {
-        fprintf(stderr, "gantry engine: --bridge %s: networking is not available yet: only "
-                        "-b none works\n", o.bridge);
+    if (!o.bridge)
+        o.bridge = "gantry0";
+    if (strcmp(o.bridge, "none") && (strlen(o.bridge) > 15 || !*o.bridge)) {
+        fprintf(stderr, "gantry engine: --bridge %s: a device name has at most 15 characters\n",
+                o.bridge);
+        return 2;
+    }
+    if (o.bip && !strcmp(o.bridge, "none")) {
+        fprintf(stderr, "gantry engine: --bip and -b none: there is no bridge to give an "
+                        "address\n");
         return 2;
     }
     if (o.nhosts == 0)
@@ -355,7 +367,8 @@ int gantry_cmd_engine(int argc, char **argv)
         .cgroup_parent = o.cgroup_parent ? o.cgroup_parent : "/gantry",
         .insecure_registries = insecure,
         .registry_mirrors = mirrors,
-        .default_network = "none",
+        .bridge = o.bridge,
+        .bridge_ip = o.bip,
         .log_max_size = o.log_max_size,
         .log_max_files = o.log_max_files,
     };

@@ -176,11 +176,6 @@ void gt_docker_container_json_defaults(json_t *c);
 void gt_docker_container_summary_defaults(json_t *c);
 /* {"StatusCode":code,"Error":null} or with {"Message":msg} */
 json_t *gt_docker_wait_body(int code, const char *msg);
-/* The built-in networks (none, host): a new Network object, or NULL. */
-json_t *gt_docker_builtin_network(const char *name_or_id);
-/* Every built-in network matching filters (parsed): a new array; -EINVAL
- * for an unknown filter key. */
-int gt_docker_builtin_networks(const json_t *filters, json_t **out, struct gt_error *err);
 /* Container name rule of dockerd: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading
  * "/" allowed. */
 bool gt_docker_valid_name(const char *name);
@@ -246,6 +241,7 @@ GT_DOCKER_HANDLER(gt_docker_h_network_list);
 GT_DOCKER_HANDLER(gt_docker_h_network_inspect);
 GT_DOCKER_HANDLER(gt_docker_h_network_create);
 GT_DOCKER_HANDLER(gt_docker_h_network_connect);
+GT_DOCKER_HANDLER(gt_docker_h_network_disconnect);
 GT_DOCKER_HANDLER(gt_docker_h_network_delete);
 GT_DOCKER_HANDLER(gt_docker_h_network_prune);
 

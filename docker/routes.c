@@ -82,7 +82,7 @@ const struct gt_http_route gt_docker_routes[] = {
     { "POST", "/networks/prune", gt_docker_h_network_prune },
     { "GET", "/networks/{id}", gt_docker_h_network_inspect },
     { "POST", "/networks/{id}/connect", gt_docker_h_network_connect },
-    { "POST", "/networks/{id}/disconnect", gt_docker_h_network_connect },
+    { "POST", "/networks/{id}/disconnect", gt_docker_h_network_disconnect },
     { "DELETE", "/networks/{id}", gt_docker_h_network_delete },
 
     /* plugins: none (docker inspect asks last, and needs a 404) */

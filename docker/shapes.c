@@ -2,7 +2,6 @@
  * or completes (Info, containers) in the shapes that dockerd sends. */
 #include <ctype.h>
 #include <errno.h>
-#include <nettle/sha2.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,110 +161,6 @@ json_t *gt_docker_wait_body(int code, const char *msg)
     if (msg)
         return json_pack("{s:i, s:{s:s}}", "StatusCode", code, "Error", "Message", msg);
     return json_pack("{s:i, s:n}", "StatusCode", code, "Error");
-}
-
-/* ---- built-in networks ---- */
-
-static const struct builtin_net {
-    const char *name, *driver;
-} builtin_nets[] = { { "none", "null" }, { "host", "host" } };
-
-static void net_id(const char *name, char out[65])
-{
-    /* stable across restarts: derived from the name */
-    struct sha256_ctx h;
-    uint8_t dig[SHA256_DIGEST_SIZE];
-    sha256_init(&h);
-    static const char salt[] = "gantry network ";
-    sha256_update(&h, sizeof salt - 1, (const uint8_t *)salt);
-    sha256_update(&h, strlen(name), (const uint8_t *)name);
-    sha256_digest(&h, sizeof dig, dig);
-    for (size_t i = 0; i < sizeof dig; i++)
-        snprintf(out + 2 * i, 3, "%02x", dig[i]);
-}
-
-static json_t *net_json(const struct builtin_net *n)
-{
-    char id[65];
-    net_id(n->name, id);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:{s:s, s:n, s:[]}, s:b, s:b, s:b,"
-                     " s:{s:s}, s:b, s:{}, s:{}, s:{}}",
-                     "Name", n->name, "Id", id, "Created", "0001-01-01T00:00:00Z", "Scope",
-                     "local", "Driver", n->driver, "EnableIPv4", 1, "EnableIPv6", 0, "IPAM",
-                     "Driver", "default", "Options", "Config", "Internal", 0, "Attachable", 0,
-                     "Ingress", 0, "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers",
-                     "Options", "Labels");
-}
-
-json_t *gt_docker_builtin_network(const char *ref)
-{
-    size_t rl = strlen(ref);
-    for (size_t i = 0; i < sizeof builtin_nets / sizeof builtin_nets[0]; i++) {
-        char id[65];
-        net_id(builtin_nets[i].name, id);
-        if (!strcmp(ref, builtin_nets[i].name) || (rl > 0 && rl <= 64 && !strncmp(ref, id, rl)))
-            return net_json(&builtin_nets[i]);
-    }
-    return NULL;
-}
-
-/* dockerd's Args.Match: equal, or a match of the value as a regex */
-static bool match_any(const json_t *set, const char *s)
-{
-    const char *v;
-    json_t *b;
-    json_object_foreach((json_t *)set, v, b) {
-        if (!strcmp(v, s))
-            return true;
-        regex_t re;
-        if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) == 0) {
-            bool m = regexec(&re, s, 0, NULL, 0) == 0;
-            regfree(&re);
-            if (m)
-                return true;
-        }
-    }
-    return false;
-}
-
-int gt_docker_builtin_networks(const json_t *filters, json_t **out, struct gt_error *err)
-{
-    static const char *const known[] = { "dangling", "driver", "id", "label", "name",
-                                         "scope", "type", NULL };
-    int r = gt_docker_filters_check(filters, known, err);
-    if (r < 0)
-        return r;
-    const json_t *type = json_object_get(filters, "type");
-    const char *v;
-    json_t *b;
-    json_object_foreach((json_t *)type, v, b)
-        if (strcmp(v, "builtin") && strcmp(v, "custom"))
-            return gt_err(err, EINVAL, "invalid filter: 'type'='%s'", v);
-    json_t *list = json_array();
-    for (size_t i = 0; i < sizeof builtin_nets / sizeof builtin_nets[0]; i++) {
-        const struct builtin_net *n = &builtin_nets[i];
-        char id[65];
-        net_id(n->name, id);
-        const json_t *f;
-        if ((f = json_object_get(filters, "name")) && !match_any(f, n->name))
-            continue;
-        if ((f = json_object_get(filters, "id")) && !match_any(f, id))
-            continue;
-        if ((f = json_object_get(filters, "driver")) && !json_object_get(f, n->driver))
-            continue;
-        if ((f = json_object_get(filters, "scope")) && !json_object_get(f, "local"))
-            continue;
-        if (type && !json_object_get(type, "builtin"))
-            continue;
-        if (json_object_get(filters, "label")) /* built-in networks have no labels */
-            continue;
-        if ((f = json_object_get(filters, "dangling")) &&
-            (json_object_get(f, "true") || json_object_get(f, "1")))
-            continue; /* predefined networks are never dangling */
-        json_array_append_new(list, net_json(n));
-    }
-    *out = list;
-    return 0;
 }
 
 bool gt_docker_valid_name(const char *name)

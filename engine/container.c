@@ -89,6 +89,9 @@ void eng_ctr_free(struct container *c)
     json_decref(c->health);
     json_decref(c->spec_process);
     gt_strv_free(c->exec_ids);
+    free(c->netns);
+    json_decref(c->endpoints);
+    json_decref(c->ports);
     pthread_mutex_destroy(&c->op);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
@@ -127,6 +130,7 @@ int eng_ctr_save_state(struct container *c, struct gt_error *err)
         (json_int_t)c->restart_delay_ms);
     if (c->health)
         json_object_set(j, "Health", c->health);
+    json_object_set_new(j, "Network", eng_net_state_json(c));
     cleanup_free char *p = gt_path_join(c->dir, "state.json");
     return gt_json_dump_file(p, j, false, err);
 }
@@ -188,6 +192,7 @@ int eng_ctr_load(struct gt_engine *e, const char *id, struct container **out, st
     c->restart_delay_ms = json_integer_value(json_object_get(state, "RestartDelayMs"));
     json_t *h = json_object_get(state, "Health");
     c->health = json_is_object(h) ? json_incref(h) : NULL;
+    eng_net_state_load(c, state);
     *out = c;
     return 0;
 fail:
@@ -634,7 +639,8 @@ int gt_engine_container_create(struct gt_engine *e, const char *name, const json
         return r;
     if ((r = merge_config(cfg, img_cfg, err)) < 0)
         return r;
-    if ((r = eng_spec_validate_host(e, host, cfg, &warnings, err)) < 0)
+    if ((r = eng_spec_validate_host(e, host, cfg, &warnings, err)) < 0 ||
+        (r = eng_net_validate(e, host, cfg, &netcfg, warnings, err)) < 0)
         return r;
     /* Path and Args */
     cleanup_strv char **argv = NULL;
@@ -783,30 +789,6 @@ static json_t *time_json(int64_t ns)
     return j;
 }
 
-/* The network the container is on, as inspect names it. */
-static const char *net_name(struct gt_engine *e, struct container *c)
-{
-    const char *m = json_string_value(json_object_get(c->host, "NetworkMode"));
-    if (!m || !*m || !strcmp(m, "default") || !strcmp(m, "bridge"))
-        return e->default_network;
-    return m;
-}
-
-static json_t *networks_json(struct gt_engine *e, struct container *c)
-{
-    const char *n = net_name(e, c);
-    json_t *nets = json_object();
-    if (strncmp(n, "container:", 10))
-        json_object_set_new(
-            nets, n,
-            json_pack("{s:n,s:n,s:n,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:n,s:n}", "IPAMConfig",
-                      "Links", "Aliases", "MacAddress", "", "NetworkID", n, "EndpointID", "",
-                      "Gateway", "", "IPAddress", "", "IPPrefixLen", 0, "IPv6Gateway", "",
-                      "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "DriverOpts",
-                      "DNSNames"));
-    return nets;
-}
-
 static json_t *state_json(struct container *c)
 {
     json_t *s = json_pack(
@@ -883,18 +865,7 @@ int gt_engine_container_inspect(struct gt_engine *e, const char *ref, bool size,
         json_array_size(exec_ids) ? exec_ids : (json_decref(exec_ids), json_null()),
         "HostConfig", c->host, "GraphDriver", "Name", driver, "Data", "UpperDir", upper,
         "MergedDir", merged, "Mounts", c->mounts, "Config", c->config);
-    json_t *ns = json_pack("{s:s,s:s,s:s,s:o,s:b,s:s,s:i,s:n,s:n,s:s,s:s,s:s,s:i,s:s,s:s,s:i,"
-                           "s:s,s:s}",
-                           "Bridge", "", "SandboxID", "", "SandboxKey", "", "Ports", json_object(),
-                           "HairpinMode", false, "LinkLocalIPv6Address", "",
-                           "LinkLocalIPv6PrefixLen", 0, "SecondaryIPAddresses",
-                           "SecondaryIPv6Addresses", "EndpointID", "", "Gateway", "",
-                           "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress", "",
-                           "IPv6Gateway", "", "IPPrefixLen", 0, "MacAddress", "", "EndpointID",
-                           "");
-    if (eng_ctr_is_running(c) && c->pid > 0)
-        json_object_set_new(ns, "SandboxKey", json_sprintf("/proc/%d/ns/net", (int)c->pid));
-    json_object_set_new(ns, "Networks", networks_json(e, c));
+    json_t *ns = eng_net_settings_json(e, c);
     json_object_set_new(j, "NetworkSettings", ns);
     pthread_mutex_unlock(&c->lock);
     if (size) {
@@ -1005,7 +976,8 @@ static json_t *summary_json(struct gt_engine *e, struct container *c, bool size)
                           eng_ctr_labels(c) ? json_incref(eng_ctr_labels(c)) : json_object(), "State",
                           eng_ctr_status_name(c->status), "Status", json_string(""), "HostConfig",
                           "NetworkMode", nm && *nm ? nm : "default", "NetworkSettings",
-                          "Networks", networks_json(e, c), "Mounts", mounts);
+                          "Networks", eng_net_networks_json(e, c), "Mounts", mounts);
+    json_object_set_new(j, "Ports", eng_net_ports_summary(c));
     char *st = status_text(c);
     json_object_set_new(j, "Status", json_string(st));
     free(st);
@@ -1110,8 +1082,7 @@ static bool pred_health(const char *v, void *arg)
 }
 static bool pred_network(const char *v, void *arg)
 {
-    struct container *c = arg;
-    return !strcmp(net_name(c->e, c), v);
+    return eng_net_ctr_on(arg, v);
 }
 
 int gt_engine_container_list(struct gt_engine *e, bool all, int limit, bool size,
@@ -1238,6 +1209,8 @@ int gt_engine_container_rename(struct gt_engine *e, const char *ref, const char 
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&e->lock);
     r = eng_ctr_save_config(c, err);
+    if (r == 0 && eng_ctr_is_running(c))
+        eng_net_adopt(e, c); /* the new name resolves, the old one no more */
     if (r == 0) {
         json_t *attrs = json_pack("{s:s}", "oldName", old);
         eng_event_emit(e, "container", "rename", c->id, c, attrs);
@@ -1261,6 +1234,7 @@ int eng_ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     eng_ctr_unmount(c);
+    eng_net_teardown(e, c);
     struct gt_error serr = { 0 };
     if (gt_snapshot_remove(e->store->ss, c->id, &serr) < 0 && serr.code != ENOENT)
         gt_warn("remove container %s: %s", c->id, serr.msg);

@@ -535,9 +535,10 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
     }
     e->cgroup_parent = gt_xstrdup(cfg->cgroup_parent && *cfg->cgroup_parent ? cfg->cgroup_parent
                                                                             : "/gantry");
+    bool bridge = cfg->bridge && *cfg->bridge && strcmp(cfg->bridge, "none");
     e->default_network = gt_xstrdup(cfg->default_network && *cfg->default_network
                                         ? cfg->default_network
-                                        : "none");
+                                        : bridge ? "bridge" : "none");
     e->log_max_size = cfg->log_max_size > 0 ? cfg->log_max_size : (int64_t)10 << 20;
     e->log_max_files = cfg->log_max_files > 0 ? cfg->log_max_files : 3;
     e->insecure = strv_copy(cfg->insecure_registries);
@@ -562,6 +563,9 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
             goto fail;
     }
     if ((r = gt_image_store_open(e->data_root, &e->store, err)) < 0)
+        goto fail;
+    e->net_open = true;
+    if ((r = eng_net_open(e, cfg, err)) < 0)
         goto fail;
     struct gt_registry_options ro = { .insecure = (const char *const *)e->insecure,
                                       .mirrors = (const char *const *)e->mirrors };
@@ -594,6 +598,7 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
         eng_ctr_unref(list[i]);
     }
     free(list);
+    eng_net_reconcile(e);
     gt_info("engine: data root %s, exec root %s, runtime %s, %zu containers", e->data_root,
             e->exec_root, e->runtime, n);
     *out = e;
@@ -656,6 +661,8 @@ void gt_engine_free(struct gt_engine *e)
     for (int i = 0; i < EV_RING; i++)
         if (e->ring[i].msg)
             json_decref(e->ring[i].msg);
+    if (e->net_open)
+        eng_net_close(e);
     if (e->registry)
         gt_registry_client_free(e->registry);
     if (e->store)

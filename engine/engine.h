@@ -40,6 +40,8 @@
  *   -EALREADY nothing to do: start of a running container,
  *            stop of a stopped one                        (304)
  *   -EINVAL  bad parameter or config                      (400)
+ *   -EPERM   forbidden by docker's rules: removing a network in
+ *            use or a predefined one, an overlapping subnet  (403)
  *   -EOPNOTSUPP not implemented yet: the message says what (501)
  *   anything else                                         (500)
  *
@@ -75,7 +77,20 @@ struct gt_engine_config {
     const char *cgroup_parent; /* default "/gantry" */
     char **insecure_registries; /* NULL-terminated; may be NULL */
     char **registry_mirrors;    /* NULL-terminated; may be NULL */
-    const char *default_network; /* "bridge" once networking exists; "none" before */
+    /* NetworkMode "default": NULL gives "bridge" when there is a default
+     * bridge (below), else "none" */
+    const char *default_network;
+    /* The default network "bridge" (docker0's role): its bridge device
+     * (dockerd's -b), e.g. "gantry0"; NULL or "none": no default bridge.
+     * bridge_ip: the bridge's address with the subnet's prefix (dockerd's
+     * --bip, "172.17.0.1/16"); NULL: 172.17.0.0/16, or the first of
+     * 172.18-31.0.0/16, 192.168.N.0/20 that no route, address or other
+     * network of this host overlaps. */
+    const char *bridge;
+    const char *bridge_ip;
+    /* CNI plugin directories (':'-separated); NULL: $GANTRY_CNI_PATH, else
+     * the directory of this program, then /usr/lib/cni:/opt/cni/bin */
+    const char *cni_path;
     int64_t log_max_size;       /* json-file rotation, bytes (default 10 MiB) */
     int log_max_files;          /* default 3 */
     const char *init;           /* gantry-init for --init (default: next to the monitor) */
@@ -249,6 +264,51 @@ int gt_engine_volume_remove(struct gt_engine *e, const char *name, bool force,
                             struct gt_error *err);
 int gt_engine_volume_prune(struct gt_engine *e, const json_t *filters, json_t **out,
                            struct gt_error *err);
+
+/* ---- networks ----
+ *
+ * A network is a CNI configuration list in <data_root>/net/conf.d (see
+ * net/net.h): those the engine creates (driver "bridge", Gantry's plugin),
+ * the default "bridge", and any conflist a user drops there (reference
+ * plugins; driver: the first plugin's type), plus the predefined "host"
+ * and "none".  What docker keeps beside (Id, Created, Labels, Options,
+ * Internal) is in <data_root>/networks/<name>.json for the engine's own.
+ *
+ * A container's endpoints are its NetworkingConfig.EndpointsConfig (the
+ * network of its NetworkMode first); each start makes a network namespace
+ * (bind-mounted at <exec_root>/netns/<id>), attaches it to each network in
+ * turn (eth0, eth1, ...; published ports on the first) and passes its path
+ * to the runtime; exit, stop and removal detach them and remove it.  On a
+ * user-defined network with a gateway, an embedded DNS server listens on
+ * the gateway's address (port 53, in the engine's namespace) and answers
+ * the names, short ids and aliases of the containers attached to it; their
+ * resolv.conf names it.  `ref` of a network: its name, id or id prefix. */
+
+/* req: Docker's NetworkCreateRequest (Name, Driver, Internal, Attachable,
+ * EnableIPv6, IPAM {Config [{Subnet, IPRange, Gateway}]}, Options, Labels).
+ * *out: {"Id":..,"Warning":""}. */
+int gt_engine_network_create(struct gt_engine *e, const json_t *req, json_t **out,
+                             struct gt_error *err);
+/* Docker's network list (GET /networks): filters dangling, driver, id,
+ * label, name, scope, type. */
+int gt_engine_network_list(struct gt_engine *e, const json_t *filters, json_t **out,
+                           struct gt_error *err);
+/* Docker's Network, with Containers (the running ones attached). */
+int gt_engine_network_inspect(struct gt_engine *e, const char *ref, json_t **out,
+                              struct gt_error *err);
+/* -EPERM while containers are attached or for a predefined network. */
+int gt_engine_network_remove(struct gt_engine *e, const char *ref, struct gt_error *err);
+/* Removes the engine's networks that no container uses: {"NetworksDeleted":[..]};
+ * filters: label, label!, until. */
+int gt_engine_network_prune(struct gt_engine *e, const json_t *filters, json_t **out,
+                            struct gt_error *err);
+/* endpoint: Docker's EndpointSettings (IPAMConfig.IPv4Address, Aliases)
+ * or NULL.  A running container is attached at once, a stopped one at its
+ * next start. */
+int gt_engine_network_connect(struct gt_engine *e, const char *net_ref, const char *ctr_ref,
+                              const json_t *endpoint, struct gt_error *err);
+int gt_engine_network_disconnect(struct gt_engine *e, const char *net_ref, const char *ctr_ref,
+                                 bool force, struct gt_error *err);
 
 /* ---- system ---- */
 

@@ -4,6 +4,9 @@
  *   c->op      serialises a container's lifecycle changes (start, the
  *              handling of its exit, remove, pause, rename); never held
  *              while waiting for the container to exit
+ *   e->net_rw  networks: attaching and detaching (read) against network
+ *              create and remove (write)
+ *   e->net_lock network metadata, DNS servers, published host ports
  *   e->lock    the tables: containers by id and name, execs, volumes in use
  *   c->lock    a container's state; c->cond signals every change of it
  *   e->ev_lock the event ring
@@ -23,6 +26,7 @@
 #include "engine/engine.h"
 #include "image/registry.h"
 #include "image/store.h"
+#include "net/net.h"
 
 enum ctr_status {
     ST_CREATED,
@@ -85,6 +89,15 @@ struct container {
     bool health_stop;
     json_t *spec_process; /* the runtime spec's process, for execs */
     char **exec_ids;
+    /* networking, changed under c->op and c->lock (network_ctr.c):
+     * the namespace the engine made (<exec_root>/netns/<id>) or NULL;
+     * the attached endpoints {network: {IfName, NetworkID, EndpointID,
+     * IPAddress, IPPrefixLen, Gateway, MacAddress, Dns}}; the published
+     * ports [{Proto, HostIp, HostPort, ContainerPort}] (set before the
+     * attach: they reserve the host ports) */
+    char *netns;
+    json_t *endpoints;
+    json_t *ports;
 };
 
 struct exec_rec {
@@ -100,6 +113,13 @@ struct exec_rec {
     bool detached;  /* a thread of ours follows it (it frees x if forgotten) */
     bool forgotten; /* its container was removed */
     pthread_cond_t cond; /* under c->lock */
+};
+
+struct gt_dns_server;
+struct eng_dns {
+    char *network;
+    char *listen; /* the gateway address it answers on */
+    struct gt_dns_server *srv;
 };
 
 struct ev_rec {
@@ -135,6 +155,17 @@ struct gt_engine {
     bool stopping;
     int threads; /* detached helper threads still running (under lock) */
     pthread_cond_t threads_cond;
+
+    /* networking (network.c) */
+    struct gt_net net;
+    bool net_open;      /* eng_net_open ran (its locks exist) */
+    bool net_ready;     /* net initialised */
+    char *bridge_dev;   /* the default bridge's device, NULL: no default bridge */
+    char *bridge_ip;    /* --bip */
+    pthread_rwlock_t net_rw;
+    pthread_mutex_t net_lock;
+    struct eng_dns *dns; /* one per user-defined network with containers */
+    size_t n_dns;
 
     pthread_mutex_t ev_lock;
     pthread_cond_t ev_cond;
@@ -242,6 +273,63 @@ void eng_exec_forget_container(struct gt_engine *e, struct container *c);
  * exit code; timeout_ms bounds it. */
 int eng_exec_probe(struct gt_engine *e, struct container *c, json_t *argv, int64_t timeout_ms,
                char **output, int *exit_code, struct gt_error *err);
+
+/* ---- network.c: networks ---- */
+struct eng_network {
+    char *name;
+    char id[65];
+    char *driver;     /* "bridge", "host", "null", or a foreign conflist's first plugin type */
+    bool predefined;  /* host, none, and the default bridge */
+    bool ours;        /* created by the engine (metadata in <data_root>/networks) */
+    bool user_defined; /* a CNI network other than the default bridge: embedded DNS */
+    bool internal;
+    int64_t created_ns;
+    json_t *labels, *options, *ipam; /* ipam: [{Subnet, Gateway, IPRange}] */
+};
+int eng_net_open(struct gt_engine *e, const struct gt_engine_config *cfg, struct gt_error *err);
+void eng_net_close(struct gt_engine *e);
+/* A network by name, id or id prefix: -ENOENT "network X not found". */
+int eng_net_find(struct gt_engine *e, const char *ref, struct eng_network *out,
+                 struct gt_error *err);
+void eng_network_release(struct eng_network *n);
+/* The embedded DNS of a network: its records for container c (name, short
+ * id, aliases) answering on listen; a server is started on first use. */
+int eng_dns_add(struct gt_engine *e, const char *network, const char *listen,
+                struct container *c, json_t *aliases, const char *ip, struct gt_error *err);
+void eng_dns_remove(struct gt_engine *e, const char *network, const char *ctr_id);
+
+/* ---- network_ctr.c: containers on networks ---- */
+/* At create: NetworkMode and NetworkingConfig checked and normalised
+ * (*netcfg: {"EndpointsConfig": {network: {...}}}, the mode's network
+ * first), PortBindings checked. */
+int eng_net_validate(struct gt_engine *e, json_t *host, json_t *config, json_t **netcfg,
+                     json_t *warnings, struct gt_error *err);
+/* At start, c->op held, before the spec: the namespace, attachments, DNS
+ * records.  On failure nothing is left. */
+int eng_net_setup(struct gt_engine *e, struct container *c, struct gt_error *err);
+/* At exit, failed start and removal (c->op held): everything setup made. */
+void eng_net_teardown(struct gt_engine *e, struct container *c);
+/* At open, for a container that still runs, and after a rename: its DNS
+ * records (again). */
+void eng_net_adopt(struct gt_engine *e, struct container *c);
+/* At open, after adoption: attachments and namespaces of containers that
+ * no longer run are undone. */
+void eng_net_reconcile(struct gt_engine *e);
+/* The effective network mode: "none", "host", "container:<ref>", or a
+ * network's name (the default resolved). */
+const char *eng_net_mode(struct gt_engine *e, struct container *c);
+/* /etc/hosts and /etc/resolv.conf of the container, in c->dir. */
+int eng_net_write_etc(struct gt_engine *e, struct container *c, bool host_net,
+                      struct gt_error *err);
+/* Inspect's NetworkSettings, the summary's Networks and Ports (c->lock held). */
+json_t *eng_net_settings_json(struct gt_engine *e, struct container *c);
+json_t *eng_net_networks_json(struct gt_engine *e, struct container *c);
+json_t *eng_net_ports_summary(struct container *c);
+/* Whether the container is on network (name or id), for filters. */
+bool eng_net_ctr_on(struct container *c, const char *network);
+/* Records of the container's network state in state.json. */
+json_t *eng_net_state_json(struct container *c);
+void eng_net_state_load(struct container *c, json_t *state);
 
 /* ---- image.c ---- */
 int eng_image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,

@@ -325,6 +325,8 @@ int eng_ctr_start(struct gt_engine *e, struct container *c, bool restart, struct
     if ((r = eng_ctr_mount(c, err)) < 0)
         return r;
     cleanup_json json_t *spec = NULL;
+    if ((r = eng_net_setup(e, c, err)) < 0)
+        goto fail_unmount;
     if ((r = eng_spec_build(e, c, img_cfg, &spec, err)) < 0)
         goto fail_unmount;
     if ((r = gt_json_dump_file(spec_path, spec, false, err)) < 0)
@@ -433,6 +435,7 @@ fail_monitor:
     pthread_mutex_unlock(&c->lock);
 fail_unmount:
     eng_ctr_unmount(c);
+    eng_net_teardown(e, c);
     pthread_mutex_lock(&c->lock);
     if (c->status == ST_RESTARTING)
         c->status = ST_EXITED;
@@ -615,6 +618,7 @@ void eng_ctr_handle_exit(struct gt_engine *e, struct container *c)
             gt_debug("container %s: %s", c->id, derr.msg);
     }
     eng_ctr_unmount(c);
+    eng_net_teardown(e, c);
     unlink(exit_path);
     if (oom)
         eng_event_emit(e, "container", "oom", c->id, c, NULL);
@@ -643,6 +647,7 @@ void eng_ctr_adopt(struct gt_engine *e, struct container *c)
                 gt_error("adopt container %s: %s", c->id, err.msg);
             else
                 gt_info("adopted container %s (monitor %d)", c->id, (int)c->mon_pid);
+            eng_net_adopt(e, c);
             eng_health_start(e, c);
         } else {
             /* it ended while no engine ran: collect what the monitor left */

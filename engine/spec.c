@@ -199,27 +199,6 @@ int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, js
         return gt_err(err, EINVAL, "can't create 'AutoRemove' container with restart policy");
     json_object_set_new(host, "RestartPolicy", json_pack("{s:s,s:I}", "Name", *rname ? rname : "no",
                                                          "MaximumRetryCount", (json_int_t)retries));
-    /* network */
-    const char *nm = json_string_value(json_object_get(host, "NetworkMode"));
-    if (!nm || !*nm)
-        json_object_set_new(host, "NetworkMode", json_string(nm = "default"));
-    const char *eff = !strcmp(nm, "default") || !strcmp(nm, "bridge") ? e->default_network : nm;
-    if (!strncmp(eff, "container:", 10)) {
-        struct container *o;
-        int r = eng_ctr_find(e, eff + 10, &o, err);
-        if (r < 0)
-            return gt_err_prefix(err, "HostConfig.NetworkMode");
-        eng_ctr_unref(o);
-    } else if (strcmp(eff, "none") && strcmp(eff, "host")) {
-        return gt_err(err, EOPNOTSUPP,
-                      "network %s: only the none and host networks (and container:<name|id>) "
-                      "exist yet; the bridge network comes with networking",
-                      eff);
-    }
-    json_t *pb = json_object_get(host, "PortBindings");
-    if (json_is_object(pb) && json_object_size(pb))
-        return gt_err(err, EOPNOTSUPP,
-                      "publishing ports needs the bridge network, which is not there yet");
     static const char *const ipc[] = { "private", "shareable", "host", "none", NULL };
     static const char *const pid[] = { "host", "private", NULL };
     static const char *const uts[] = { "host", NULL };
@@ -322,91 +301,7 @@ static int write_etc_files(struct gt_engine *e, struct container *c, bool host_n
     int r = gt_write_file_atomic(p1, hostname, strlen(hostname), 0644, false, err);
     if (r < 0)
         return r;
-    cleanup_free char *hosts = NULL;
-    if (host_net) {
-        if (gt_read_file("/etc/hosts", 1 << 20, &hosts, NULL, NULL) < 0)
-            hosts = gt_xstrdup("127.0.0.1\tlocalhost\n");
-    } else {
-        hosts = gt_xstrdup("127.0.0.1\tlocalhost\n"
-                           "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                           "fe00::0\tip6-localnet\n"
-                           "ff00::0\tip6-mcastprefix\n"
-                           "ff02::1\tip6-allnodes\n"
-                           "ff02::2\tip6-allrouters\n");
-    }
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(c->host, "ExtraHosts"), i, v) {
-        const char *s = json_string_value(v);
-        const char *colon = s ? strchr(s, ':') : NULL;
-        if (!colon)
-            continue;
-        char *more = gt_xasprintf("%s%s\t%.*s\n", hosts, colon + 1, (int)(colon - s), s);
-        free(hosts);
-        hosts = more;
-    }
-    cleanup_free char *p2 = gt_path_join(c->dir, "hosts");
-    if ((r = gt_write_file_atomic(p2, hosts, strlen(hosts), 0644, false, err)) < 0)
-        return r;
-    /* resolv.conf: the host's, without loopback name servers unless on the
-     * host's network; --dns and friends replace parts */
-    cleanup_free char *host_resolv = NULL;
-    gt_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL, NULL);
-    size_t cap = 256 + (host_resolv ? strlen(host_resolv) : 0);
-    json_t *dns = json_object_get(c->host, "Dns");
-    json_t *search = json_object_get(c->host, "DnsSearch");
-    json_t *opts = json_object_get(c->host, "DnsOptions");
-    json_array_foreach(dns, i, v) cap += strlen(json_string_value(v) ?: "") + 16;
-    json_array_foreach(search, i, v) cap += strlen(json_string_value(v) ?: "") + 2;
-    json_array_foreach(opts, i, v) cap += strlen(json_string_value(v) ?: "") + 2;
-    cleanup_free char *out = gt_xmalloc(cap + 64);
-    size_t o = 0;
-    bool have_ns = false;
-    if (json_array_size(dns)) {
-        json_array_foreach(dns, i, v)
-            o += (size_t)sprintf(out + o, "nameserver %s\n", json_string_value(v) ?: "");
-        have_ns = true;
-    }
-    char *sv = NULL;
-    for (char *line = host_resolv ? strtok_r(host_resolv, "\n", &sv) : NULL; line; line = strtok_r(NULL, "\n", &sv)) {
-        while (isspace((unsigned char)*line))
-            line++;
-        if (!strncmp(line, "nameserver", 10)) {
-            if (json_array_size(dns))
-                continue;
-            const char *addr = line + 10;
-            while (isspace((unsigned char)*addr))
-                addr++;
-            if (!host_net && (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1")))
-                continue;
-            have_ns = true;
-        } else if (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6)) {
-            if (json_array_size(search))
-                continue;
-        } else if (!strncmp(line, "options", 7)) {
-            if (json_array_size(opts))
-                continue;
-        } else {
-            continue;
-        }
-        o += (size_t)sprintf(out + o, "%s\n", line);
-    }
-    if (!have_ns && !host_net)
-        o += (size_t)sprintf(out + o, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-    if (json_array_size(search)) {
-        o += (size_t)sprintf(out + o, "search");
-        json_array_foreach(search, i, v)
-            o += (size_t)sprintf(out + o, " %s", json_string_value(v) ?: "");
-        o += (size_t)sprintf(out + o, "\n");
-    }
-    if (json_array_size(opts)) {
-        o += (size_t)sprintf(out + o, "options");
-        json_array_foreach(opts, i, v)
-            o += (size_t)sprintf(out + o, " %s", json_string_value(v) ?: "");
-        o += (size_t)sprintf(out + o, "\n");
-    }
-    cleanup_free char *p3 = gt_path_join(c->dir, "resolv.conf");
-    return gt_write_file_atomic(p3, out, o, 0644, false, err);
+    return eng_net_write_etc(e, c, host_net, err);
 }
 
 /* ---- mounts ---- */
@@ -603,6 +498,13 @@ static int add_ns(struct gt_engine *e, json_t *nss, const char *type, const char
     return 0;
 }
 
+/* A namespace the engine made (the network's, network_ctr.c). */
+static int add_ns_path(json_t *nss, const char *type, const char *path)
+{
+    json_array_append_new(nss, json_pack("{s:s,s:s}", "type", type, "path", path));
+    return 0;
+}
+
 static json_t *device_rule(bool allow, const char *type, int64_t major, int64_t minor,
                            const char *access)
 {
@@ -716,9 +618,7 @@ int eng_spec_build(struct gt_engine *e, struct container *c, json_t *image_confi
     bool tty = json_is_true(json_object_get(cfg, "Tty"));
     bool init = json_is_true(json_object_get(h, "Init"));
     bool ro = json_is_true(json_object_get(h, "ReadonlyRootfs"));
-    const char *nm = json_string_value(json_object_get(h, "NetworkMode"));
-    if (!nm || !*nm || !strcmp(nm, "default") || !strcmp(nm, "bridge"))
-        nm = e->default_network;
+    const char *nm = eng_net_mode(e, c);
     bool host_net = !strcmp(nm, "host");
     cleanup_free char *rootfs = gt_path_join(c->xdir, "rootfs");
     cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -893,7 +793,8 @@ int eng_spec_build(struct gt_engine *e, struct container *c, json_t *image_confi
     if ((r = add_ns(e, nss, "pid", pidm, "pid", err)) < 0 ||
         (r = add_ns(e, nss, "ipc", ipc && !strcmp(ipc, "private") ? NULL : ipc, "ipc", err)) < 0 ||
         (r = add_ns(e, nss, "uts", utsm, "uts", err)) < 0 ||
-        (r = add_ns(e, nss, "network", nm, "net", err)) < 0) {
+        (r = c->netns ? add_ns_path(nss, "network", c->netns)
+                      : add_ns(e, nss, "network", nm, "net", err)) < 0) {
         json_decref(nss);
         json_decref(mounts);
         json_decref(process);

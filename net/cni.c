@@ -242,6 +242,65 @@ int gt_cni_cached_count(const struct gt_cni *cni, const char *network, struct gt
     return n;
 }
 
+int gt_cni_cached_list(const struct gt_cni *cni, struct gt_cni_cached **out, size_t *n,
+                       struct gt_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    cleanup_free char *dir = gt_path_join(cni->cache_dir, "results");
+    cleanup_dir DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : gt_err_sys(err, errno, "read %s", dir);
+    struct gt_cni_cached *v = NULL;
+    size_t cnt = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        cleanup_free char *p = gt_path_join(dir, de->d_name);
+        cleanup_json json_t *e = NULL;
+        struct gt_error e2;
+        if (gt_json_load_file(p, &e, &e2) < 0)
+            continue;
+        const char *nn = json_string_value(json_object_get(e, "networkName"));
+        const char *id = json_string_value(json_object_get(e, "containerId"));
+        const char *ifn = json_string_value(json_object_get(e, "ifName"));
+        if (!nn || !id || !ifn)
+            continue;
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = gt_xrealloc(v, cap * sizeof *v);
+        }
+        v[cnt++] = (struct gt_cni_cached){ gt_xstrdup(nn), gt_xstrdup(id), gt_xstrdup(ifn) };
+    }
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
+void gt_cni_cached_free(struct gt_cni_cached *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].network);
+        free(list[i].container_id);
+        free(list[i].ifname);
+    }
+    free(list);
+}
+
+int gt_cni_cached_conf(const struct gt_cni *cni, const char *network, const char *container_id,
+                       const char *ifname, struct gt_cni_netconf *out, struct gt_error *err)
+{
+    cleanup_json json_t *entry = NULL;
+    int r = cache_read(cni, network, container_id, ifname ? ifname : "eth0", &entry, err);
+    if (r < 0)
+        return r;
+    json_t *conf = json_object_get(entry, "config");
+    if (!json_is_object(conf))
+        return gt_err(err, ENOENT, "cached entry for %s has no configuration", container_id);
+    return gt_cni_conf_parse(conf, NULL, out, err);
+}
+
 /* ---- invoking plugins ---- */
 
 static int find_plugin(const struct gt_cni *cni, const char *type, char **out,

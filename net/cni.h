@@ -89,6 +89,19 @@ int gt_cni_cached_result(const struct gt_cni *cni, const char *network, const ch
 /* How many attachments of `network` are cached (attached containers). */
 int gt_cni_cached_count(const struct gt_cni *cni, const char *network, struct gt_error *err);
 
+/* One cached attachment. */
+struct gt_cni_cached {
+    char *network, *container_id, *ifname;
+};
+/* Every cached attachment; the caller frees with gt_cni_cached_free. */
+int gt_cni_cached_list(const struct gt_cni *cni, struct gt_cni_cached **out, size_t *n,
+                       struct gt_error *err);
+void gt_cni_cached_free(struct gt_cni_cached *list, size_t n);
+/* The network configuration an attachment was made with (to undo it when
+ * the configuration file is gone, as libcni does). */
+int gt_cni_cached_conf(const struct gt_cni *cni, const char *network, const char *container_id,
+                       const char *ifname, struct gt_cni_netconf *out, struct gt_error *err);
+
 /* ---- running one plugin (net/cni_exec.c) ---- */
 
 struct gt_cni_exec_result {

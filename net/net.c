@@ -529,10 +529,19 @@ int gt_net_detach(const struct gt_net *net, const char *container_id, const char
                   const char *network, const char *ifname, struct gt_error *err)
 {
     struct gt_cni_netconf nc;
+    struct gt_cni cni = cni_of(net);
     int r = gt_cni_conf_find(net->conf_dir, network, &nc, err);
+    if (r == -ENOENT) {
+        /* the file went away meanwhile: undo with what the attachment used */
+        struct gt_error e2;
+        if (gt_cni_cached_conf(&cni, network, container_id, ifname ? ifname : "eth0", &nc,
+                               &e2) < 0)
+            return 0; /* nothing cached either: nothing attached */
+        gt_err_clear(err);
+        r = 0;
+    }
     if (r < 0)
         return gt_err_prefix(err, "detach %s", container_id);
-    struct gt_cni cni = cni_of(net);
     /* a namespace path that is gone is no namespace: the plugins clean up
      * the host side from the cached result */
     if (netns && !gt_path_exists(netns))
@@ -544,6 +553,33 @@ int gt_net_detach(const struct gt_net *net, const char *container_id, const char
     if (r < 0)
         return gt_err_prefix(err, "detach %s from network %s", container_id, network);
     return 0;
+}
+
+int gt_net_cached_list(const struct gt_net *net, struct gt_net_cached **out, size_t *n,
+                       struct gt_error *err)
+{
+    struct gt_cni cni = cni_of(net);
+    struct gt_cni_cached *list = NULL;
+    *out = NULL;
+    int r = gt_cni_cached_list(&cni, &list, n, err);
+    if (r < 0)
+        return r;
+    struct gt_net_cached *v = gt_xcalloc(*n + 1, sizeof *v);
+    for (size_t i = 0; i < *n; i++)
+        v[i] = (struct gt_net_cached){ list[i].network, list[i].container_id, list[i].ifname };
+    free(list); /* the strings moved */
+    *out = v;
+    return 0;
+}
+
+void gt_net_cached_free(struct gt_net_cached *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].network);
+        free(list[i].container_id);
+        free(list[i].ifname);
+    }
+    free(list);
 }
 
 int gt_net_check(const struct gt_net *net, const char *container_id, const char *netns,

@@ -105,9 +105,20 @@ struct gt_net_attachment {
 int gt_net_attach(const struct gt_net *net, const struct gt_net_attach_req *req,
                   struct gt_net_attachment *out, struct gt_error *err);
 /* netns may be NULL when the namespace is gone (the plugins then clean up
- * the host side).  Detaching what is not attached succeeds. */
+ * the host side).  Detaching what is not attached succeeds.  When the
+ * network's configuration file is gone, the one cached at attach time is
+ * used. */
 int gt_net_detach(const struct gt_net *net, const char *container_id, const char *netns,
                   const char *network, const char *ifname, struct gt_error *err);
+/* Every attachment the cache holds, for a caller that reconciles after a
+ * restart (detaching those of containers that are gone).  The caller
+ * frees the list with gt_net_cached_free. */
+struct gt_net_cached {
+    char *network, *container_id, *ifname;
+};
+int gt_net_cached_list(const struct gt_net *net, struct gt_net_cached **out, size_t *n,
+                       struct gt_error *err);
+void gt_net_cached_free(struct gt_net_cached *list, size_t n);
 /* CNI CHECK of an attachment. */
 int gt_net_check(const struct gt_net *net, const char *container_id, const char *netns,
                  const char *network, const char *ifname, struct gt_error *err);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -135,4 +136,51 @@ int gt_netns_sysctl_read(int nsfd, const char *key, char *buf, size_t len, struc
     if (nsfd < 0)
         return sysctl_read_here(&a, err);
     return gt_netns_run(nsfd, sysctl_read_here, &a, err);
+}
+
+/* ---- namespaces kept by a bind mount ---- */
+
+static void *create_thread(void *p)
+{
+    struct run_args *a = p;
+    const char *path = a->arg;
+    /* a network namespace is per thread: this one moves, and ends */
+    if (unshare(CLONE_NEWNET) < 0) {
+        a->ret = gt_err_sys(a->err, errno, "new network namespace");
+        return NULL;
+    }
+    if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
+        a->ret = gt_err_sys(a->err, errno, "bind the network namespace on %s", path);
+        return NULL;
+    }
+    a->ret = 0;
+    return NULL;
+}
+
+int gt_netns_create(const char *path, struct gt_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+    if (fd < 0)
+        return gt_err_sys(err, errno, "create %s", path);
+    close(fd);
+    struct run_args a = { .nsfd = -1, .arg = (void *)path, .err = err, .ret = -EINVAL };
+    pthread_t t;
+    int r = pthread_create(&t, NULL, create_thread, &a);
+    if (r) {
+        unlink(path);
+        return gt_err_sys(err, r, "start a thread to make a network namespace");
+    }
+    pthread_join(t, NULL);
+    if (a.ret < 0)
+        unlink(path);
+    return a.ret;
+}
+
+int gt_netns_remove(const char *path, struct gt_error *err)
+{
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        return gt_err_sys(err, errno, "unmount %s", path);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return gt_err_sys(err, errno, "remove %s", path);
+    return 0;
 }

@@ -23,6 +23,14 @@ int gt_netns_open(const char *path, struct gt_error *err);
 int gt_netns_run(int nsfd, int (*fn)(void *arg, struct gt_error *err), void *arg,
                  struct gt_error *err);
 
+/* Makes a new network namespace (lo down) kept alive by a bind mount on
+ * path, as `ip netns add` does: path is created (its directory must
+ * exist) and must not exist yet (-EEXIST).  Nothing is left on failure. */
+int gt_netns_create(const char *path, struct gt_error *err);
+/* Unmounts and removes what gt_netns_create made; the namespace ends once
+ * no process and no other mount holds it.  A missing path is not an error. */
+int gt_netns_remove(const char *path, struct gt_error *err);
+
 /* Writes value to /proc/sys/<key> as seen from namespace nsfd (-1: the
  * caller's).  key uses slashes: "net/ipv4/ip_forward",
  * "net/ipv4/conf/br0/route_localnet". */

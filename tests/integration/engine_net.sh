@@ -7,11 +7,14 @@
 setup_images
 # A network made of the reference CNI plugins (Debian's
 # containernetworking-plugins), dropped in beside the ones the engine makes.
+# host-local keeps its addresses under the data root (its default,
+# /var/lib/cni/networks, is outside the test).
 mkdir -p "$T/data/net/conf.d"
-cat > "$T/data/net/conf.d/refnet.conflist" <<'JSON'
+cat > "$T/data/net/conf.d/refnet.conflist" <<JSON
 {"cniVersion": "1.0.0", "name": "refnet", "plugins": [
   {"type": "bridge", "bridge": "gtref0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.77.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.77.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}],
+            "dataDir": "$T/data/net/ipam"}},
   {"type": "portmap", "capabilities": {"portMappings": true}},
   {"type": "firewall"}
 ]}
@@ -74,7 +77,8 @@ test_published_port() {
     assert_eq "$(ip netns exec "$CLIENT_NS" curl -s --max-time 3 http://10.99.0.1:8080/)" served "from a client host"
     assert_eq "$(docker port web 80/tcp | head -1)" "0.0.0.0:8080"
     # hairpin: a container reaches the published port through the host
-    docker run --rm "$BUSYBOX" wget -q -O - -T 3 "http://10.99.0.1:8080/" | grep -q served || fail "hairpin"
+    # (timeout rather than wget -T: Debian's busybox 1.35 wget crashes with -T)
+    docker run --rm "$BUSYBOX" timeout 5 wget -q -O - "http://10.99.0.1:8080/" | grep -q served || fail "hairpin"
     docker run -d --name web2 -p 8080:80 "$BUSYBOX" sleep 100 >/dev/null 2>err && { docker rm -f web2; fail "a host port in use was published twice"; }
     docker rm -f web2 >/dev/null 2>&1 || true
 }

@@ -848,6 +848,88 @@ int gt_engine_volume_prune(struct gt_engine *e, const json_t *filters, json_t **
     return 0;
 }
 
+/* ---- networks: host and none, and one "net1" once created ---- */
+
+static bool fk_net1;
+
+static json_t *fk_network(const char *name, const char *driver)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:{}, s:{}, s:{}}", "Name", name, "Id",
+                     !strcmp(name, "host") ? "1111" : !strcmp(name, "none") ? "2222" : "3333",
+                     "Driver", driver, "Scope", "local", "Containers", "Options", "Labels");
+}
+
+int gt_engine_network_create(struct gt_engine *e, const json_t *req, json_t **out,
+                             struct gt_error *err)
+{
+    const char *name = json_string_value(json_object_get(req, "Name"));
+    if (!name || strcmp(name, "net1"))
+        return gt_err(err, EOPNOTSUPP, "the fake engine makes only net1");
+    if (fk_net1)
+        return gt_err(err, EEXIST, "network with name net1 already exists");
+    fk_net1 = true;
+    *out = json_pack("{s:s, s:s}", "Id", "3333", "Warning", "");
+    return 0;
+}
+
+int gt_engine_network_list(struct gt_engine *e, const json_t *filters, json_t **out,
+                           struct gt_error *err)
+{
+    if (json_object_get(filters, "colour"))
+        return gt_err(err, EINVAL, "invalid filter 'colour'");
+    *out = json_pack("[o, o]", fk_network("host", "host"), fk_network("none", "null"));
+    if (fk_net1)
+        json_array_append_new(*out, fk_network("net1", "bridge"));
+    return 0;
+}
+
+int gt_engine_network_inspect(struct gt_engine *e, const char *ref, json_t **out,
+                              struct gt_error *err)
+{
+    if (!strcmp(ref, "host") || !strcmp(ref, "none") || (fk_net1 && !strcmp(ref, "net1"))) {
+        *out = fk_network(ref, !strcmp(ref, "none") ? "null" : ref);
+        return 0;
+    }
+    return gt_err(err, ENOENT, "network %s not found", ref);
+}
+
+int gt_engine_network_remove(struct gt_engine *e, const char *ref, struct gt_error *err)
+{
+    if (!strcmp(ref, "host") || !strcmp(ref, "none"))
+        return gt_err(err, EPERM, "%s is a pre-defined network and cannot be removed", ref);
+    if (!fk_net1 || strcmp(ref, "net1"))
+        return gt_err(err, ENOENT, "network %s not found", ref);
+    fk_net1 = false;
+    return 0;
+}
+
+int gt_engine_network_prune(struct gt_engine *e, const json_t *filters, json_t **out,
+                            struct gt_error *err)
+{
+    *out = json_pack("{s:[]}", "NetworksDeleted");
+    if (fk_net1)
+        json_array_append_new(json_object_get(*out, "NetworksDeleted"), json_string("net1"));
+    fk_net1 = false;
+    return 0;
+}
+
+int gt_engine_network_connect(struct gt_engine *e, const char *net_ref, const char *ctr_ref,
+                              const json_t *endpoint, struct gt_error *err)
+{
+    if (!fk_net1 || strcmp(net_ref, "net1"))
+        return gt_err(err, ENOENT, "network %s not found", net_ref);
+    pthread_mutex_lock(&fk.lock);
+    bool found = fk_find(ctr_ref) != NULL;
+    pthread_mutex_unlock(&fk.lock);
+    return found ? 0 : fk_nosuch(ctr_ref, err);
+}
+
+int gt_engine_network_disconnect(struct gt_engine *e, const char *net_ref, const char *ctr_ref,
+                                 bool force, struct gt_error *err)
+{
+    return gt_engine_network_connect(e, net_ref, ctr_ref, NULL, err);
+}
+
 int gt_engine_events(struct gt_engine *e, int64_t since_ns, int64_t until_ns,
                      const json_t *filters, gt_engine_emit_json_fn emit, void *ctx,
                      int cancel_fd, struct gt_error *err)

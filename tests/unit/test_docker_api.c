@@ -406,7 +406,7 @@ TEST(load_takes_a_chunked_body)
     stop();
 }
 
-TEST(networks_builtin_and_not_yet)
+TEST(networks_routes)
 {
     start();
     struct th_resp r;
@@ -415,12 +415,33 @@ TEST(networks_builtin_and_not_yet)
     CHECK_STR_CONTAINS(r.body, "\"Name\":\"none\"");
     CHECK_STR_CONTAINS(r.body, "\"Name\":\"host\"");
     th_resp_free(&r);
-    REQUIRE(request("POST /v1.50/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: 15\r\n\r\n{\"Name\":\"net\"}", &r, false));
-    CHECK_INT_EQ(r.status, 501);
-    CHECK_STR_CONTAINS(r.body, "networking is not available yet: ");
+    REQUIRE(request("GET /v1.50/networks?filters=%7B%22colour%22%3A%5B%22x%22%5D%7D HTTP/1.1\r\nHost: x\r\n\r\n", &r, false));
+    CHECK_INT_EQ(r.status, 400);
+    CHECK_STR_CONTAINS(r.body, "invalid filter 'colour'");
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: 15\r\n\r\n{\"Name\":\"net1\"}", &r, false));
+    CHECK_INT_EQ(r.status, 201);
+    CHECK_STR_CONTAINS(r.body, "\"Id\":\"3333\"");
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: 15\r\n\r\n{\"Name\":\"net1\"}", &r, false));
+    CHECK_INT_EQ(r.status, 409);
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]", &r, false));
+    CHECK_INT_EQ(r.status, 400);
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/networks/net1/connect HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", &r, false));
+    CHECK_INT_EQ(r.status, 400);
+    CHECK_STR_CONTAINS(r.body, "Container is required");
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/networks/net1/disconnect HTTP/1.1\r\nHost: x\r\nContent-Length: 22\r\n\r\n{\"Container\":\"nosuch\"}", &r, false));
+    CHECK_INT_EQ(r.status, 404);
+    CHECK_STR_CONTAINS(r.body, "No such container: nosuch");
     th_resp_free(&r);
     REQUIRE(request("DELETE /v1.50/networks/host HTTP/1.1\r\nHost: x\r\n\r\n", &r, false));
     CHECK_INT_EQ(r.status, 403);
+    th_resp_free(&r);
+    REQUIRE(request("DELETE /v1.50/networks/net1 HTTP/1.1\r\nHost: x\r\n\r\n", &r, false));
+    CHECK_INT_EQ(r.status, 204);
     th_resp_free(&r);
     REQUIRE(request("GET /v1.50/networks/nosuch HTTP/1.1\r\nHost: x\r\n\r\n", &r, false));
     CHECK_INT_EQ(r.status, 404);
@@ -548,8 +569,8 @@ TEST(cli_what_is_not_there_says_so)
     static char out[16384];
     CHECK_INT_EQ(sh("docker network ls --format '{{.Name}} {{.Driver}}'", out, sizeof out), 0);
     CHECK_STR_EQ(out, "host host\nnone null\n");
-    CHECK_INT_EQ(sh("docker network create n1", out, sizeof out), 1);
-    CHECK_STR_CONTAINS(out, "Error response from daemon: networking is not available yet: ");
+    CHECK_INT_EQ(sh("docker network create -d overlay n1", out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "Error response from daemon: the fake engine makes only net1");
     cleanup_free char *ctx = gt_xasprintf("%s/ctx", unit_tmpdir());
     mkdir(ctx, 0755);
     cleanup_free char *cmd = gt_xasprintf("cd %s && echo 'FROM busybox' > Dockerfile && "

@@ -172,7 +172,8 @@ TEST(engine_failed_create_and_start_leave_nothing)
     CHECK(fx_create(&f, "x3", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"sometimes\"}}}", &err) == NULL);
     CHECK_INT_EQ(err.code, EINVAL);
     CHECK(fx_create(&f, "x4", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"mynet\"}}", &err) == NULL);
-    CHECK_INT_EQ(err.code, EOPNOTSUPP);
+    CHECK_INT_EQ(err.code, ENOENT);
+    CHECK_STR_CONTAINS(err.msg, "network mynet not found");
     CHECK(fx_create(&f, "x5", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"CapAdd\":[\"NOPE\"]}}", &err) == NULL);
     CHECK_INT_EQ(err.code, EINVAL);
     CHECK(fx_create(&f, "x6", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"Binds\":[\"vol:relative\"]}}", &err) == NULL);
