@@ -5,7 +5,11 @@
 # registry, in one run:
 #   - wall time of a whole CLI invocation (hyperfine): median, p95, ratio;
 #     gantry with gantry-runtime (once it works) and with runc, podman with
-#     runc (its default, crun, refuses this machine's hybrid cgroups);
+#     runc (its default, crun, refuses this machine's hybrid cgroups), all
+#     with --network none;
+#   - what networking adds: gantry with gantry-runtime on the default
+#     bridge (a namespace, a veth, an address: one CNI ADD and DEL per
+#     run), and with a published port (-p, nftables rules too);
 #   - idle RSS of the gantry daemon, and of one container's monitor against
 #     podman's conmon (ps -o rss; the parent of the container's pid 1).
 # podman has no daemon: its per-container cost is conmon alone.
@@ -63,11 +67,16 @@ timeit() {
 # idle monitor: the parent of the container's first process
 monitor_of() { ps -o ppid= -p "$1" | tr -d ' '; }
 
-# measure_gantry [engine flags]: sets MED, P95, DAEMON_RSS, MON_RSS, MON_NAME
+# measure_gantry [engine flags]: sets MED, P95, DAEMON_RSS, MON_RSS, MON_NAME;
+# with NET=1 also BR_MED, BR_P95 (default bridge) and PUB_MED, PUB_P95 (-p)
 measure_gantry() {
     start_engine "$@" >/dev/null 2>&1 || { echo "gantry engine did not start: $(tail -5 "$T/engine.log")" >&2; exit 1; }
     docker pull -q "$IMG" >/dev/null
-    read -r MED P95 <<<"$(timeit "gantry-$(basename "$2")" "docker run --rm $IMG true")"
+    read -r MED P95 <<<"$(timeit "gantry-$(basename "$2")" "docker run --rm --network none $IMG true")"
+    if [ -n "${NET:-}" ]; then
+        read -r BR_MED BR_P95 <<<"$(timeit "gantry-bridge" "docker run --rm $IMG true")"
+        read -r PUB_MED PUB_P95 <<<"$(timeit "gantry-publish" "docker run --rm -p 8099:80 $IMG true")"
+    fi
     docker run -d --name idle "$IMG" sleep 1000 >/dev/null
     sleep 1
     local mon
@@ -79,10 +88,10 @@ measure_gantry() {
     stop_engine
 }
 
-g_med=n/a g_p95=n/a
+g_med=n/a g_p95=n/a BR_MED=n/a BR_P95=n/a PUB_MED=n/a PUB_P95=n/a
 RT=${GANTRY_BENCH_RUNTIME:-$BUILD/gantry-runtime}
 if "$RT" --version >/dev/null 2>&1; then
-    measure_gantry --runtime "$RT"
+    NET=1 measure_gantry --runtime "$RT"
     g_med=$MED g_p95=$P95
 fi
 measure_gantry --runtime runc
@@ -96,12 +105,19 @@ CONMON_RSS=$(rss_kb "$conmon")
 CONMON_NAME=$(ps -o comm= -p "$conmon")
 $P rm -f -t 0 idle >/dev/null
 
-echo "docker run --rm IMAGE true, $RUNS runs each (hyperfine; ms)"
+echo "docker run --rm --network none IMAGE true, $RUNS runs each (hyperfine; ms)"
 printf "  %-34s %8s %8s %s\n" "" median p95 "ratio to podman (median)"
 printf "  %-34s %8s %8s %s\n" "gantry engine + gantry-runtime" "$g_med" "$g_p95" \
     "$([ "$g_med" = n/a ] && echo "(gantry-runtime does not work yet)" || ratio "$g_med" "$p_med")"
 printf "  %-34s %8s %8s %s\n" "gantry engine --runtime runc" "$gr_med" "$gr_p95" "$(ratio "$gr_med" "$p_med")"
 printf "  %-34s %8s %8s %s\n" "podman 4.3 (runc)" "$p_med" "$p_p95" "1.00"
+echo "what networking adds (gantry engine + gantry-runtime; ms)"
+printf "  %-34s %8s %8s %s\n" "" median p95 "added to --network none (median)"
+printf "  %-34s %8s %8s %s\n" "--network none" "$g_med" "$g_p95" ""
+printf "  %-34s %8s %8s %s\n" "default bridge" "$BR_MED" "$BR_P95" \
+    "$(awk -v a="$BR_MED" -v b="$g_med" 'BEGIN { if (b > 0 && a > 0) printf "+%.1f", a - b; else print "n/a" }')"
+printf "  %-34s %8s %8s %s\n" "default bridge, -p 8099:80" "$PUB_MED" "$PUB_P95" \
+    "$(awk -v a="$PUB_MED" -v b="$g_med" 'BEGIN { if (b > 0 && a > 0) printf "+%.1f", a - b; else print "n/a" }')"
 echo "idle RSS (ps -o rss, kB), one container running 'sleep 1000' (gantry on runc)"
 printf "  %-34s %8s\n" "gantry engine daemon" "$G_DAEMON_RSS"
 printf "  %-34s %8s  (%s)\n" "gantry monitor (one container)" "$G_MON_RSS" "$G_MON_NAME"

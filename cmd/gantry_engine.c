@@ -24,6 +24,7 @@
 #include "docker/docker.h"
 #include "engine/engine.h"
 #include "http/server.h"
+#include "net/ip.h"
 
 #define DEFAULT_HOST "unix:///run/gantry/engine.sock"
 #define MAX_HOSTS 8
@@ -294,6 +295,13 @@ int gantry_cmd_engine(int argc, char **argv)
     if (o.bip && !strcmp(o.bridge, "none")) {
         fprintf(stderr, "gantry engine: --bip and -b none: there is no bridge to give an "
                         "address\n");
+        return 2;
+    }
+    struct gt_prefix bip;
+    if (o.bip && (!strchr(o.bip, '/') || gt_prefix_parse(o.bip, &bip, NULL) < 0 ||
+                  bip.ip.family != AF_INET || bip.len < 1 || bip.len > 30)) {
+        fprintf(stderr, "gantry engine: --bip %s: expected an IPv4 address with its prefix "
+                        "length (172.17.0.1/16)\n", o.bip);
         return 2;
     }
     if (o.nhosts == 0)

@@ -263,6 +263,10 @@ int gt_nft_network_teardown(struct gt_nft *nft, const char *bridge, struct gt_er
     r = nft_lock(nft, &lock, err);
     if (r < 0)
         return r;
+    /* before the first goto: a cleanup variable jumped over is freed
+     * uninitialised */
+    cleanup_free char *batch = NULL;
+    size_t len;
     cleanup_json json_t *doc = NULL;
     r = gt_nft_list_json(nft, "list table " T, &doc, err);
     if (r == -ENOENT) {
@@ -271,8 +275,6 @@ int gt_nft_network_teardown(struct gt_nft *nft, const char *bridge, struct gt_er
     }
     if (r < 0)
         goto out;
-    cleanup_free char *batch = NULL;
-    size_t len;
     FILE *f = open_memstream(&batch, &len);
     if (!f) {
         r = gt_err_sys(err, errno, "open_memstream");

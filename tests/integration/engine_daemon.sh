@@ -11,9 +11,14 @@ test_bad_flags_are_refused() {
     rc=0; "$GANTRY" engine -H tcp://127.0.0.1:2375 --data-root "$PWD/d" 2>err || rc=$?
     assert_eq "$rc" 2 "exit status for tcp:// without TLS"
     assert_contains "$(cat err)" "tcp:// needs --tlsverify"
-    rc=0; "$GANTRY" engine -H "unix://$PWD/s.sock" --data-root "$PWD/d" -b br0 2>err || rc=$?
+    rc=0; "$GANTRY" engine -H "unix://$PWD/s.sock" --data-root "$PWD/d" -b none --bip 10.1.0.1/16 2>err || rc=$?
     assert_eq "$rc" 2
-    assert_contains "$(cat err)" "networking is not available yet"
+    assert_contains "$(cat err)" "--bip and -b none"
+    rc=0; "$GANTRY" engine -H "unix://$PWD/s.sock" --data-root "$PWD/d" --bip 10.1.0.0 2>err || rc=$?
+    assert_eq "$rc" 2
+    assert_contains "$(cat err)" "--bip 10.1.0.0: expected an IPv4 address with its prefix length"
+    rc=0; "$GANTRY" engine -H "unix://$PWD/s.sock" --data-root "$PWD/d" -b a-bridge-name-too-long 2>err || rc=$?
+    assert_eq "$rc" 2
     rc=0; "$GANTRY" engine -H "unix://$PWD/s.sock" --data-root "$PWD/d" --runtime no-such-runtime 2>err || rc=$?
     assert_eq "$rc" 2
     assert_contains "$(cat err)" "--runtime no-such-runtime: not found in PATH"
