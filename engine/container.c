@@ -1209,7 +1209,10 @@ int gt_engine_container_rename(struct gt_engine *e, const char *ref, const char 
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&e->lock);
     r = eng_ctr_save_config(c, err);
-    if (r == 0 && eng_ctr_is_running(c))
+    pthread_mutex_lock(&c->lock);
+    bool running = eng_ctr_is_running(c);
+    pthread_mutex_unlock(&c->lock);
+    if (r == 0 && running)
         eng_net_adopt(e, c); /* the new name resolves, the old one no more */
     if (r == 0) {
         json_t *attrs = json_pack("{s:s}", "oldName", old);

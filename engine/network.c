@@ -150,6 +150,17 @@ static void from_conf(struct gt_engine *e, const struct gt_cni_netconf *nc, stru
     out->options = json_object();
 }
 
+static bool valid_name(const char *s)
+{
+    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+            return false;
+    return true;
+}
+
 /* Every network: the predefined ones, then the conflists in file order. */
 static int net_all(struct gt_engine *e, struct eng_network **out, size_t *n, struct gt_error *err)
 {
@@ -163,7 +174,9 @@ static int net_all(struct gt_engine *e, struct eng_network **out, size_t *n, str
     builtin("host", "host", &v[k++]);
     builtin("none", "null", &v[k++]);
     for (size_t i = 0; i < nc; i++) {
-        bool dup = !strcmp(confs[i].name, "host") || !strcmp(confs[i].name, "none");
+        /* host and none are predefined; a name unfit for paths and DNS is skipped */
+        bool dup = !strcmp(confs[i].name, "host") || !strcmp(confs[i].name, "none") ||
+                   !valid_name(confs[i].name);
         for (size_t j = 2; j < k && !dup; j++)
             dup = !strcmp(v[j].name, confs[i].name);
         if (!dup) /* shadowed: the first file of a name wins, as in net/cni */
@@ -677,17 +690,6 @@ void eng_dns_remove(struct gt_engine *e, const char *network, const char *ctr_id
 }
 
 /* ---- create, remove, prune ---- */
-
-static bool valid_name(const char *s)
-{
-    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
-            return false;
-    return true;
-}
 
 int gt_engine_network_create(struct gt_engine *e, const json_t *req, json_t **out,
                              struct gt_error *err)

@@ -30,6 +30,7 @@
 #include "base/mem.h"
 #include "engine/internal.h"
 #include "net/dns.h"
+#include "net/netlink.h"
 #include "net/netns.h"
 #include "net/nft.h"
 
@@ -352,6 +353,18 @@ static json_t *eps_config(struct container *c)
     return json_object_get(c->netcfg, "EndpointsConfig");
 }
 
+static int parse_mac(const char *s, uint8_t out[6])
+{
+    unsigned v[6];
+    char tail;
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+               &tail) != 6 || strlen(s) != 17)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        out[i] = (uint8_t)v[i];
+    return out[0] & 1 ? -EINVAL : 0; /* a multicast address is no interface's */
+}
+
 static int check_endpoint(const struct eng_network *n, json_t *ep, struct gt_error *err)
 {
     json_t *ipam = json_object_get(ep, "IPAMConfig");
@@ -376,9 +389,9 @@ static int check_endpoint(const struct eng_network *n, json_t *ep, struct gt_err
         if (!json_is_string(a))
             return gt_err(err, EINVAL, "Aliases: expected strings");
     const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
-    if (mac && *mac)
-        return gt_err(err, EOPNOTSUPP, "--mac-address is not supported yet: the network plugins "
-                      "choose the address");
+    uint8_t m[6];
+    if (mac && *mac && parse_mac(mac, m) < 0)
+        return gt_err(err, EINVAL, "invalid MAC address: %s", mac);
     return 0;
 }
 
@@ -398,6 +411,10 @@ int eng_net_validate(struct gt_engine *e, json_t *host, json_t *config, json_t *
     free(b);
     if (r < 0)
         return r;
+    const char *cmac = json_string_value(json_object_get(config, "MacAddress"));
+    uint8_t m[6];
+    if (cmac && *cmac && parse_mac(cmac, m) < 0)
+        return gt_err(err, EINVAL, "invalid MAC address: %s", cmac);
     json_t *pb = json_object_get(host, "PortBindings");
     bool publishes = json_object_size(pb) > 0 ||
                      json_is_true(json_object_get(host, "PublishAllPorts"));
@@ -410,9 +427,10 @@ int eng_net_validate(struct gt_engine *e, json_t *host, json_t *config, json_t *
         if (json_object_size(pb))
             return gt_err(err, EINVAL, "conflicting options: port publishing and the container "
                           "type network mode");
-        if (json_array_size(json_object_get(host, "Dns")) ||
-            json_array_size(json_object_get(host, "ExtraHosts")))
-            return gt_err(err, EINVAL, "conflicting options: custom DNS or host entries and the "
+        if (json_array_size(json_object_get(host, "Dns")))
+            return gt_err(err, EINVAL, "conflicting options: dns and the network mode");
+        if (json_array_size(json_object_get(host, "ExtraHosts")))
+            return gt_err(err, EINVAL, "conflicting options: custom host-to-IP mapping and the "
                           "network mode");
     } else if (!strcmp(eff, "host") || !strcmp(eff, "none")) {
         if (publishes && !strcmp(eff, "host") && warnings)
@@ -474,20 +492,19 @@ int eng_net_validate(struct gt_engine *e, json_t *host, json_t *config, json_t *
 
 /* ---- /etc/hosts and /etc/resolv.conf ---- */
 
-/* The first attached endpoint's address and DNS server (c->lock held). */
-static void primary(struct container *c, const char **ip, const char **dns)
+/* The embedded DNS server of the first endpoint that has one (c->lock
+ * held): on a user-defined network, names resolve whichever interface the
+ * container has first. */
+static const char *dns_server(struct container *c)
 {
-    *ip = *dns = NULL;
     const char *k;
     json_t *ep;
     json_object_foreach(c->endpoints, k, ep) {
-        const char *a = json_string_value(json_object_get(ep, "IPAddress"));
         const char *d = json_string_value(json_object_get(ep, "Dns"));
-        if (!*ip && a && *a) {
-            *ip = a;
-            *dns = d && *d ? d : NULL;
-        }
+        if (d && *d)
+            return d;
     }
+    return NULL;
 }
 
 /* The default bridge's gateway, for --add-host NAME:host-gateway. */
@@ -576,11 +593,9 @@ static char *hosts_text(struct gt_engine *e, struct container *c, bool host_net)
 
 static char *resolv_text(struct container *c, bool host_net)
 {
-    const char *ip, *dns;
-    cleanup_free char *dns_copy = NULL;
     pthread_mutex_lock(&c->lock);
-    primary(c, &ip, &dns);
-    dns_copy = dns ? gt_xstrdup(dns) : NULL;
+    const char *dns = dns_server(c);
+    cleanup_free char *dns_copy = dns ? gt_xstrdup(dns) : NULL;
     pthread_mutex_unlock(&c->lock);
     cleanup_free char *host_resolv = NULL;
     gt_read_file("/etc/resolv.conf", 1 << 20, &host_resolv, NULL, NULL);
@@ -709,6 +724,36 @@ static void free_ifname(struct container *c, char buf[16])
     }
 }
 
+/* After the plugins: the MAC address asked for (veth takes a new one while
+ * up), and no default route on an internal network (docker's: no way out). */
+static int tune_iface(const char *netns, const char *ifname, const char *mac,
+                      const char *internal_gw, struct gt_error *err)
+{
+    cleanup_close int nsfd = gt_netns_open(netns, err);
+    if (nsfd < 0)
+        return nsfd;
+    struct gt_nl nl;
+    int r = gt_nl_open_netns(&nl, nsfd, err);
+    if (r < 0)
+        return r;
+    struct gt_nl_link link;
+    if ((r = gt_nl_link_get(&nl, ifname, &link, err)) == 0 && mac) {
+        uint8_t m[6];
+        parse_mac(mac, m);
+        r = gt_nl_link_set_mac(&nl, link.index, m, err);
+    }
+    if (r == 0 && internal_gw) {
+        struct gt_nl_route def = { .oif = link.index };
+        gt_prefix_parse("0.0.0.0/0", &def.dst, NULL);
+        gt_ip_parse(internal_gw, &def.gw, NULL);
+        r = gt_nl_route_del(&nl, &def, err);
+        if (r == -ESRCH || r == -ENOENT)
+            r = 0;
+    }
+    gt_nl_close(&nl);
+    return r;
+}
+
 /* Attaches c (its namespace made) to network n; records the endpoint.
  * Ports only with ports. */
 static int attach_one(struct gt_engine *e, struct container *c, const struct eng_network *n,
@@ -754,11 +799,25 @@ static int attach_one(struct gt_engine *e, struct container *c, const struct eng
         return gt_err(err, EINVAL, "network %s did not give the requested address %s (its "
                       "plugins may not take one)", n->name, want);
     }
+    const char *mac = json_string_value(json_object_get(epcfg, "MacAddress"));
+    if ((!mac || !*mac) && ports) /* the API before 1.44 had it in Config */
+        mac = json_string_value(json_object_get(c->config, "MacAddress"));
+    if ((mac && *mac) || (n->internal && att.gateway[0])) {
+        if ((r = tune_iface(c->netns, ifname, mac && *mac ? mac : NULL,
+                            n->internal ? att.gateway : NULL, err)) < 0) {
+            struct gt_error ignored;
+            gt_net_detach(&e->net, c->id, c->netns, n->name, ifname, &ignored);
+            gt_net_attachment_release(&att);
+            return gt_err_prefix(err, "network %s", n->name);
+        }
+        if (mac && *mac)
+            snprintf(att.mac, sizeof att.mac, "%s", mac);
+    }
     cleanup_free char *epid = eng_random_id();
-    json_t *ep = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "IfName", ifname, "NetworkID",
-                           n->id, "EndpointID", epid, "IPAddress", att.ip, "IPPrefixLen",
-                           att.prefix_len, "Gateway", att.gateway, "MacAddress", att.mac, "Dns",
-                           "");
+    json_t *ep = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "IfName", ifname,
+                           "NetworkID", n->id, "EndpointID", epid, "IPAddress", att.ip,
+                           "IPPrefixLen", att.prefix_len, "Gateway", att.gateway, "MacAddress",
+                           att.mac, "Dns", "", "Driver", n->driver);
     pthread_mutex_lock(&c->lock);
     if (!c->endpoints)
         c->endpoints = json_object();
@@ -778,6 +837,9 @@ static int attach_one(struct gt_engine *e, struct container *c, const struct eng
         }
     }
     gt_net_attachment_release(&att);
+    eng_event_emit(e, "network", "connect", n->id, NULL,
+                   json_pack("{s:s,s:s,s:s}", "container", c->id, "name", n->name, "type",
+                             n->driver));
     return 0;
 }
 
@@ -789,6 +851,11 @@ static void detach_one(struct gt_engine *e, const char *id, const char *netns, c
     struct gt_error err = { 0 };
     if (gt_net_detach(&e->net, id, netns, network, ifname ? ifname : "eth0", &err) < 0)
         gt_warn("container %s: %s", id, err.msg);
+    const char *nid = json_string_value(json_object_get(ep, "NetworkID"));
+    const char *drv = json_string_value(json_object_get(ep, "Driver"));
+    eng_event_emit(e, "network", "disconnect", nid ? nid : "", NULL,
+                   json_pack("{s:s,s:s,s:s}", "container", id, "name", network, "type",
+                             drv ? drv : "bridge"));
 }
 
 int eng_net_setup(struct gt_engine *e, struct container *c, struct gt_error *err)
@@ -807,8 +874,6 @@ int eng_net_setup(struct gt_engine *e, struct container *c, struct gt_error *err
     c->netns = gt_xstrdup(path);
     save_state(c); /* from now on, a crash leaves something to reconcile */
     pthread_mutex_unlock(&c->lock);
-    if ((r = gt_net_loopback_up(path, err)) < 0)
-        goto fail;
     json_t *eps = eps_config(c);
     if (!eps && strcmp(mode, "none")) {
         /* a record from before networking: the mode's network */
@@ -820,8 +885,12 @@ int eng_net_setup(struct gt_engine *e, struct container *c, struct gt_error *err
         json_object_set_new(eps, mode, json_object());
         pthread_mutex_unlock(&c->lock);
     }
-    if (!eps || !strcmp(mode, "none") || !json_object_size(eps))
+    if (!eps || !strcmp(mode, "none") || !json_object_size(eps)) {
+        /* no network: lo only (an attachment brings it up otherwise) */
+        if ((r = gt_net_loopback_up(path, err)) < 0)
+            goto fail;
         return 0;
+    }
     struct binding *b = NULL;
     size_t nb = 0;
     if ((r = bindings_of(c->host, c->config, &b, &nb, err)) < 0)
@@ -961,19 +1030,23 @@ void eng_net_reconcile(struct gt_engine *e)
     if (gt_net_cached_list(&e->net, &cached, &nc, &err) < 0)
         gt_warn("reconcile networking: %s", err.msg);
     for (size_t i = 0; i < nc; i++) {
+        /* a known container's op lock: not while it starts (a restart) */
         struct container *c = find_known(e, cached[i].container_id);
         cleanup_free char *ns = netns_path(e, cached[i].container_id);
-        bool ours = c || gt_path_exists(ns);
-        bool stale = c ? !runs(c) : ours;
         if (c)
+            pthread_mutex_lock(&c->op);
+        bool stale = c ? !runs(c) : gt_path_exists(ns);
+        if (stale) {
+            gt_info("reconcile: detaching %s from network %s", cached[i].container_id,
+                    cached[i].network);
+            if (gt_net_detach(&e->net, cached[i].container_id, gt_path_exists(ns) ? ns : NULL,
+                              cached[i].network, cached[i].ifname, &err) < 0)
+                gt_warn("reconcile networking: %s", err.msg);
+        }
+        if (c) {
+            pthread_mutex_unlock(&c->op);
             eng_ctr_unref(c);
-        if (!stale)
-            continue;
-        gt_info("reconcile: detaching %s from network %s", cached[i].container_id,
-                cached[i].network);
-        if (gt_net_detach(&e->net, cached[i].container_id, gt_path_exists(ns) ? ns : NULL,
-                          cached[i].network, cached[i].ifname, &err) < 0)
-            gt_warn("reconcile networking: %s", err.msg);
+        }
     }
     gt_net_cached_free(cached, nc);
     /* namespaces of containers that do not run */
@@ -984,14 +1057,17 @@ void eng_net_reconcile(struct gt_engine *e)
         if (de->d_name[0] == '.')
             continue;
         struct container *c = find_known(e, de->d_name);
-        bool keep = c && runs(c);
         if (c)
+            pthread_mutex_lock(&c->op);
+        if (!c || !runs(c)) {
+            cleanup_free char *p = gt_path_join(dir, de->d_name);
+            if (gt_netns_remove(p, &err) < 0)
+                gt_warn("reconcile networking: %s", err.msg);
+        }
+        if (c) {
+            pthread_mutex_unlock(&c->op);
             eng_ctr_unref(c);
-        if (keep)
-            continue;
-        cleanup_free char *p = gt_path_join(dir, de->d_name);
-        if (gt_netns_remove(p, &err) < 0)
-            gt_warn("reconcile networking: %s", err.msg);
+        }
     }
 }
 
@@ -1124,6 +1200,8 @@ json_t *eng_net_ports_summary(struct container *c)
     }
     const char *k;
     json_t *v;
+    if (!c->netns) /* host or another container's network: nothing of its own */
+        return out;
     json_object_foreach(json_object_get(c->config, "ExposedPorts"), k, v) {
         unsigned lo, hi;
         int proto;
@@ -1191,6 +1269,7 @@ int gt_engine_network_connect(struct gt_engine *e, const char *net_ref, const ch
         return r;
     }
     pthread_mutex_lock(&c->op);
+    bool live = false;
     const char *mode = eng_net_mode(e, c);
     cleanup_json json_t *cfg = json_is_object(endpoint) ? json_deep_copy(endpoint) : json_object();
     if (!strcmp(n.name, "host") || !strcmp(n.name, "none"))
@@ -1205,7 +1284,7 @@ int gt_engine_network_connect(struct gt_engine *e, const char *net_ref, const ch
     if (r == 0) {
         json_object_set_new(cfg, "NetworkID", json_string(n.id));
         pthread_mutex_lock(&c->lock);
-        bool live = eng_ctr_is_running(c) && c->netns;
+        live = eng_ctr_is_running(c) && c->netns;
         pthread_mutex_unlock(&c->lock);
         if (live) {
             pthread_rwlock_rdlock(&e->net_rw);
@@ -1229,7 +1308,7 @@ int gt_engine_network_connect(struct gt_engine *e, const char *net_ref, const ch
         }
     }
     pthread_mutex_unlock(&c->op);
-    if (r == 0)
+    if (r == 0 && !live) /* a live one's came with the attachment */
         eng_event_emit(e, "network", "connect", n.id, NULL,
                        json_pack("{s:s,s:s,s:s}", "container", c->id, "name", n.name, "type",
                                  n.driver));
@@ -1277,7 +1356,7 @@ int gt_engine_network_disconnect(struct gt_engine *e, const char *net_ref, const
     }
     pthread_mutex_unlock(&c->op);
     (void)force;
-    if (r == 0)
+    if (r == 0 && !ep)
         eng_event_emit(e, "network", "disconnect", n.id, NULL,
                        json_pack("{s:s,s:s,s:s}", "container", c->id, "name", n.name, "type",
                                  n.driver));
