@@ -573,6 +573,26 @@ static int ensure_default(struct gt_engine *e, struct gt_error *err)
     return write_default_meta(e, err);
 }
 
+/* -b none after a run with a default bridge: that network goes (when no
+ * container holds it), as docker has no "bridge" then. */
+static void drop_default(struct gt_engine *e)
+{
+    cleanup_free char *mp = meta_path(e, DEFAULT_NET);
+    cleanup_json json_t *meta = NULL;
+    struct gt_error err = { 0 };
+    if (!gt_path_exists(mp) || gt_json_load_file(mp, &meta, &err) < 0)
+        return;
+    const char *def = json_string_value(json_object_get(json_object_get(meta, "Options"),
+                                                        "com.docker.network.bridge.default_bridge"));
+    if (!def || strcmp(def, "true"))
+        return;
+    if (gt_net_network_remove(&e->net, DEFAULT_NET, &err) < 0 && err.code != ENOENT) {
+        gt_warn("-b none: the default bridge network of an earlier run stays: %s", err.msg);
+        return;
+    }
+    unlink(mp);
+}
+
 int eng_net_open(struct gt_engine *e, const struct gt_engine_config *cfg, struct gt_error *err)
 {
     pthread_rwlock_init(&e->net_rw, NULL);
@@ -593,6 +613,8 @@ int eng_net_open(struct gt_engine *e, const struct gt_engine_config *cfg, struct
         return r;
     if (e->bridge_dev && (r = ensure_default(e, err)) < 0)
         return r;
+    if (!e->bridge_dev)
+        drop_default(e);
     return 0;
 }
 

@@ -538,7 +538,7 @@ int gt_engine_info(struct gt_engine *e, json_t **out, struct gt_error *err)
         "ID", host, "Containers", total, "ContainersRunning", running, "ContainersPaused", paused,
         "ContainersStopped", stopped, "Images", (int)nimg, "Driver",
         gt_snapshots_driver(e->store->ss), "DriverStatus", "Backing Filesystem", "extfs",
-        "Plugins", "Volume", "local", "Network", "host", "none", "Log", "json-file",
+        "Plugins", "Volume", "local", "Network", "bridge", "host", "null", "Log", "json-file",
         "MemoryLimit", true, "SwapLimit",
         gt_path_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") ||
             cgv == GT_CGROUP_V2,

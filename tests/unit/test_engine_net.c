@@ -246,3 +246,48 @@ TEST(engine_container_on_a_user_defined_network)
     CHECK_INT_EQ(fx_sh("%s", path), 0);
     REQUIRE(gt_engine_network_remove(f.e, "net1", &err) == 0);
 }
+
+TEST(engine_default_bridge_follows_the_flags)
+{
+    FXNET(f);
+    struct gt_error err = { 0 };
+    char buf[512];
+    cleanup_json json_t *a = NULL;
+    REQUIRE(gt_engine_network_inspect(f.e, "bridge", &a, &err) == 0);
+    /* the same flags again: the same network (its id kept) */
+    gt_engine_free(f.e);
+    REQUIRE(fx_open(&f) == 0);
+    cleanup_json json_t *b = NULL;
+    REQUIRE(gt_engine_network_inspect(f.e, "bridge", &b, &err) == 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(b, "Id")), json_string_value(json_object_get(a, "Id")));
+    /* --bip: made again with that address */
+    gt_engine_free(f.e);
+    f.cfg.bridge_ip = "10.210.0.1/24";
+    REQUIRE(fx_open(&f) == 0);
+    cleanup_json json_t *c = NULL;
+    REQUIRE(gt_engine_network_inspect(f.e, "bridge", &c, &err) == 0);
+    json_t *cfg0 = json_array_get(json_object_get(json_object_get(c, "IPAM"), "Config"), 0);
+    CHECK_STR_EQ(json_string_value(json_object_get(cfg0, "Subnet")), "10.210.0.0/24");
+    CHECK_STR_EQ(json_string_value(json_object_get(cfg0, "Gateway")), "10.210.0.1");
+    /* -b none: no bridge network, containers get none */
+    gt_engine_free(f.e);
+    f.cfg.bridge = "none";
+    f.cfg.bridge_ip = NULL;
+    REQUIRE(fx_open(&f) == 0);
+    names(&f, NULL, buf, sizeof buf);
+    CHECK_STR_EQ(buf, "host none");
+    cleanup_free char *id = fx_create(&f, NULL, "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}", &err);
+    REQUIRE(id);
+    fx_field(&f, id, "NetworkSettings.Networks.none.NetworkID", buf, sizeof buf);
+    CHECK_INT_EQ(strlen(buf), 64);
+    CHECK(fx_create(&f, NULL, "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"bridge\"}}", &err) == NULL);
+    CHECK_INT_EQ(err.code, ENOENT);
+    /* a bad --bip is refused at open */
+    gt_engine_free(f.e);
+    f.e = NULL;
+    f.cfg.bridge = "gtu0";
+    f.cfg.bridge_ip = "10.210.0.1";
+    CHECK(gt_engine_open(&f.cfg, &f.e, &err) < 0);
+    CHECK_INT_EQ(err.code, EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "--bip 10.210.0.1");
+}
