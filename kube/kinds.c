@@ -10,6 +10,13 @@
 #include "kube/obj.h"
 
 const char *const gt_kcat_all[] = { "all", NULL };
+const struct gt_ktype gt_ktype_plain = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
+const struct gt_ksubresource gt_ksubs_status[] = { GT_KSUB_STATUS, { 0 } };
+
+int gt_kstrcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Groups in the order the real API server lists them; kinds in discovery order. */
 static const struct gt_kind *const all_kinds[] = {

@@ -9,7 +9,16 @@
  *   Service type ClusterIP and port protocol/targetPort, Deployment replicas
  *   1 and RollingUpdate 25%/25%, Job completions/parallelism/backoffLimit,
  *   CronJob concurrencyPolicy Allow, ...).  Idempotent; never fails; leaves
- *   malformed fields to validation.
+ *   malformed fields to validation.  Besides the API's own defaults, Pods
+ *   get what the admission plugins of every cluster add (serviceAccountName
+ *   "default", priority 0, NoExecute tolerations for not-ready/unreachable
+ *   nodes, and on create status.phase Pending with its qosClass); Jobs get
+ *   the generated selector and labels once metadata.uid is set; Secrets
+ *   fold stringData into data.
+ * - On update, Pods may change only images, activeDeadlineSeconds,
+ *   tolerations and terminationGracePeriodSeconds of their spec: binding
+ *   (spec.nodeName) is a subresource the server applies without update
+ *   validation.
  * - validate(obj, old, errs): the rules that matter, as Kubernetes field
  *   errors (kube/fielderr.h); old is NULL on create and the previous object
  *   on update (immutable fields).  gt_kind_validate() adds the ObjectMeta

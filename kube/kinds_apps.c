@@ -19,22 +19,8 @@ static void check_workload(struct gt_kfe_list *e, const json_t *obj, const json_
     if (!spec)
         return;
     const json_t *sel = gt_kv_obj(e, "spec", spec, "selector", true);
-    if (sel) {
-        gt_kv_label_selector(e, "spec.selector", sel);
-        struct gt_klsel *ls;
-        if (gt_klsel_from_json(sel, &ls, NULL) == 0) {
-            if (gt_klsel_empty(ls)) {
-                char *msg = gt_xasprintf("empty selector is invalid for %s", kind_word);
-                gt_kfe_invalid(e, "spec.selector", sel, msg);
-                free(msg);
-            } else if (!gt_klsel_matches(ls, gt_kobj_get(spec, "template.metadata.labels"))) {
-                json_t *labels = gt_kobj_get(spec, "template.metadata.labels");
-                gt_kfe_invalid(e, "spec.template.metadata.labels", labels ? labels : json_null(),
-                               "`selector` does not match template `labels`");
-            }
-            gt_klsel_free(ls);
-        }
-    }
+    gt_kv_template_selector(e, "spec.selector", sel, "spec.template", gt_kobj_get(spec, "template"),
+                            kind_word);
     gt_kpod_validate_template(e, "spec.template", gt_kobj_get(spec, "template"), restart_always);
     if (replicas)
         gt_kv_int(e, "spec", spec, "replicas", 0, INT32_MAX, false, 0);
@@ -151,7 +137,6 @@ static void deployment_cells(const json_t *d, int64_t now, json_t *cells)
 
 static const char *const deployment_short[] = { "deploy", NULL };
 static const struct gt_ksubresource scale_status[] = { GT_KSUB_SCALE, GT_KSUB_STATUS, { 0 } };
-static const struct gt_ksubresource status_only[] = { GT_KSUB_STATUS, { 0 } };
 static const struct gt_ktype deployment_spec = {
     .kind = GT_KT_STRUCT,
     .fields = (const struct gt_kfield[]){ { "selector", &gt_ktype_label_selector },
@@ -387,7 +372,7 @@ static const char *const daemonset_short[] = { "ds", NULL };
 const struct gt_kind gt_kind_daemonset = {
     .group = "apps", .version = "v1", .kind = "DaemonSet", .resource = "daemonsets",
     .singular = "daemonset", .namespaced = true, .short_names = daemonset_short,
-    .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL, .subresources = status_only,
+    .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status,
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS, .schema = &workload_schema,
     .defaults = daemonset_defaults, .validate = daemonset_validate,
     .columns = daemonset_columns, .cells = daemonset_cells,
@@ -437,12 +422,11 @@ static void controllerrevision_cells(const json_t *cr, int64_t now, json_t *cell
     gt_kc_age(cells, cr, now);
 }
 
-static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 const struct gt_kind gt_kind_controllerrevision = {
     .group = "apps", .version = "v1", .kind = "ControllerRevision",
     .resource = "controllerrevisions", .singular = "controllerrevision", .namespaced = true,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .validate = controllerrevision_validate, .columns = controllerrevision_columns,
     .cells = controllerrevision_cells,
 };

@@ -232,7 +232,6 @@ static void hpa_cells(const json_t *hpa, int64_t now, json_t *cells)
 }
 
 static const char *const hpa_short[] = { "hpa", NULL };
-static const struct gt_ksubresource status_only[] = { GT_KSUB_STATUS, { 0 } };
 static const struct gt_ktype hpa_status = GT_KSTRUCT({ "conditions", &gt_ktype_conditions });
 static const struct gt_ktype hpa_schema =
     GT_KSTRUCT({ "metadata", &gt_ktype_object_meta }, { "status", &hpa_status });
@@ -241,7 +240,7 @@ const struct gt_kind gt_kind_hpa = {
     .group = "autoscaling", .version = "v2", .kind = "HorizontalPodAutoscaler",
     .resource = "horizontalpodautoscalers", .singular = "horizontalpodautoscaler",
     .namespaced = true, .short_names = hpa_short, .categories = gt_kcat_all,
-    .verbs = GT_KVERBS_ALL, .subresources = status_only, .name_rule = GT_KNAME_SUBDOMAIN,
+    .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &hpa_schema, .defaults = hpa_defaults,
     .validate = hpa_validate, .columns = hpa_columns, .cells = hpa_cells,
 };

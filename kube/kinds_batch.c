@@ -70,22 +70,12 @@ static void check_job_spec(struct gt_kfe_list *e, const char *path, const json_t
         free(rpp);
     }
     const json_t *sel = gt_kv_obj(e, path, spec, "selector", false);
-    if (sel) {
-        char *sp = gt_kp_join(path, "selector");
+    char *sp = gt_kp_join(path, "selector");
+    if (need_selector_match)
+        gt_kv_template_selector(e, sp, sel, tp, tmpl, NULL);
+    else
         gt_kv_label_selector(e, sp, sel);
-        free(sp);
-        struct gt_klsel *ls;
-        if (need_selector_match && gt_klsel_from_json(sel, &ls, NULL) == 0) {
-            if (!gt_klsel_matches(ls, gt_kobj_get(tmpl, "metadata.labels"))) {
-                char *lp = gt_kp_join(tp, "metadata.labels");
-                json_t *labels = gt_kobj_get(tmpl, "metadata.labels");
-                gt_kfe_invalid(e, lp, labels ? labels : json_null(),
-                               "`selector` does not match template `labels`");
-                free(lp);
-            }
-            gt_klsel_free(ls);
-        }
-    }
+    free(sp);
     free(tp);
 }
 
@@ -176,7 +166,6 @@ static void job_cells(const json_t *job, int64_t now, json_t *cells)
     gt_kc_selector(cells, job, "spec.selector");
 }
 
-static const struct gt_ksubresource status_only[] = { GT_KSUB_STATUS, { 0 } };
 static const struct gt_kfsel_field job_fields[] = {
     { "status.successful", "status.succeeded" }, { NULL, NULL }
 };
@@ -193,7 +182,7 @@ static const struct gt_ktype job_schema =
 const struct gt_kind gt_kind_job = {
     .group = "batch", .version = "v1", .kind = "Job", .resource = "jobs", .singular = "job",
     .namespaced = true, .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL,
-    .subresources = status_only, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
+    .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
     .schema = &job_schema, .defaults = job_defaults, .validate = job_validate,
     .columns = job_columns, .cells = job_cells, .fields = job_fields,
 };
@@ -402,7 +391,7 @@ static const struct gt_ktype cronjob_schema =
 const struct gt_kind gt_kind_cronjob = {
     .group = "batch", .version = "v1", .kind = "CronJob", .resource = "cronjobs",
     .singular = "cronjob", .namespaced = true, .short_names = cronjob_short,
-    .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL, .subresources = status_only,
+    .categories = gt_kcat_all, .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status,
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS, .schema = &cronjob_schema,
     .defaults = cronjob_defaults, .validate = cronjob_validate, .columns = cronjob_columns,
     .cells = cronjob_cells,

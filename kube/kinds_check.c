@@ -285,6 +285,29 @@ void gt_kv_label_selector(struct gt_kfe_list *e, const char *path, const json_t 
     free(mep);
 }
 
+void gt_kv_template_selector(struct gt_kfe_list *e, const char *selpath, const json_t *sel,
+                             const char *tmplpath, const json_t *tmpl, const char *kind_word)
+{
+    if (!sel)
+        return;
+    gt_kv_label_selector(e, selpath, sel);
+    struct gt_klsel *ls;
+    if (gt_klsel_from_json(sel, &ls, NULL) < 0)
+        return;
+    json_t *labels = gt_kobj_get(tmpl, "metadata.labels");
+    if (kind_word && gt_klsel_empty(ls)) {
+        char *msg = gt_xasprintf("empty selector is invalid for %s", kind_word);
+        gt_kfe_invalid(e, selpath, sel, msg);
+        free(msg);
+    } else if (!gt_klsel_matches(ls, labels)) {
+        char *lp = gt_kp_join(tmplpath, "metadata.labels");
+        gt_kfe_invalid(e, lp, labels ? labels : json_null(),
+                       "`selector` does not match template `labels`");
+        free(lp);
+    }
+    gt_klsel_free(ls);
+}
+
 bool gt_kv_is_ip(const char *s)
 {
     unsigned char buf[16];

@@ -10,7 +10,9 @@
 
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
-static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
+static const struct gt_ktype data_schema =
+    GT_KSTRUCT({ "metadata", &gt_ktype_object_meta }, { "data", &gt_ktype_map },
+               { "binaryData", &gt_ktype_map }, { "stringData", &gt_ktype_map });
 
 /* ---- namespaces ---- */
 
@@ -158,11 +160,6 @@ static const char *node_address(const json_t *node, const char *type)
     return "<none>";
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void node_cells(const json_t *node, int64_t now, json_t *cells)
 {
     gt_kc_name(cells, node);
@@ -187,7 +184,7 @@ static void node_cells(const json_t *node, int64_t now, json_t *cells)
     }
     size_t n = gt_strv_len(roles);
     if (n) {
-        qsort(roles, n, sizeof *roles, cmp_str);
+        qsort(roles, n, sizeof *roles, gt_kstrcmp);
         char buf[512] = "";
         for (size_t i = 0; i < n; i++) {
             if (i && strcmp(roles[i], roles[i - 1]) == 0)
@@ -337,7 +334,7 @@ static const struct gt_kfsel_field event_fields[] = {
 const struct gt_kind gt_kind_event = {
     .group = "", .version = "v1", .kind = "Event", .resource = "events", .singular = "event",
     .namespaced = true, .short_names = event_short, .verbs = GT_KVERBS_ALL,
-    .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema, .validate = event_validate,
+    .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain, .validate = event_validate,
     .columns = event_columns, .cells = event_cells, .fields = event_fields,
 };
 
@@ -416,7 +413,7 @@ static const char *const configmap_short[] = { "cm", NULL };
 const struct gt_kind gt_kind_configmap = {
     .group = "", .version = "v1", .kind = "ConfigMap", .resource = "configmaps",
     .singular = "configmap", .namespaced = true, .short_names = configmap_short,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &data_schema,
     .validate = configmap_validate, .columns = configmap_columns, .cells = configmap_cells,
 };
 
@@ -499,7 +496,7 @@ static const struct gt_kfsel_field secret_fields[] = { { "type", NULL }, { 0 } }
 const struct gt_kind gt_kind_secret = {
     .group = "", .version = "v1", .kind = "Secret", .resource = "secrets", .singular = "secret",
     .namespaced = true, .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN,
-    .schema = &plain_schema, .defaults = secret_defaults, .validate = secret_validate,
+    .schema = &data_schema, .defaults = secret_defaults, .validate = secret_validate,
     .columns = secret_columns, .cells = secret_cells, .fields = secret_fields,
 };
 

@@ -155,14 +155,12 @@ static void pv_cells(const json_t *pv, int64_t now, json_t *cells)
 }
 
 static const char *const pv_short[] = { "pv", NULL };
-static const struct gt_ksubresource status_only[] = { GT_KSUB_STATUS, { 0 } };
-static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 const struct gt_kind gt_kind_pv = {
     .group = "", .version = "v1", .kind = "PersistentVolume", .resource = "persistentvolumes",
     .singular = "persistentvolume", .namespaced = false, .short_names = pv_short,
-    .verbs = GT_KVERBS_ALL, .subresources = status_only, .name_rule = GT_KNAME_SUBDOMAIN,
-    .flags = GT_KIND_STATUS, .schema = &plain_schema, .defaults = pv_defaults,
+    .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
+    .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .defaults = pv_defaults,
     .validate = pv_validate, .columns = pv_columns, .cells = pv_cells,
 };
 
@@ -259,8 +257,8 @@ const struct gt_kind gt_kind_pvc = {
     .group = "", .version = "v1", .kind = "PersistentVolumeClaim",
     .resource = "persistentvolumeclaims", .singular = "persistentvolumeclaim",
     .namespaced = true, .short_names = pvc_short, .verbs = GT_KVERBS_ALL,
-    .subresources = status_only, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
-    .schema = &plain_schema, .defaults = pvc_defaults, .validate = pvc_validate,
+    .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
+    .schema = &gt_ktype_plain, .defaults = pvc_defaults, .validate = pvc_validate,
     .columns = pvc_columns, .cells = pvc_cells,
 };
 
@@ -312,11 +310,6 @@ static const struct gt_kcolumn quota_columns[] = {
     { 0 },
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void quota_cells(const json_t *rq, int64_t now, json_t *cells)
 {
     gt_kc_name(cells, rq);
@@ -329,7 +322,7 @@ static void quota_cells(const json_t *rq, int64_t now, json_t *cells)
         gt_strv_push(&names, k);
     size_t n = gt_strv_len(names);
     if (n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
+        qsort(names, n, sizeof *names, gt_kstrcmp);
     char *req = NULL, *lim = NULL;
     size_t rl = 0, ll = 0;
     FILE *fr = open_memstream(&req, &rl), *fl = open_memstream(&lim, &ll);
@@ -362,8 +355,8 @@ static const char *const quota_short[] = { "quota", NULL };
 const struct gt_kind gt_kind_resourcequota = {
     .group = "", .version = "v1", .kind = "ResourceQuota", .resource = "resourcequotas",
     .singular = "resourcequota", .namespaced = true, .short_names = quota_short,
-    .verbs = GT_KVERBS_ALL, .subresources = status_only, .name_rule = GT_KNAME_SUBDOMAIN,
-    .flags = GT_KIND_STATUS, .schema = &plain_schema, .validate = quota_validate,
+    .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
+    .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .validate = quota_validate,
     .columns = quota_columns, .cells = quota_cells,
 };
 
@@ -466,6 +459,6 @@ static const char *const limitrange_short[] = { "limits", NULL };
 const struct gt_kind gt_kind_limitrange = {
     .group = "", .version = "v1", .kind = "LimitRange", .resource = "limitranges",
     .singular = "limitrange", .namespaced = true, .short_names = limitrange_short,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &plain_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = limitrange_defaults, .validate = limitrange_validate,
 };

@@ -397,12 +397,11 @@ static void endpoints_cells(const json_t *ep, int64_t now, json_t *cells)
 }
 
 static const char *const endpoints_short[] = { "ep", NULL };
-static const struct gt_ktype endpoints_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 const struct gt_kind gt_kind_endpoints = {
     .group = "", .version = "v1", .kind = "Endpoints", .resource = "endpoints",
     .singular = "endpoints", .namespaced = true, .short_names = endpoints_short,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &endpoints_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = endpoints_defaults, .validate = endpoints_validate,
     .columns = endpoints_columns, .cells = endpoints_cells,
 };

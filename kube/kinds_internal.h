@@ -81,6 +81,11 @@ void gt_kv_int_or_percent(struct gt_kfe_list *e, const char *path, const json_t 
 void gt_kv_port_name(struct gt_kfe_list *e, const char *path, const char *name);
 /* A metav1.LabelSelector object at path. */
 void gt_kv_label_selector(struct gt_kfe_list *e, const char *path, const json_t *sel);
+/* A workload's selector (at selpath) against its pod template (at
+ * tmplpath): valid, matching the template's labels, and not empty when
+ * kind_word is given ("empty selector is invalid for deployment"). */
+void gt_kv_template_selector(struct gt_kfe_list *e, const char *selpath, const json_t *sel,
+                             const char *tmplpath, const json_t *tmpl, const char *kind_word);
 /* An IP address (v4 or v6). */
 bool gt_kv_is_ip(const char *s);
 bool gt_kv_is_cidr(const char *s);
@@ -129,5 +134,10 @@ const char *gt_kc_condition(const json_t *obj, const char *path, const char *typ
 #define GT_KSUB_SCALE { "scale", "autoscaling", "v1", "Scale", GT_KVERBS_GPU }
 
 extern const char *const gt_kcat_all[];
+/* a kind with just metadata to merge-describe, and the status subresource alone */
+extern const struct gt_ktype gt_ktype_plain;
+extern const struct gt_ksubresource gt_ksubs_status[];
+/* qsort comparator of C strings (char **) */
+int gt_kstrcmp(const void *a, const void *b);
 
 #endif

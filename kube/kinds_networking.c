@@ -6,7 +6,6 @@
 #include "base/mem.h"
 #include "kube/kinds_internal.h"
 
-static const struct gt_ksubresource status_only[] = { GT_KSUB_STATUS, { 0 } };
 
 /* ---- networkpolicies ---- */
 
@@ -325,11 +324,6 @@ static const struct gt_kcolumn ingress_columns[] = {
     { 0 },
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void ingress_cells(const json_t *ing, int64_t now, json_t *cells)
 {
     gt_kc_name(cells, ing);
@@ -371,7 +365,7 @@ static void ingress_cells(const json_t *ing, int64_t now, json_t *cells)
     }
     size_t n = gt_strv_len(addrs);
     if (n > 1)
-        qsort(addrs, n, sizeof *addrs, cmp_str);
+        qsort(addrs, n, sizeof *addrs, gt_kstrcmp);
     out = NULL;
     f = open_memstream(&out, &len);
     for (size_t k = 0; f && k < n; k++)
@@ -387,12 +381,11 @@ static void ingress_cells(const json_t *ing, int64_t now, json_t *cells)
 }
 
 static const char *const ingress_short[] = { "ing", NULL };
-static const struct gt_ktype ingress_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 const struct gt_kind gt_kind_ingress = {
     .group = "networking.k8s.io", .version = "v1", .kind = "Ingress", .resource = "ingresses",
     .singular = "ingress", .namespaced = true, .short_names = ingress_short,
-    .verbs = GT_KVERBS_ALL, .subresources = status_only, .name_rule = GT_KNAME_SUBDOMAIN,
-    .flags = GT_KIND_STATUS, .schema = &ingress_schema, .validate = ingress_validate,
+    .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
+    .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .validate = ingress_validate,
     .columns = ingress_columns, .cells = ingress_cells,
 };

@@ -21,7 +21,8 @@ static const struct gt_ktype by_device_path = GT_KLIST_BY(NULL, "devicePath");
 /* resources.claims: a map for apply, replaced by a strategic merge patch */
 static const struct gt_ktype claims = { .kind = GT_KT_LIST, .list = GT_KLIST_MAP,
                                         .keys = { "name" } };
-static const struct gt_ktype resources = GT_KSTRUCT({ "claims", &claims });
+static const struct gt_ktype resources = GT_KSTRUCT(
+    { "claims", &claims }, { "limits", &gt_ktype_map }, { "requests", &gt_ktype_map });
 
 static const struct gt_ktype container = GT_KSTRUCT(
     { "ports", &container_ports }, { "env", &by_name }, { "volumeMounts", &by_mount_path },
@@ -357,8 +358,6 @@ static void check_resources(struct gt_kfe_list *e, const char *path, const json_
         if (!l || gt_kq_from_json(v, &qr, NULL) < 0 || gt_kq_from_json(l, &ql, NULL) < 0)
             continue;
         if (gt_kq_cmp(&qr, &ql) > 0) {
-            char *p = gt_kp_key(rp, "requests");
-            p[strlen(p) - strlen(k) - 2] = 0; /* the path is ".requests" without the key */
             char lb[GT_KQ_STR_MAX];
             char *msg = gt_xasprintf("must be less than or equal to %s limit of %s", k,
                                      gt_kq_format(&ql, lb));
@@ -366,7 +365,6 @@ static void check_resources(struct gt_kfe_list *e, const char *path, const json_
             gt_kfe_invalid(e, rq, v, msg);
             free(rq);
             free(msg);
-            free(p);
         }
     }
     free(rp);

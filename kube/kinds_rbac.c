@@ -9,7 +9,6 @@
 
 #define RBAC_GROUP "rbac.authorization.k8s.io"
 
-static const struct gt_ktype plain_schema = GT_KSTRUCT({ "metadata", &gt_ktype_object_meta });
 
 /* ---- roles ---- */
 
@@ -79,13 +78,13 @@ static void clusterrole_validate(const json_t *role, const json_t *old, struct g
 const struct gt_kind gt_kind_role = {
     .group = RBAC_GROUP, .version = "v1", .kind = "Role", .resource = "roles",
     .singular = "role", .namespaced = true, .verbs = GT_KVERBS_ALL,
-    .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &plain_schema, .validate = role_validate,
+    .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain, .validate = role_validate,
 };
 
 const struct gt_kind gt_kind_clusterrole = {
     .group = RBAC_GROUP, .version = "v1", .kind = "ClusterRole", .resource = "clusterroles",
     .singular = "clusterrole", .namespaced = false, .verbs = GT_KVERBS_ALL,
-    .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &plain_schema,
+    .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain,
     .validate = clusterrole_validate,
 };
 
@@ -212,14 +211,14 @@ static void binding_cells(const json_t *b, int64_t now, json_t *cells)
 const struct gt_kind gt_kind_rolebinding = {
     .group = RBAC_GROUP, .version = "v1", .kind = "RoleBinding", .resource = "rolebindings",
     .singular = "rolebinding", .namespaced = true, .verbs = GT_KVERBS_ALL,
-    .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &plain_schema, .defaults = binding_defaults,
+    .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain, .defaults = binding_defaults,
     .validate = rolebinding_validate, .columns = binding_columns, .cells = binding_cells,
 };
 
 const struct gt_kind gt_kind_clusterrolebinding = {
     .group = RBAC_GROUP, .version = "v1", .kind = "ClusterRoleBinding",
     .resource = "clusterrolebindings", .singular = "clusterrolebinding", .namespaced = false,
-    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &plain_schema,
+    .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain,
     .defaults = binding_defaults, .validate = clusterrolebinding_validate,
     .columns = binding_columns, .cells = binding_cells,
 };

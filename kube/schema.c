@@ -45,12 +45,14 @@ bool gt_ktype_is_atomic(const struct gt_ktype *t)
 
 const struct gt_ktype gt_ktype_label_selector = { .kind = GT_KT_STRUCT, .atomic = true };
 const struct gt_ktype gt_ktype_atomic_map = { .kind = GT_KT_MAP, .atomic = true };
+const struct gt_ktype gt_ktype_map = { .kind = GT_KT_MAP };
 const struct gt_ktype gt_ktype_string_set = { .kind = GT_KT_LIST, .list = GT_KLIST_SET,
                                               .smp_merge = true };
 
 static const struct gt_ktype owner_refs = GT_KLIST_BY(NULL, "uid");
 
 const struct gt_ktype gt_ktype_object_meta =
-    GT_KSTRUCT({ "ownerReferences", &owner_refs }, { "finalizers", &gt_ktype_string_set });
+    GT_KSTRUCT({ "ownerReferences", &owner_refs }, { "finalizers", &gt_ktype_string_set },
+               { "labels", &gt_ktype_map }, { "annotations", &gt_ktype_map });
 
 const struct gt_ktype gt_ktype_conditions = GT_KLIST_BY(NULL, "type");

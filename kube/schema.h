@@ -66,6 +66,7 @@ bool gt_ktype_is_atomic(const struct gt_ktype *t); /* untyped arrays included: s
 /* Common types. */
 extern const struct gt_ktype gt_ktype_label_selector; /* atomic struct */
 extern const struct gt_ktype gt_ktype_atomic_map;     /* atomic map */
+extern const struct gt_ktype gt_ktype_map;            /* granular map (labels, data) */
 extern const struct gt_ktype gt_ktype_string_set;     /* set of scalars, merged by SMP */
 extern const struct gt_ktype gt_ktype_object_meta;
 /* conditions lists keyed by "type" (merged by SMP, map for SSA) */

@@ -3,18 +3,8 @@
 #include "base/cleanup.h"
 #include "kube/kinds.h"
 #include "kube/obj.h"
+#include "tests/unit/kube_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, 0, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
 
 /* Defaults then validates obj (create); returns the errors as one string
  * ("" when valid). */
@@ -125,7 +115,6 @@ TEST(pod_defaults_follow_the_api)
             "\"500m\",\"memory\":\"128Mi\"}},\"livenessProbe\":{\"httpGet\":{\"port\":8080}}}]}}");
     cleanup_free char *errs2 = check("pods", pod, NULL);
     CHECK_STR_EQ(errs2, "");
-    CHECK_STR_EQ(gt_kobj_str(pod, "spec.containers", "x"), "x"); /* not a string: fallback */
     json_t *c = json_array_get(gt_kobj_arr(pod, "spec.containers"), 0);
     CHECK_STR_EQ(gt_kobj_str(c, "resources.requests.cpu", ""), "500m");
     CHECK_STR_EQ(gt_kobj_str(pod, "status.qosClass", ""), "Guaranteed");
@@ -179,6 +168,16 @@ TEST(pod_validation_errors)
                           "less than or equal to cpu limit of 1");
     CHECK_STR_CONTAINS(s, "spec.containers[0].env[0].name: Invalid value: \"A=B\"");
     CHECK_STR_CONTAINS(s, "spec.containers[1].name: Duplicate value: \"Web_1\"");
+    json_decref(pod);
+
+    /* extended resources with long names compare too */
+    pod = J("{\"metadata\":{\"name\":\"p\",\"namespace\":\"d\"},\"spec\":{\"containers\":[{\"name\":"
+            "\"c\",\"image\":\"x\",\"resources\":{\"requests\":{\"example.com/a-rather-long-extended-"
+            "resource-name\":\"2\"},\"limits\":{\"example.com/a-rather-long-extended-resource-name\":"
+            "\"1\"}}}]}}");
+    cleanup_free char *s1 = check("pods", pod, NULL);
+    CHECK_STR_EQ(s1, "spec.containers[0].resources.requests: Invalid value: \"2\": must be less "
+                     "than or equal to example.com/a-rather-long-extended-resource-name limit of 1");
     json_decref(pod);
 
     /* no containers at all */
@@ -246,7 +245,6 @@ TEST(workload_defaults)
     CHECK_INT_EQ(gt_kobj_int(job, "spec.backoffLimit", 0), 6);
     CHECK_STR_EQ(gt_kobj_str(job, "spec.completionMode", ""), "NonIndexed");
     CHECK(!gt_kobj_bool(job, "spec.suspend", true));
-    CHECK_STR_EQ(gt_kobj_str(job, "spec.selector.matchLabels.batch\\.kubernetes\\.io", "-"), "-");
     json_t *ml = gt_kobj_obj(job, "spec.selector.matchLabels");
     CHECK_STR_EQ(json_string_value(json_object_get(ml, "batch.kubernetes.io/controller-uid")),
                  "u-1");
@@ -848,4 +846,102 @@ TEST(field_selector_tables)
     CHECK(gt_kfsel_matches(sel, s, gt_kind_find("jobs")->fields));
     json_decref(s);
     gt_kfsel_free(sel);
+}
+
+/* Replaces a random node of v (depth-first index pick) with atom. */
+static void mutate(json_t *v, unsigned *seed, json_t *atom)
+{
+    for (int depth = 0; depth < 8; depth++) {
+        *seed = *seed * 1103515245 + 12345;
+        size_t n = json_is_object(v) ? json_object_size(v) : json_is_array(v) ? json_array_size(v) : 0;
+        if (!n)
+            break;
+        size_t pick = (*seed >> 8) % n;
+        bool stop = ((*seed >> 4) & 3) == 0;
+        if (json_is_object(v)) {
+            void *it = json_object_iter(v);
+            while (pick-- && it)
+                it = json_object_iter_next(v, it);
+            json_t *c = json_object_iter_value(it);
+            if (stop || (!json_is_object(c) && !json_is_array(c))) {
+                json_object_iter_set(v, it, atom);
+                return;
+            }
+            v = c;
+        } else {
+            json_t *c = json_array_get(v, pick);
+            if (stop || (!json_is_object(c) && !json_is_array(c))) {
+                json_array_set(v, pick, atom);
+                return;
+            }
+            v = c;
+        }
+    }
+}
+
+/* Client input reaches defaulting, validation, tables and field sets: wrong
+ * types anywhere must give errors, never crashes (checked by the sanitizer
+ * build). */
+TEST(kinds_survive_garbage)
+{
+    static const char *const samples[] = {
+        "{\"metadata\":{\"name\":\"p\",\"namespace\":\"d\",\"labels\":{\"a\":\"b\"},"
+        "\"ownerReferences\":[{\"uid\":\"u\",\"controller\":true}]},\"spec\":{\"containers\":"
+        "[{\"name\":\"c\",\"image\":\"x\",\"ports\":[{\"containerPort\":80}],\"env\":[{\"name\":\"A\","
+        "\"valueFrom\":{\"fieldRef\":{}}}],\"resources\":{\"limits\":{\"cpu\":\"1\"}},"
+        "\"livenessProbe\":{\"httpGet\":{\"port\":80}},\"volumeMounts\":[{\"name\":\"v\","
+        "\"mountPath\":\"/v\"}]}],\"volumes\":[{\"name\":\"v\",\"secret\":{}}],\"tolerations\":"
+        "[{\"key\":\"k\"}]},\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"state\":"
+        "{\"waiting\":{\"reason\":\"x\"}}}],\"conditions\":[{\"type\":\"Ready\"}]}}",
+        "{\"metadata\":{\"name\":\"d\",\"namespace\":\"d\"},\"spec\":{\"replicas\":1,\"selector\":"
+        "{\"matchLabels\":{\"a\":\"b\"},\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\","
+        "\"values\":[\"v\"]}]},\"strategy\":{\"rollingUpdate\":{\"maxSurge\":\"10%\"}},\"template\":"
+        "{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\"}]}},"
+        "\"jobTemplate\":{\"spec\":{\"template\":{}}},\"schedule\":\"* * * * *\",\"ports\":[{\"port\":"
+        "80,\"targetPort\":\"x\"}],\"scaleTargetRef\":{\"name\":\"x\"},\"metrics\":[{\"type\":"
+        "\"Resource\",\"resource\":{\"target\":{\"type\":\"Utilization\"}}}],\"rules\":[{\"http\":"
+        "{\"paths\":[{\"backend\":{\"service\":{\"port\":{}}}}]}}],\"limits\":[{\"type\":"
+        "\"Container\",\"max\":{\"cpu\":\"1\"}}],\"hard\":{\"pods\":\"1\"},\"accessModes\":[\"x\"],"
+        "\"capacity\":{\"storage\":\"1Gi\"},\"podSelector\":{},\"ingress\":[{\"from\":[{\"ipBlock\":"
+        "{\"cidr\":\"x\"}}],\"ports\":[{\"port\":1}]}]},\"status\":{\"hard\":{\"a\":\"1\"},"
+        "\"loadBalancer\":{\"ingress\":[{\"ip\":\"1.2.3.4\"}]},\"conditions\":[{}],\"currentMetrics\":"
+        "[{}]},\"rules\":[{\"verbs\":[\"get\"]}],\"roleRef\":{},\"subjects\":[{\"kind\":"
+        "\"ServiceAccount\"}],\"data\":{\"a\":\"b\"},\"subsets\":[{\"addresses\":[{\"ip\":\"1\"}],"
+        "\"ports\":[{\"port\":1}]}],\"endpoints\":[{\"addresses\":[\"1.2.3.4\"]}],\"involvedObject\":"
+        "{\"kind\":\"Pod\"},\"type\":\"Warning\",\"provisioner\":\"p\"}",
+    };
+    static const char *const atoms[] = { "null", "1", "-1", "\"\"", "\"x\"", "[]", "{}",
+                                         "[null]", "[1,\"a\"]", "{\"a\":[]}", "true", "1.5" };
+    size_t n;
+    const struct gt_kind *const *all = gt_kinds(&n);
+    unsigned seed = 99;
+    for (size_t s = 0; s < 2; s++) {
+        for (int round = 0; round < 150; round++) {
+            json_t *doc = J(samples[s]);
+            for (int m = 0; m < 3; m++) {
+                json_t *atom = J(atoms[(seed >> 10) % 12]);
+                mutate(doc, &seed, atom);
+                json_decref(atom);
+            }
+            for (size_t i = 0; i < n; i++) {
+                json_t *copy = json_deep_copy(doc);
+                gt_kind_default(all[i], copy);
+                struct gt_kfe_list l;
+                gt_kfe_list_init(&l);
+                gt_kind_validate(all[i], copy, doc, &l);
+                gt_kind_validate(all[i], copy, NULL, &l);
+                json_t *st = gt_kfe_status(&l, all[i]->group, all[i]->kind, "x");
+                json_decref(st);
+                gt_kfe_list_release(&l);
+                json_t *row = gt_kind_table_row(all[i], copy, NOW);
+                json_decref(row);
+                if (all[i]->flags & GT_KIND_SCALE) {
+                    json_t *sc = gt_kind_scale(all[i], copy);
+                    json_decref(sc);
+                }
+                json_decref(copy);
+            }
+            json_decref(doc);
+        }
+    }
 }

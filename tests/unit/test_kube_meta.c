@@ -6,15 +6,8 @@
 #include "kube/fielderr.h"
 #include "kube/meta.h"
 #include "kube/obj.h"
+#include "tests/unit/kube_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_t *j = json_loads(s, 0, NULL);
-    if (!j)
-        abort();
-    return j;
-}
 
 TEST(names_follow_dns_rules)
 {

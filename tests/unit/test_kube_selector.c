@@ -2,15 +2,8 @@
 
 #include "base/cleanup.h"
 #include "kube/selector.h"
+#include "tests/unit/kube_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_t *j = json_loads(s, 0, NULL);
-    if (!j)
-        abort();
-    return j;
-}
 
 /* parse s and match against labels given as JSON */
 static int lmatch(const char *s, const char *labels)
