@@ -169,13 +169,22 @@ static void b64url(const void *data, size_t len, char **out)
     *out = buf;
 }
 
+/* JWTs leave out the padding, which nettle's decoder wants back. */
 static int b64url_decode(const char *s, size_t len, unsigned char **out, size_t *outlen)
 {
+    if (len % 4 == 1)
+        return -EINVAL;
+    size_t plen = (len + 3) / 4 * 4;
+    char *padded = gt_xmalloc(plen + 1);
+    memcpy(padded, s, len);
+    memset(padded + len, '=', plen - len);
     struct base64_decode_ctx ctx;
     base64url_decode_init(&ctx);
-    unsigned char *buf = gt_xmalloc(BASE64_DECODE_LENGTH(len) + 1);
-    size_t n = BASE64_DECODE_LENGTH(len);
-    if (!base64_decode_update(&ctx, &n, buf, len, s) || !base64_decode_final(&ctx)) {
+    unsigned char *buf = gt_xmalloc(BASE64_DECODE_LENGTH(plen) + 1);
+    size_t n = BASE64_DECODE_LENGTH(plen);
+    bool ok = base64_decode_update(&ctx, &n, buf, plen, padded) && base64_decode_final(&ctx);
+    free(padded);
+    if (!ok) {
         free(buf);
         return -EINVAL;
     }

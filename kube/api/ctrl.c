@@ -31,6 +31,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "kube/api/alloc.h"
 #include "kube/api/internal.h"
 #include "kube/api/quota.h"
 #include "kube/api/registry.h"
@@ -48,6 +49,7 @@ struct gt_kctrl {
     char *ca_pem;
     int64_t last_compact_rev;
     int64_t last_compact_time;
+    int64_t last_repair;
 };
 
 static int64_t mono_ms(void)
@@ -117,8 +119,15 @@ static void edit_object(struct gt_kapi *api, const struct gt_kind *k, const char
                     !(!strcmp(k->kind, "Namespace") && gt_kobj_len(result, "spec.finalizers"));
     if (finished) {
         int64_t rv = gt_kreg_rv_of(result);
-        if (gt_kreg_delete(api->store, k, ns, name, rv, NULL, &st) < 0)
+        json_t *deleted = NULL;
+        if (gt_kreg_delete(api->store, k, ns, name, rv, &deleted, &st) < 0) {
             log_status("delete", st);
+        } else {
+            const struct kapi_hooks *h = kapi_hooks_of(k);
+            if (h)
+                h->release(api, deleted);
+        }
+        json_decref(deleted);
     }
     json_decref(result);
 }
@@ -577,6 +586,10 @@ static void *loop(void *arg)
         quota_pass(c->api, &ix);
         index_release(&ix);
         compact_pass(c);
+        if (mono_ms() - c->last_repair >= 30000) {
+            c->last_repair = mono_ms();
+            gt_kalloc_repair(c->api);
+        }
     }
     return NULL;
 }
@@ -620,6 +633,7 @@ void gt_kctrl_stop(struct gt_kctrl *c)
         pthread_join(c->thread, NULL);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cond);
+    gt_kalloc_repair_release();
     free(c->ca_pem);
     free(c);
 }

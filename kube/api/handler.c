@@ -14,6 +14,7 @@
 #include "base/mem.h"
 #include "kube/api/fields.h"
 #include "kube/api/internal.h"
+#include "kube/api/pbextra.h"
 #include "kube/meta.h"
 #include "kube/proto.h"
 #include "kube/obj.h"
@@ -230,6 +231,13 @@ int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
     if (is_protobuf(ct)) {
         json_t *o = NULL;
         int prc = gt_kproto_decode(body, len, &o, &err);
+        if (prc == -ENOTSUP) {
+            /* subresource bodies kube/proto does not know */
+            struct gt_error err2 = { 0 };
+            prc = gt_kpbx_decode(body, len, &o, &err2);
+            if (prc == -EPROTO)
+                err = err2;
+        }
         if (prc == -ENOTSUP)
             return gt_kst_fail(st, 415, NULL, "the body of the request was in an unknown format "
                                               "- accepted media types include: application/json "

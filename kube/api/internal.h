@@ -134,6 +134,15 @@ void kapi_update_with(struct kreq *r, const char *sub);
 void kapi_track_fields(struct kreq *r, const struct gt_kind *k, const json_t *old, json_t *obj,
                        const char *sub);
 
+/* What some kinds hold outside the object (rest_write.c table). */
+struct kapi_hooks {
+    const char *group, *resource;
+    int (*create)(struct gt_kapi *api, json_t *obj, json_t **st);
+    int (*update)(struct gt_kapi *api, json_t *obj, const json_t *old, json_t **st);
+    void (*release)(struct gt_kapi *api, const json_t *obj);
+};
+const struct kapi_hooks *kapi_hooks_of(const struct gt_kind *k);
+
 /* ---- deletion (rest_delete.c), also used by the control loops ---- */
 struct kapi_delete_opts {
     int64_t grace;            /* -1: the kind's default */

@@ -116,6 +116,9 @@ int kapi_delete_object(struct gt_kapi *api, const struct gt_kind *k, const char 
             json_t *deleted = NULL;
             if (gt_kreg_delete(api->store, k, ns, name, rev, &deleted, st) == 0) {
                 json_decref(cur);
+                const struct kapi_hooks *h = kapi_hooks_of(k);
+                if (h)
+                    h->release(api, deleted);
                 *result = deleted;
                 *gone = true;
                 gt_kctrl_kick(api->ctrl);

@@ -16,6 +16,7 @@
 
 #include "base/cleanup.h"
 #include "base/mem.h"
+#include "kube/api/alloc.h"
 #include "kube/api/fields.h"
 #include "kube/api/internal.h"
 #include "kube/api/registry.h"
@@ -236,6 +237,21 @@ int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj
     return 0;
 }
 
+/* Kinds whose objects hold something outside themselves (Services: their
+ * cluster IP and node ports). */
+static const struct kapi_hooks hooks[] = {
+    { "", "services", gt_kalloc_service_create, gt_kalloc_service_update,
+      gt_kalloc_service_release },
+};
+
+const struct kapi_hooks *kapi_hooks_of(const struct gt_kind *k)
+{
+    for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
+        if (!strcmp(hooks[i].group, k->group) && !strcmp(hooks[i].resource, k->resource))
+            return &hooks[i];
+    return NULL;
+}
+
 static bool dry_run(struct kreq *r)
 {
     const char *d = gt_http_req_query(r->http, "dryRun");
@@ -261,7 +277,15 @@ int kapi_create_object(struct kreq *r, const struct gt_kind *k, json_t *obj, jso
     kapi_track_fields(r, k, NULL, obj, NULL);
     if (dry_run(r))
         return 0;
-    return gt_kreg_create(r->api->store, k, obj, st);
+    const struct kapi_hooks *h = kapi_hooks_of(k);
+    if (h && h->create(r->api, obj, st) < 0)
+        return -1;
+    if (gt_kreg_create(r->api->store, k, obj, st) < 0) {
+        if (h)
+            h->release(r->api, obj);
+        return -1;
+    }
+    return 0;
 }
 
 void kapi_create(struct kreq *r)
@@ -350,6 +374,12 @@ int kapi_update_loop(struct kreq *r, const struct gt_kind *k, const char *ns, co
             json_decref(cur);
             return -1;
         }
+        const struct kapi_hooks *h = kapi_hooks_of(k);
+        if (h && !dry_run(r) && h->update(r->api, next, cur, st) < 0) {
+            json_decref(next);
+            json_decref(cur);
+            return -1;
+        }
         kapi_bump_generation(k, next, cur);
         kapi_track_fields(r, k, cur, next, sub);
         /* the last finalizer of an object being deleted is gone: delete it */
@@ -367,6 +397,8 @@ int kapi_update_loop(struct kreq *r, const struct gt_kind *k, const char *ns, co
             json_decref(cur);
             if (rc == 0) {
                 json_decref(next);
+                if (h)
+                    h->release(r->api, deleted);
                 *result = deleted;
                 gt_kctrl_kick(r->api->ctrl);
                 return 0;

@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "kube/api/alloc.h"
 #include "kube/api/internal.h"
 #include "kube/api/pki.h"
 #include "kube/api/registry.h"
@@ -38,6 +39,37 @@ static int sa_lookup(const char *ns, const char *name, char **uid, void *ctx)
     *uid = gt_xstrdup(gt_kobj_uid(sa));
     json_decref(sa);
     return 0;
+}
+
+/* The "kubernetes" Service in default, on the first address of the
+ * service CIDR, pointing at the HTTPS port. */
+static int bootstrap_kubernetes_service(struct gt_kapi *api, int port, struct gt_error *err)
+{
+    const struct gt_kind *k = kapi_kind_named("", "services");
+    json_t *cur = gt_kwc_get(api->cache, k, "default", "kubernetes");
+    if (cur) {
+        json_decref(cur);
+        return 0;
+    }
+    json_t *o = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:s,s:s,s:[{s:s,s:i,s:s,s:i}]}}",
+                          "apiVersion", "v1", "kind", "Service", "metadata", "name", "kubernetes",
+                          "namespace", "default", "labels", "component", "apiserver", "provider",
+                          "kubernetes", "spec", "type", "ClusterIP", "clusterIP",
+                          GT_KALLOC_KUBERNETES_IP, "ports", "name", "https", "port", 443,
+                          "protocol", "TCP", "targetPort", port);
+    kapi_prepare_create(k, o, time(NULL));
+    gt_kind_default(k, o);
+    json_t *st = NULL;
+    int rc = gt_kalloc_service_create(api, o, &st);
+    if (rc == 0 && gt_kreg_create(api->store, k, o, &st) < 0) {
+        gt_kalloc_service_release(api, o);
+        rc = json_integer_value(json_object_get(st, "code")) == 409 ? 0 : -1;
+    }
+    if (rc < 0)
+        gt_err(err, EIO, "create the kubernetes service: %s", gt_kobj_str(st, "message", ""));
+    json_decref(st);
+    json_decref(o);
+    return rc < 0 ? -EIO : 0;
 }
 
 static int bootstrap_namespaces(struct gt_kapi *api, struct gt_error *err)
@@ -222,7 +254,11 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
         }
         api->http_listener = rc;
     }
-    rc = write_kubeconfigs(api, cfg, err);
+    rc = bootstrap_kubernetes_service(api, gt_kapi_https_port(api) > 0 ? gt_kapi_https_port(api)
+                                                                      : 6443,
+                                      err);
+    if (rc == 0)
+        rc = write_kubeconfigs(api, cfg, err);
     if (rc < 0)
         goto fail;
     atomic_store(&api->ready, true);
