@@ -12,6 +12,7 @@ static const struct gantry_command commands[] = {
     { "server", "run the control plane (Kubernetes API server)", gantry_cmd_server },
     { "http-bench-server", NULL, gantry_cmd_http_bench_server }, /* hidden: bench/http.sh */
     { "store-tool", NULL, gantry_cmd_store_tool },               /* hidden: tests and benchmarks */
+    { "api-tool", NULL, gantry_cmd_api_tool },                   /* hidden: tests and benchmarks */
 };
 
 int gantry_cmd_version(int argc, char **argv)

@@ -16,5 +16,6 @@ int gantry_cmd_version(int argc, char **argv);
 int gantry_cmd_http_bench_server(int argc, char **argv);
 int gantry_cmd_store_tool(int argc, char **argv);
 int gantry_cmd_server(int argc, char **argv);
+int gantry_cmd_api_tool(int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@
  *   --insecure-http-address A   plain HTTP on a loopback HOST:PORT, for tests
  *   --log-level LEVEL           error, warn, info (default), debug
  * Hidden, for tests: --store-sync normal, --gc-interval-ms N,
- * --compact-interval-s N. */
+ * --compact-interval-s N, --watch-cache-events N. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -57,7 +57,7 @@ int gantry_cmd_server(int argc, char **argv)
 {
     enum {
         O_DATA = 256, O_BIND, O_PORT, O_KC, O_KCMODE, O_DS, O_TOKENS, O_NOAGENT, O_INSECURE,
-        O_SAN, O_LOG, O_SYNC, O_GC, O_COMPACT, O_HELP,
+        O_SAN, O_LOG, O_SYNC, O_GC, O_COMPACT, O_WCACHE, O_HELP,
     };
     static const struct option opts[] = {
         { "data-dir", required_argument, NULL, O_DATA },
@@ -74,6 +74,7 @@ int gantry_cmd_server(int argc, char **argv)
         { "store-sync", required_argument, NULL, O_SYNC },
         { "gc-interval-ms", required_argument, NULL, O_GC },
         { "compact-interval-s", required_argument, NULL, O_COMPACT },
+        { "watch-cache-events", required_argument, NULL, O_WCACHE },
         { "help", no_argument, NULL, O_HELP },
         { 0 },
     };
@@ -131,6 +132,7 @@ int gantry_cmd_server(int argc, char **argv)
             break;
         case O_GC: cfg.gc_interval_ms = atoi(optarg); break;
         case O_COMPACT: cfg.compact_interval_s = atoi(optarg); break;
+        case O_WCACHE: cfg.watch_cache_events = (size_t)atol(optarg); break;
         case O_HELP: usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

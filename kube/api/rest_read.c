@@ -367,8 +367,15 @@ void kapi_watch(struct kreq *r)
                 continue;
         }
         int64_t now = mono_ms();
-        if (now >= deadline)
+        if (now >= deadline) {
+            /* a client that takes bookmarks learns how far it got */
+            if (bookmarks) {
+                b.len = 0;
+                bookmark(r, &b, gt_kwc_revision(r->api->cache));
+                gt_http_stream_write(r->http, b.p, b.len);
+            }
             break;
+        }
         int64_t wait = deadline - now;
         if (bookmarks) {
             int64_t next_bm = last_sent + BOOKMARK_INTERVAL_MS - now;

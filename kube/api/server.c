@@ -209,7 +209,7 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
         gt_err_prefix(err, "datastore");
         goto fail;
     }
-    rc = gt_kwc_new(api->store, 0, &api->cache, err);
+    rc = gt_kwc_new(api->store, cfg->watch_cache_events, &api->cache, err);
     if (rc == 0)
         rc = gt_kauthn_new(cfg->token_file, api->sa_key, &api->authn, err);
     if (rc < 0)

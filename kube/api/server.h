@@ -42,6 +42,7 @@ struct gt_kapi_config {
     enum gt_store_sync sync;
     int gc_interval_ms;             /* full garbage-collector pass period (0: 10 s) */
     int compact_interval_s;         /* store compaction period (0: 300 s) */
+    size_t watch_cache_events;      /* events the watch cache keeps (0: 65536) */
 };
 
 struct gt_kapi;
