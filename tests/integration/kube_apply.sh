@@ -219,8 +219,8 @@ test_create_generators_send_protobuf() {
     assert_eq "$(kc -n gen get deploy d1 -o jsonpath='{.spec.replicas}')" 3
     assert_eq "$(kc get ns gen -o jsonpath='{.status.phase}')" Active
     # the namespace's default service account and root CA come by themselves
-    wait_for 5 kc -n gen get sa default
-    wait_for 5 kc -n gen get cm kube-root-ca.crt
+    wait_for 5 'kc -n gen get sa default'
+    wait_for 5 'kc -n gen get cm kube-root-ca.crt'
 }
 
 test_invalid_object_is_422_and_not_stored() {

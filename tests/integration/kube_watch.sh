@@ -25,7 +25,7 @@ test_get_w_sees_adds_updates_deletes_in_order() {
     kc -n w patch cm one -p '{"data":{"b":"2"}}'
     kc -n w create cm two
     kc -n w delete cm one
-    wait_for 5 grep -q 'DELETED.*one' "$T/getw.out"
+    wait_for 5 'grep -q "DELETED.*one" "$T/getw.out"'
     cat "$T/getw.out"
     # every event, in the order it happened
     local got
@@ -44,7 +44,7 @@ test_single_object_watch() {
     defer stop_pid $pid
     sleep 1.5
     kc -n w patch cm solo -p '{"data":{"y":"2"}}' >/dev/null
-    wait_for 5 grep -q 'solo *2 ' "$T/solo.out"
+    wait_for 5 'grep -q "solo *2 " "$T/solo.out"'
     cat "$T/solo.out"
     # the current object once (the synthetic ADDED is the first line), then the change
     assert_eq "$(grep -c '^solo' "$T/solo.out")" 2
@@ -82,7 +82,7 @@ test_selector_moves_are_added_and_deleted() {
     kc -n w label cm mover tier=silver --overwrite >/dev/null
     kc -n w label cm mover tier=gold --overwrite >/dev/null
     kc -n w annotate cm mover note=x >/dev/null
-    wait_for 5 test "$(wc -l <"$T/sel.out")" -ge 4
+    wait_for 5 'test "$(wc -l <"$T/sel.out")" -ge 4'
     assert_eq "$(jq -r '.type + " " + .object.metadata.labels.tier' "$T/sel.out")" "ADDED gold
 DELETED gold
 ADDED gold

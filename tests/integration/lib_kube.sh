@@ -6,6 +6,7 @@
 #   start_server [FLAGS...]   starts it; sets KUBE_HTTPS, KUBE_HTTP, SERVER_PID
 #   stop_server [SIGNAL]      ends it (TERM by default) and waits
 #   kc ARGS...                kubectl with the admin kubeconfig (TLS, client cert)
+#   kct SECONDS ARGS...       the same, ended after SECONDS
 #   kh ARGS...                kubectl over the loopback plain-HTTP listener
 #   api METHOD PATH [BODY] [CONTENT-TYPE]
 #                             curl over plain HTTP; prints the body, then the
@@ -62,6 +63,13 @@ kc() {
     "$KUBECTL" --kubeconfig "$SERVER_DATA/cred/admin.kubeconfig" --cache-dir "$T/kcache" "$@"
 }
 
+# kct SECONDS ARGS...: kc that gives up after SECONDS
+kct() {
+    local s=$1
+    shift
+    timeout "$s" "$KUBECTL" --kubeconfig "$SERVER_DATA/cred/admin.kubeconfig" --cache-dir "$T/kcache" "$@"
+}
+
 kh() {
     "$KUBECTL" --server "http://127.0.0.1:$KUBE_HTTP" --cache-dir "$T/kcache-http" "$@"
 }
@@ -81,13 +89,14 @@ api_code() {
     api "$@" | tail -1
 }
 
-# wait_for SECONDS CMD...: retries CMD until it succeeds
+# wait_for SECONDS 'SHELL CODE': retries the code (evaluated afresh each
+# time, so quote it) until it succeeds
 wait_for() {
     local s=$1 i
     shift
     for i in $(seq $((s * 10))); do
-        "$@" >/dev/null 2>&1 && return 0
+        eval "$*" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
-    "$@"
+    eval "$*"
 }
