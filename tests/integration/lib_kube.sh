@@ -35,6 +35,9 @@ start_server() {
         --https-listen-port "$KUBE_HTTPS" --insecure-http-address "127.0.0.1:$KUBE_HTTP" \
         --disable-agent --store-sync normal --gc-interval-ms 1000 "$@" >>"$T/server.log" 2>&1 &
     SERVER_PID=$!
+    disown "$SERVER_PID" # no "Killed" notice when the teardown ends it
+    # the teardown ends every server started, also from inside a case
+    echo "$SERVER_PID" >>"$T/server.pids"
     local i
     for i in $(seq 150); do
         curl -fs -o /dev/null "http://127.0.0.1:$KUBE_HTTP/readyz" && return 0
@@ -49,13 +52,22 @@ start_server() {
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
     kill -"${1:-TERM}" "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
+    # not a child when started by the script and stopped from a case
+    local i
+    for i in $(seq 100); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
     return 0
 }
 
 _kube_teardown() {
-    stop_server KILL
+    local p
+    for p in $(cat "$T/server.pids" 2>/dev/null); do
+        kill -KILL "$p" 2>/dev/null
+    done
 }
 _it_on_exit _kube_teardown
 
