@@ -138,4 +138,5 @@ t "ServiceAccount admission: default account, token volume, opt-out, missing acc
 t "LimitRanger: defaults, minimum, maximum" test_limit_ranges
 t "ResourceQuota: counts, compute resources, status.used" test_resource_quota
 t "PodSecurity: baseline and restricted enforced, warnings" test_pod_security
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

@@ -324,4 +324,5 @@ t "create generators (protobuf bodies)" test_create_generators_send_protobuf
 t "an invalid object is 422 with causes and is not stored" test_invalid_object_is_422_and_not_stored
 t "bad requests are 4xx naming the problem, nothing stored" test_bad_requests_are_4xx_and_store_nothing
 t "version, discovery, openapi" test_discovery_and_version
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

@@ -177,4 +177,5 @@ t "an unbound user (CN=bob) is forbidden, with Kubernetes' message" test_unbound
 t "service-account token from kubectl create token; auth can-i" test_service_account_token_and_can_i
 t "static token file users and groups" test_static_tokens
 t "default roles, aggregation, discovery for everyone" test_default_roles_and_aggregation
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

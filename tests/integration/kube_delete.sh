@@ -183,4 +183,5 @@ t "finalizers hold an object; preconditions; dry run" test_finalizers_and_precon
 t "deletecollection and delete -l" test_deletecollection_and_delete_by_label
 t "pods: unbound at once, bound gracefully, binding, eviction" test_pod_deletion
 t "a deleted namespace empties, waits for finalizers, then goes" test_namespace_deletion_empties_it
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

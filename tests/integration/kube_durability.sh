@@ -56,4 +56,5 @@ test_sigkill_amid_concurrent_creates() {
 
 t "SIGKILL amid $CLIENTS clients creating ConfigMaps loses no acknowledged create" \
     test_sigkill_amid_concurrent_creates
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

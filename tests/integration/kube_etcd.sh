@@ -75,4 +75,5 @@ test_restart_finds_objects() {
 
 t "kubectl create, watch, patch, scale, delete with etcd as the store" test_kubectl_over_etcd
 t "a restarted server finds its objects in etcd" test_restart_finds_objects
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

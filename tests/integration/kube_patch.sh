@@ -128,4 +128,5 @@ t "strategic merge keeps list elements (set image, \$patch delete)" test_strateg
 t "scale (PATCH and PUT of /scale), label, annotate" test_scale_label_annotate
 t "stale resourceVersion is 409; a no-op keeps the version" test_update_conflicts_and_noop
 t "status subresource and main resource change apart; generation" test_status_subresource_is_separate
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

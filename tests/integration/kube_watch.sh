@@ -145,4 +145,5 @@ t "watch from a resourceVersion; 0 and unset replay what exists" test_watch_from
 t "objects moving in and out of a selector are ADDED and DELETED" test_selector_moves_are_added_and_deleted
 t "Table events, bookmarks, timeoutSeconds" test_table_events_and_bookmarks_and_timeout
 t "410 Expired for a watch, continue or list behind the history" test_gone_when_history_is_gone
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

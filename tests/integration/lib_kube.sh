@@ -112,3 +112,19 @@ wait_for() {
     done
     eval "$*"
 }
+
+# test_server_stops_clean: the last case of a script: the server stops on
+# SIGTERM within its grace period, and its log has no sanitizer report
+# (with GANTRY_BUILD=build-san, every leak and memory error shows there)
+test_server_stops_clean() {
+    local p
+    for p in $(cat "$T/server.pids" 2>/dev/null); do
+        kill -TERM "$p" 2>/dev/null || continue
+        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$p" 2>/dev/null && fail "server $p did not stop on SIGTERM"
+    done
+    if grep -E -A30 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$T/server.log"; then
+        fail "sanitizer report in the server log"
+    fi
+    return 0
+}
