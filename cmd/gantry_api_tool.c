@@ -355,8 +355,11 @@ static int watch_delivery(struct tool *t, int watchers, int events, const char *
 
 static int cmd_bench(struct tool *t, const char *op, int clients, int ops)
 {
-    if (!strcmp(op, "watch"))
-        return watch_delivery(t, clients, ops, "watch");
+    if (!strcmp(op, "watch")) {
+        char label[32];
+        snprintf(label, sizeof label, "watch_c%d", clients);
+        return watch_delivery(t, clients, ops, label);
+    }
     pthread_t *th = gt_xcalloc((size_t)clients, sizeof *th);
     struct bench *b = gt_xcalloc((size_t)clients, sizeof *b);
     atomic_int errors = 0;
@@ -429,7 +432,10 @@ int gantry_cmd_api_tool(int argc, char **argv)
         return cmd_create(&t, atoi(argv[1]), atoi(argv[2]), argv[3]);
     if (!strcmp(argv[0], "bench") && argc == 4)
         return cmd_bench(&t, argv[1], atoi(argv[2]), atoi(argv[3]));
-    if (!strcmp(argv[0], "watchers") && argc == 3)
-        return watch_delivery(&t, atoi(argv[1]), atoi(argv[2]), "delivery");
+    if (!strcmp(argv[0], "watchers") && argc == 3) {
+        char label[32];
+        snprintf(label, sizeof label, "delivery_%d", atoi(argv[1]));
+        return watch_delivery(&t, atoi(argv[1]), atoi(argv[2]), label);
+    }
     return usage();
 }
