@@ -12,7 +12,7 @@ BUILD="build-essential pkg-config git ca-certificates
 TEST="busybox-static jq curl iproute2 nftables util-linux procps psmisc
   socat python3 python3-docker gnutls-bin
   runc crun skopeo umoci docker-registry containernetworking-plugins
-  etcd-server etcd-client iperf3"
+  etcd-server etcd-client iperf3 openssl"
 BENCH="libmicrohttpd-dev podman hyperfine linux-perf strace time wrk"
 
 want="$BUILD $TEST"

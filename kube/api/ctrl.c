@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "kube/api/registry.h"
 #include "kube/meta.h"
 #include "kube/obj.h"
+#include "kube/patch.h"
 
 #define MIN_PASS_GAP_MS 30
 
@@ -50,6 +52,7 @@ struct gt_kctrl {
     int64_t last_compact_rev;
     int64_t last_compact_time;
     int64_t last_repair;
+    atomic_int quotas; /* ResourceQuotas the last pass saw */
 };
 
 static int64_t mono_ms(void)
@@ -69,9 +72,38 @@ void gt_kctrl_kick(struct gt_kctrl *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-static void on_events(void *ctx)
+/* Does an event concern a control loop?  Most writes (a new ConfigMap, a
+ * pod's status) do not, and a pass over every object for each of them
+ * would cost the writers their CPU. */
+static bool interesting(struct gt_kctrl *c, const struct gt_kwc_event *ev)
 {
-    gt_kctrl_kick(ctx);
+    static const char *const watched[] = { "namespaces", "serviceaccounts", "clusterroles",
+                                           "resourcequotas" };
+    const struct gt_kind *k = ev->kind;
+    if (ev->type == GT_KWC_DELETED)
+        return true;
+    if (gt_kobj_has(ev->obj, "metadata.deletionTimestamp") ||
+        gt_kobj_len(ev->obj, "metadata.ownerReferences") > 0)
+        return true;
+    if (!k->group[0] || !strcmp(k->group, "rbac.authorization.k8s.io"))
+        for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++)
+            if (!strcmp(k->resource, watched[i]))
+                return true;
+    if (!k->group[0] && !strcmp(k->resource, "configmaps") &&
+        !strcmp(ev->name, "kube-root-ca.crt"))
+        return true;
+    /* usage moves with every object of a namespace under a quota */
+    return k->namespaced && atomic_load(&c->quotas) > 0;
+}
+
+static void on_events(void *ctx, struct gt_kwc_event *const *evs, size_t n)
+{
+    struct gt_kctrl *c = ctx;
+    bool kick = n == 0;
+    for (size_t i = 0; i < n && !kick; i++)
+        kick = interesting(c, evs[i]);
+    if (kick)
+        gt_kctrl_kick(c);
 }
 
 static const struct gt_kind *kind(const char *group, const char *resource)
@@ -92,14 +124,31 @@ static void log_status(const char *what, json_t *st)
 typedef bool (*edit_fn)(json_t *obj, void *ctx); /* true: changed */
 
 struct edit_ctx {
+    const struct gt_kind *k;
     edit_fn fn;
     void *ctx;
 };
 
+/* The control loops' writes are recorded in managedFields as theirs. */
 static int edit_mutate(json_t *cur, json_t **out, void *ctx, json_t **st)
 {
     struct edit_ctx *e = ctx;
-    return e->fn(cur, e->ctx) ? 0 : 1;
+    json_t *old = json_deep_copy(cur);
+    if (!e->fn(cur, e->ctx)) {
+        json_decref(old);
+        return 1;
+    }
+    char av[64], now[32];
+    gt_kmeta_time_format(time(NULL), now);
+    struct gt_kssa_opts o = { .schema = e->k->schema, .manager = "gantry-controllers",
+                              .api_version = kapi_api_version(e->k, av),
+                              .status_subresource = (e->k->flags & GT_KIND_STATUS) != 0,
+                              .now = now };
+    struct gt_error err = { 0 };
+    if (gt_kssa_update(old, cur, &o, &err) < 0)
+        gt_debug("controllers: managedFields of %s: %s", gt_kobj_name(cur), err.msg);
+    json_decref(old);
+    return 0;
 }
 
 /* Edits an object in place with retries; deletes it when the edit leaves
@@ -108,7 +157,7 @@ static void edit_object(struct gt_kapi *api, const struct gt_kind *k, const char
                         const char *name, edit_fn fn, void *ctx)
 {
     gt_debug("controllers: edit %s %s/%s", k->resource, ns, name);
-    struct edit_ctx e = { fn, ctx };
+    struct edit_ctx e = { k, fn, ctx };
     json_t *result = NULL, *st = NULL;
     if (gt_kreg_guaranteed_update(api->store, k, ns, name, edit_mutate, &e, &result, &st) < 0) {
         log_status("update", st);
@@ -512,19 +561,22 @@ static bool set_quota_status(json_t *obj, void *ctx)
     return true;
 }
 
-static void quota_pass(struct gt_kapi *api, struct index *ix)
+static void quota_pass(struct gt_kctrl *c, struct gt_kapi *api, struct index *ix)
 {
     const struct gt_kind *qk = kind("", "resourcequotas");
+    int quotas = 0;
     for (size_t i = 0; i < ix->n; i++) {
         struct entry *e = &ix->v[i];
         if (e->k != qk)
             continue;
+        quotas++;
         json_t *status = kquota_status(api, e->obj);
         if (!json_equal(status, json_object_get(e->obj, "status")))
             edit_object(api, qk, gt_kobj_namespace(e->obj), gt_kobj_name(e->obj),
                         set_quota_status, status);
         json_decref(status);
     }
+    atomic_store(&c->quotas, quotas);
 }
 
 /* ---- compaction ---- */
@@ -583,7 +635,7 @@ static void *loop(void *arg)
         gc_pass(c->api, &ix);
         ns_pass(c->api, &ix);
         rbac_pass(c->api, &ix);
-        quota_pass(c->api, &ix);
+        quota_pass(c, c->api, &ix);
         index_release(&ix);
         compact_pass(c);
         if (mono_ms() - c->last_repair >= 30000) {

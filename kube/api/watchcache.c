@@ -53,7 +53,7 @@ struct kind_cache {
 };
 
 struct subscriber {
-    void (*fn)(void *);
+    gt_kwc_subscriber_fn fn;
     void *ctx;
 };
 
@@ -289,7 +289,9 @@ static void fan_out(struct gt_kwc *c, struct kind_cache *kc, struct ev_impl *e)
     }
 }
 
-static void apply_event(struct gt_kwc *c, const struct gt_store_event *se)
+/* Applies one store event; returns the cache event with a reference for
+ * the caller, or NULL when it changed nothing the cache holds. */
+static struct ev_impl *apply_event(struct gt_kwc *c, const struct gt_store_event *se)
 {
     char *ns = NULL, *name = NULL;
     const struct gt_kind *k = gt_kreg_parse_key(se->kv.key, &ns, &name);
@@ -297,7 +299,7 @@ static void apply_event(struct gt_kwc *c, const struct gt_store_event *se)
     if (!kc) {
         free(ns);
         free(name);
-        return;
+        return NULL;
     }
     char *mk = map_key(ns, name);
     json_t *prev = json_object_get(kc->objs, mk);
@@ -322,9 +324,11 @@ static void apply_event(struct gt_kwc *c, const struct gt_store_event *se)
     free(ns);
     free(name);
     if (!e)
-        return;
+        return NULL;
     fan_out(c, kc, e);
+    ev_get(e);
     ring_push(c, e);
+    return e;
 }
 
 static void set_rev(struct gt_kwc *c, int64_t rev)
@@ -432,11 +436,11 @@ static int start_watch(struct gt_kwc *c, int64_t from, struct gt_error *err)
     return gt_store_watch(c->s, &wo, &c->sw, err);
 }
 
-static void notify_subscribers(struct gt_kwc *c)
+static void notify_subscribers(struct gt_kwc *c, struct gt_kwc_event *const *evs, size_t n)
 {
     pthread_mutex_lock(&c->sub_mu);
     for (size_t i = 0; i < c->nsubs; i++)
-        c->subs[i].fn(c->subs[i].ctx);
+        c->subs[i].fn(c->subs[i].ctx, evs, n);
     pthread_mutex_unlock(&c->sub_mu);
 }
 
@@ -468,7 +472,7 @@ static void reset(struct gt_kwc *c)
             c->rev = rev;
             pthread_cond_broadcast(&c->rev_cond);
             pthread_mutex_unlock(&c->rev_mu);
-            notify_subscribers(c);
+            notify_subscribers(c, NULL, 0);
             return;
         }
         gt_warn("watch cache: reload failed: %s; retrying", err.msg);
@@ -493,11 +497,16 @@ static void *dispatch(void *arg)
             reset(c);
             continue;
         }
+        struct gt_kwc_event **evs = NULL;
+        size_t nevs = 0;
         if (b.n) {
+            evs = gt_xmalloc(b.n * sizeof *evs);
             pthread_rwlock_wrlock(&c->lock);
             int64_t last = 0;
             for (size_t i = 0; i < b.n; i++) {
-                apply_event(c, &b.events[i]);
+                struct ev_impl *e = apply_event(c, &b.events[i]);
+                if (e)
+                    evs[nevs++] = &e->pub;
                 last = b.events[i].kv.mod_rev;
             }
             pthread_rwlock_unlock(&c->lock);
@@ -505,10 +514,12 @@ static void *dispatch(void *arg)
         } else if (b.progress) {
             set_rev(c, b.revision);
         }
-        size_t n = b.n;
         gt_store_watch_batch_release(&b);
-        if (n)
-            notify_subscribers(c);
+        if (nevs)
+            notify_subscribers(c, evs, nevs);
+        for (size_t i = 0; i < nevs; i++)
+            gt_kwc_event_put(evs[i]);
+        free(evs);
     }
     return NULL;
 }
@@ -587,7 +598,7 @@ void gt_kwc_free(struct gt_kwc *c)
     free(c);
 }
 
-void gt_kwc_subscribe(struct gt_kwc *c, void (*fn)(void *ctx), void *ctx)
+void gt_kwc_subscribe(struct gt_kwc *c, gt_kwc_subscriber_fn fn, void *ctx)
 {
     pthread_mutex_lock(&c->sub_mu);
     c->subs = gt_xrealloc(c->subs, (c->nsubs + 1) * sizeof *c->subs);
@@ -595,7 +606,7 @@ void gt_kwc_subscribe(struct gt_kwc *c, void (*fn)(void *ctx), void *ctx)
     pthread_mutex_unlock(&c->sub_mu);
 }
 
-void gt_kwc_unsubscribe(struct gt_kwc *c, void (*fn)(void *ctx), void *ctx)
+void gt_kwc_unsubscribe(struct gt_kwc *c, gt_kwc_subscriber_fn fn, void *ctx)
 {
     pthread_mutex_lock(&c->sub_mu);
     for (size_t i = 0; i < c->nsubs; i++)

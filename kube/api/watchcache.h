@@ -107,10 +107,13 @@ json_t *gt_kwc_delivery_object(const struct gt_kwc_delivery *d);
  * with the event (borrowed, valid while the caller holds its reference). */
 const char *gt_kwc_event_wire(struct gt_kwc_event *ev, enum gt_kwc_type type, size_t *len);
 
-/* Subscribers: fn(ctx) after every batch of events (dispatcher thread). */
-void gt_kwc_subscribe(struct gt_kwc *c, void (*fn)(void *ctx), void *ctx);
+/* Subscribers: fn after every batch of events (dispatcher thread), with
+ * the batch's events (borrowed for the call; n 0 after a reload, when
+ * everything may have changed). */
+typedef void (*gt_kwc_subscriber_fn)(void *ctx, struct gt_kwc_event *const *evs, size_t n);
+void gt_kwc_subscribe(struct gt_kwc *c, gt_kwc_subscriber_fn fn, void *ctx);
 /* Removes a subscription; when it returns, fn is not running and will not
  * run again. */
-void gt_kwc_unsubscribe(struct gt_kwc *c, void (*fn)(void *ctx), void *ctx);
+void gt_kwc_unsubscribe(struct gt_kwc *c, gt_kwc_subscriber_fn fn, void *ctx);
 
 #endif
