@@ -55,15 +55,24 @@ $(BUILD)/obj/%.o: %.c
 # Binaries.  gantry-runtime links only base and oci (and their three
 # libraries): it is exec'd once per container.
 RUNTIME_LIBS := $(filter $(ALL_LIBS),$(call layer_lib,oci) $(call layer_lib,base))
-GANTRY_SRCS := $(filter-out cmd/gantry-runtime.c,$(wildcard cmd/gantry*.c))
+GANTRY_SRCS := $(filter-out cmd/gantry-runtime.c cmd/gantry-cni-bridge.c,$(wildcard cmd/gantry*.c))
 GANTRY_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(GANTRY_SRCS))
 
-BINS := $(BUILD)/gantry-runtime $(BUILD)/gantry
+BINS := $(BUILD)/gantry-runtime $(BUILD)/gantry $(BUILD)/gantry-cni-bridge
 
 all: $(BINS) unit-tests
 
 $(BUILD)/gantry-runtime: $(BUILD)/obj/cmd/gantry-runtime.o $(RUNTIME_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+
+# gantry-cni-bridge, the CNI plugin, links only base and net: it is exec'd
+# once per container attach and detach.
+PKGS_NET := jansson libmnl libnftables
+LIBS_NET := $(shell pkg-config --libs $(PKGS_NET) 2>/dev/null) -lpthread
+NET_PLUGIN_LIBS := $(filter $(ALL_LIBS),$(call layer_lib,net) $(call layer_lib,base))
+
+$(BUILD)/gantry-cni-bridge: $(BUILD)/obj/cmd/gantry-cni-bridge.o $(NET_PLUGIN_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NET)
 
 $(BUILD)/gantry: $(GANTRY_OBJS) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(GANTRY_OBJS) -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS_ALL)

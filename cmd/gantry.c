@@ -8,11 +8,9 @@
 #define GANTRY_VERSION "0.1.0"
 
 static const struct gantry_command commands[] = {
-    { "version", "print the version", gantry_cmd_version },
-    { "server", "run the control plane (Kubernetes API server)", gantry_cmd_server },
-    { "http-bench-server", NULL, gantry_cmd_http_bench_server }, /* hidden: bench/http.sh */
-    { "store-tool", NULL, gantry_cmd_store_tool },               /* hidden: tests and benchmarks */
-    { "api-tool", NULL, gantry_cmd_api_tool },                   /* hidden: tests and benchmarks */
+#define CMD(name, fn, summary) { name, summary, fn },
+#include "cmd/commands.def"
+#undef CMD
 };
 
 int gantry_cmd_version(int argc, char **argv)

@@ -59,10 +59,51 @@ int gt_content_writer_commit(struct gt_content_writer *w, char **digest_out,
  * Frees w. */
 void gt_content_writer_abort(struct gt_content_writer *w, bool keep);
 
+/* The digest of what was written so far (caller frees); w stays usable. */
+char *gt_content_writer_digest(struct gt_content_writer *w);
+
 /* Stores a buffer in one call (manifests, configs). */
 int gt_content_put(struct gt_content *cs, const void *data, size_t len,
                    const char *expected_digest, char **digest_out, struct gt_error *err);
 /* Removes a blob (the image store's garbage collector calls this). */
 int gt_content_delete(struct gt_content *cs, const char *digest, struct gt_error *err);
+
+/* ---- Extensions (beyond the first contract; additive). ---- */
+
+/* The data root the store was opened on (borrowed). */
+const char *gt_content_root(struct gt_content *cs);
+
+/* "sha256:<hex>" of a buffer (caller frees). */
+char *gt_digest_of(const void *data, size_t len);
+/* The 64 hex characters of a valid digest (borrowed from digest). */
+const char *gt_digest_hex(const char *digest);
+
+/* Streams a present blob into a new file descriptor (read-only). */
+int gt_content_open_blob(struct gt_content *cs, const char *digest, int *fd,
+                         struct gt_error *err);
+
+/* Re-hashes a present blob: -EBADMSG (message names the blob) when its
+ * content no longer matches its name. */
+int gt_content_verify(struct gt_content *cs, const char *digest, struct gt_error *err);
+
+/* Calls fn for every present blob (digest string valid during the call); a
+ * non-zero return from fn stops the walk and is returned. */
+int gt_content_walk(struct gt_content *cs,
+                    int (*fn)(const char *digest, void *ctx), void *ctx,
+                    struct gt_error *err);
+
+/* Leases keep the garbage collector away while a pull or an import writes
+ * blobs and then the record that references them: the collector
+ * (gt_content_gc_lock) waits until no lease is held, in this process or in
+ * any other process using the same data root.  Leases nest and may be held
+ * by several threads at once. */
+int gt_content_lease_begin(struct gt_content *cs, struct gt_error *err);
+void gt_content_lease_end(struct gt_content *cs);
+/* Exclusive side, for the collector: blocks until every lease has ended. */
+int gt_content_gc_lock(struct gt_content *cs, struct gt_error *err);
+void gt_content_gc_unlock(struct gt_content *cs);
+/* Removes ingest files that no live writer holds (interrupted pulls);
+ * call with the gc lock held.  *removed (may be NULL) gets their count. */
+int gt_content_ingest_clean(struct gt_content *cs, unsigned *removed, struct gt_error *err);
 
 #endif

@@ -3,20 +3,14 @@
 # benchmark.  Idempotent and quick when everything is present.
 #   scripts/deps.sh            build + test dependencies
 #   scripts/deps.sh --bench    also the peers the benchmarks compare against
+# The lists are scripts/packages/{build,test,bench}.txt, one package a line
+# (a "#" starts a comment).
 set -eu
+dir=$(dirname "$0")/packages
+list() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$dir/$1.txt"; }
 
-BUILD="build-essential pkg-config git ca-certificates
-  libjansson-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-gnutls-dev
-  libgnutls28-dev nettle-dev libmnl-dev libnftables-dev
-  libsqlite3-dev"
-TEST="busybox-static jq curl iproute2 nftables util-linux procps psmisc
-  socat python3 python3-docker gnutls-bin
-  runc crun skopeo umoci docker-registry containernetworking-plugins
-  etcd-server etcd-client iperf3 openssl"
-BENCH="libmicrohttpd-dev podman hyperfine linux-perf strace time wrk"
-
-want="$BUILD $TEST"
-[ "${1:-}" = "--bench" ] && want="$want $BENCH"
+want="$(list build) $(list test)"
+[ "${1:-}" = "--bench" ] && want="$want $(list bench)"
 
 missing=""
 for p in $want; do

@@ -58,7 +58,9 @@ run_suite() {
 
 for b in build ${GANTRY_NO_SAN:+} build-san; do
     [ -n "${GANTRY_NO_SAN:-}" ] && [ "$b" = build-san ] && continue
-    for t in "$b"/tests/test_*; do
+    # the binaries of the sources present (not stale ones of another branch)
+    for src in tests/unit/test_*.c; do
+        t="$b/tests/$(basename "$src" .c)"
         [ -x "$t" ] || continue
         run_suite "unit/$(basename "$t")${b#build}" "$t"
     done

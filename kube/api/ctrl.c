@@ -34,7 +34,6 @@
 #include "base/mem.h"
 #include "kube/api/alloc.h"
 #include "kube/api/internal.h"
-#include "kube/api/quota.h"
 #include "kube/api/registry.h"
 #include "kube/meta.h"
 #include "kube/obj.h"
@@ -488,10 +487,6 @@ static void sa_pass(struct gt_kctrl *c, struct index *ix)
 
 /* ---- RBAC aggregation ---- */
 
-struct agg_ctx {
-    json_t *rules;
-};
-
 static bool set_rules(json_t *obj, void *ctx)
 {
     json_t *rules = ctx;
@@ -503,51 +498,24 @@ static bool set_rules(json_t *obj, void *ctx)
 
 static void rbac_pass(struct gt_kapi *api, struct index *ix)
 {
-    const struct gt_kind *crk = kind("rbac.authorization.k8s.io", "clusterroles");
+    const struct gt_kind *crk = kind(GT_KRBAC_GROUP, "clusterroles");
+    json_t *roles = NULL;
     for (size_t i = 0; i < ix->n; i++) {
         struct entry *e = &ix->v[i];
-        if (e->k != crk)
+        if (e->k != crk || !gt_kobj_has(e->obj, "aggregationRule"))
             continue;
-        json_t *sels = gt_kobj_arr(e->obj, "aggregationRule.clusterRoleSelectors");
-        if (!sels)
-            continue;
-        json_t *rules = json_array();
-        /* roles in name order, as the controller sorts them */
-        for (size_t j = 0; j < ix->n; j++) {
-            struct entry *o = &ix->v[j];
-            if (o->k != crk || o == e)
-                continue;
-            size_t s;
-            json_t *sel;
-            bool match = false;
-            json_array_foreach(sels, s, sel) {
-                struct gt_klsel *ls = NULL;
-                if (gt_klsel_from_json(sel, &ls, NULL) == 0) {
-                    match = gt_klsel_matches(ls, gt_kobj_obj(o->obj, "metadata.labels"));
-                    gt_klsel_free(ls);
-                }
-                if (match)
-                    break;
-            }
-            if (!match)
-                continue;
-            size_t r;
-            json_t *rule;
-            json_array_foreach(gt_kobj_arr(o->obj, "rules"), r, rule) {
-                bool dup = false;
-                size_t q;
-                json_t *have;
-                json_array_foreach(rules, q, have)
-                    if (json_equal(have, rule))
-                        dup = true;
-                if (!dup)
-                    json_array_append(rules, rule);
-            }
+        if (!roles) {
+            roles = json_array();
+            for (size_t j = 0; j < ix->n; j++)
+                if (ix->v[j].k == crk)
+                    json_array_append(roles, ix->v[j].obj);
         }
-        if (!json_equal(rules, json_object_get(e->obj, "rules")))
+        json_t *rules = gt_krbac_aggregate(e->obj, roles);
+        if (rules && !json_equal(rules, json_object_get(e->obj, "rules")))
             edit_object(api, crk, "", gt_kobj_name(e->obj), set_rules, rules);
         json_decref(rules);
     }
+    json_decref(roles);
 }
 
 /* ---- quota ---- */
@@ -570,7 +538,12 @@ static void quota_pass(struct gt_kctrl *c, struct gt_kapi *api, struct index *ix
         if (e->k != qk)
             continue;
         quotas++;
-        json_t *status = kquota_status(api, e->obj);
+        json_t *used = gt_kquota_usage(e->obj, &api->lister, time(NULL));
+        if (!used)
+            continue;
+        json_t *hard = gt_kobj_obj(e->obj, "spec.hard");
+        json_t *status = json_pack("{s:o,s:o}", "hard",
+                                   hard ? json_deep_copy(hard) : json_object(), "used", used);
         if (!json_equal(status, json_object_get(e->obj, "status")))
             edit_object(api, qk, gt_kobj_namespace(e->obj), gt_kobj_name(e->obj),
                         set_quota_status, status);

@@ -281,111 +281,6 @@ int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
     return 0;
 }
 
-/* ---- authentication ---- */
-
-static bool public_path(const char *path)
-{
-    static const char *const pub[] = { "/version", "/healthz", "/livez", "/readyz" };
-    for (size_t i = 0; i < sizeof pub / sizeof pub[0]; i++) {
-        size_t n = strlen(pub[i]);
-        if (!strncmp(path, pub[i], n) && (path[n] == 0 || path[n] == '/'))
-            return true;
-    }
-    return false;
-}
-
-/* 0 with r->user set, or -1 after answering 401. */
-static int authenticate(struct kreq *r)
-{
-    const struct gt_http_peer *peer = gt_http_req_peer(r->http);
-    const char *auth = gt_http_req_header(r->http, "Authorization");
-    if (auth && !strncasecmp(auth, "Bearer ", 7)) {
-        const char *tok = auth + 7;
-        while (*tok == ' ')
-            tok++;
-        struct gt_error err = { 0 };
-        if (gt_kauthn_token(r->api->authn, tok, &r->user, &err) == 0)
-            return 0;
-        gt_debug("authentication failed: %s", err.msg);
-        kapi_respond_status(r, gt_kst_new(401, NULL, "Unauthorized"));
-        return -1;
-    }
-    if (peer->kind == GT_HTTP_TLS && peer->cert_verified && peer->cert_cn) {
-        gt_kuser_init(&r->user, peer->cert_cn, "");
-        for (char **g = peer->cert_orgs; g && *g; g++)
-            gt_kuser_add_group(&r->user, *g);
-        gt_kuser_add_group(&r->user, "system:authenticated");
-        return 0;
-    }
-    if (peer->kind == GT_HTTP_TCP) {
-        /* the explicit, loopback-only plain HTTP listener (tests) */
-        gt_kuser_init(&r->user, "system:admin", "");
-        gt_kuser_add_group(&r->user, GT_KUSER_MASTERS);
-        gt_kuser_add_group(&r->user, "system:authenticated");
-        return 0;
-    }
-    gt_kuser_init(&r->user, "system:anonymous", "");
-    gt_kuser_add_group(&r->user, "system:unauthenticated");
-    r->user.anonymous = true;
-    if (public_path(r->ri.path))
-        return 0;
-    kapi_respond_status(r, gt_kst_new(401, NULL, "Unauthorized"));
-    return -1;
-}
-
-/* Impersonate-User / -Group / -Uid: the request then acts as that user,
- * (with only the first Impersonate-Group header: http/ keeps one of each),
- * if the authenticated one may "impersonate" users (or serviceaccounts),
- * groups and uids, as Kubernetes checks.  0, or -1 after answering 403. */
-static int impersonate(struct kreq *r)
-{
-    const char *user = gt_http_req_header(r->http, "Impersonate-User");
-    if (!user || !user[0])
-        return 0;
-    /* http/ hands out the first of repeated headers: one group at most */
-    const char *group = gt_http_req_header(r->http, "Impersonate-Group");
-    const char *const groups[1] = { group };
-    size_t ng = group && group[0] ? 1 : 0;
-    const char *uid = gt_http_req_header(r->http, "Impersonate-Uid");
-    char sa_ns[256], sa_name[256];
-    bool is_sa = sscanf(user, "system:serviceaccount:%255[^:]:%255s", sa_ns, sa_name) == 2;
-    struct check {
-        const char *resource, *ns, *name;
-    } checks[64];
-    size_t n = 0;
-    checks[n++] = is_sa ? (struct check){ "serviceaccounts", sa_ns, sa_name }
-                        : (struct check){ "users", "", user };
-    for (size_t i = 0; i < ng && n < 63; i++)
-        checks[n++] = (struct check){ "groups", "", groups[i] };
-    if (uid && uid[0] && n < 64)
-        checks[n++] = (struct check){ "uids", "", uid };
-    for (size_t i = 0; i < n; i++) {
-        if (kapi_rbac_allows(r->api, &r->user, "impersonate", "", checks[i].resource, "",
-                             checks[i].ns, checks[i].name, NULL, NULL))
-            continue;
-        json_t *st = gt_kst_new(403, NULL,
-                                "%s \"%s\" is forbidden: User \"%s\" cannot impersonate "
-                                "resource \"%s\" in API group \"\" at the cluster scope",
-                                checks[i].resource, checks[i].name, r->user.name,
-                                checks[i].resource);
-        kapi_respond_status(r, st);
-        return -1;
-    }
-    gt_kuser_release(&r->user);
-    gt_kuser_init(&r->user, user, uid ? uid : "");
-    for (size_t i = 0; i < ng; i++)
-        gt_kuser_add_group(&r->user, groups[i]);
-    if (is_sa) {
-        char g[300];
-        snprintf(g, sizeof g, "system:serviceaccounts:%s", sa_ns);
-        gt_kuser_add_group(&r->user, "system:serviceaccounts");
-        gt_kuser_add_group(&r->user, g);
-    }
-    if (strcmp(user, "system:anonymous") != 0)
-        gt_kuser_add_group(&r->user, "system:authenticated");
-    return 0;
-}
-
 /* ---- non-resource endpoints ---- */
 
 static void version(struct kreq *r)
@@ -567,7 +462,7 @@ static void handle(struct gt_http_req *req, void *ctx)
         gt_kreqinfo_release(&r.ri);
         return;
     }
-    if (authenticate(&r) == 0 && impersonate(&r) == 0) {
+    if (kapi_authenticate(&r) == 0 && kapi_impersonate(&r) == 0) {
         json_t *st = NULL;
         if (kapi_authorize(r.api, &r.user, &r.ri, &st) < 0)
             kapi_respond_status(&r, st);

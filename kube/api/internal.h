@@ -10,26 +10,35 @@
 #include <stdint.h>
 
 #include "http/server.h"
-#include "kube/api/authn.h"
 #include "kube/api/reqinfo.h"
 #include "kube/api/server.h"
 #include "kube/api/status.h"
 #include "kube/api/watchcache.h"
+#include "kube/admission.h"
+#include "kube/authn.h"
 #include "kube/kinds.h"
+#include "kube/lister.h"
+#include "kube/rbac.h"
 #include "store/store.h"
 
 #define KAPI_MAX_BODY (3u << 20) /* Kubernetes' request limit, about 3 MB */
 #define KAPI_GIT_VERSION "v1.32.0-gantry"
+/* the issuer of service-account tokens, as kube-apiserver's default */
+#define KAPI_SA_ISSUER "https://kubernetes.default.svc.cluster.local"
 
 struct gt_kctrl;
 
 struct gt_kapi {
     char *data_dir, *tls_dir, *cred_dir;
-    char *ca_cert, *ca_key, *serving_cert, *serving_key, *sa_key;
+    char *ca_cert, *ca_key, *serving_cert, *serving_key, *sa_key_file;
     char *admin_kubeconfig;
     struct gt_store *store;
     struct gt_kwc *cache;
-    struct gt_kauthn *authn;
+    /* what the security modules (kube/authn, rbac, admission) read */
+    struct gt_klister lister;
+    struct gt_ktokenfile *tokens;
+    struct gt_ksa_key *sa_key;
+    struct gt_kauthn authn;
     struct gt_kctrl *ctrl;
     struct gt_http_server *http;
     int https_listener, http_listener;
@@ -99,8 +108,8 @@ void kapi_prepare_update(const struct gt_kind *k, const char *subresource, json_
                          const json_t *old);
 /* metadata.generation + 1 when the spec changed (after defaulting). */
 void kapi_bump_generation(const struct gt_kind *k, json_t *obj, const json_t *old);
-/* Defaults, admission (mutating), validation, admission (validating):
- * 0, or -1 with *st (422 Invalid, 403 Forbidden...). */
+/* Defaults, then kapi_admission(): 0, -1 with *st (422 Invalid, 403
+ * Forbidden...), or KAPI_RETRY. */
 int kapi_admit(struct kreq *r, const struct gt_kind *k, enum kapi_op op, json_t *obj,
                const json_t *old, json_t **st);
 /* Does the kind keep metadata.generation? */
@@ -161,27 +170,37 @@ int kapi_delete_object(struct gt_kapi *api, const struct gt_kind *k, const char 
 void kapi_discovery(struct kreq *r);
 void kapi_openapi(struct kreq *r);
 
-/* ---- authorization (rbac.c) ---- */
+/* ---- the lister over the cache (lister.c) ---- */
+void kapi_lister_init(struct gt_kapi *api);
+
+/* ---- security glue (security.c) over kube/authn.h and kube/rbac.h ---- */
+/* The identity of the request (r->user); -1 after answering 401. */
+int kapi_authenticate(struct kreq *r);
+/* Impersonate-* headers: r->user becomes the impersonated user; -1 after
+ * answering 403/400. */
+int kapi_impersonate(struct kreq *r);
 /* 0 allowed; -1 with *st a 403 Forbidden Status. */
 int kapi_authorize(struct gt_kapi *api, const struct gt_kuser *u, const struct gt_kreqinfo *ri,
                    json_t **st);
-/* SubjectAccessReview evaluation: allowed, and the reason. */
-bool kapi_rbac_allows(struct gt_kapi *api, const struct gt_kuser *u, const char *verb,
-                      const char *group, const char *resource, const char *subresource,
-                      const char *ns, const char *name, const char *path, char **reason);
+/* SelfSubjectAccessReview, SubjectAccessReview, TokenReview (create-only
+ * kinds): answered, never stored. */
+void kapi_review(struct kreq *r, json_t *obj);
+/* POST serviceaccounts/<name>/token */
+void kapi_token_request(struct kreq *r);
 /* Default roles and bindings, created when absent. */
 int kapi_rbac_bootstrap(struct gt_kapi *api, struct gt_error *err);
 
-/* ---- admission (admission.c) ---- */
-int kapi_admission_mutate(struct kreq *r, const struct gt_kind *k, enum kapi_op op, json_t *obj,
-                          const json_t *old, json_t **st);
-int kapi_admission_validate(struct kreq *r, const struct gt_kind *k, enum kapi_op op,
-                            const json_t *obj, const json_t *old, json_t **st);
-
-/* ---- reviews (review.c): SelfSubjectAccessReview, SubjectAccessReview,
- * TokenReview, TokenRequest ---- */
-void kapi_review(struct kreq *r, json_t *obj);
-void kapi_token_request(struct kreq *r);
+/* ---- admission glue (admit.c) over kube/admission.h ---- */
+/* Mutating admission of obj (defaulted already), the kind's validation,
+ * RBAC escalation checks, validating admission; then the quota updates the
+ * write consumes are stored.  0, -1 with *st, or KAPI_RETRY when a quota
+ * changed under us (run the write again from the start). */
+#define KAPI_RETRY (-2)
+int kapi_admission(struct kreq *r, const struct gt_kind *k, enum kapi_op op, json_t *obj,
+                   const json_t *old, json_t **st);
+/* Admission of a delete (NamespaceLifecycle protects system namespaces). */
+int kapi_admission_delete(struct kreq *r, const struct gt_kind *k, const json_t *old,
+                          json_t **st);
 
 /* ---- control loops (ctrl.c) ---- */
 int gt_kctrl_start(struct gt_kapi *api, struct gt_kctrl **out, struct gt_error *err);

@@ -30,16 +30,13 @@ static int tls_fail(struct gt_error *err, int r, const char *what)
     return gt_err(err, EIO, "%s: %s", what, gnutls_strerror(r));
 }
 
-static int gen_key(gnutls_x509_privkey_t *key, bool rsa, struct gt_error *err)
+static int gen_key(gnutls_x509_privkey_t *key, struct gt_error *err)
 {
     int r = gnutls_x509_privkey_init(key);
     if (r < 0)
         return tls_fail(err, r, "private key");
-    if (rsa)
-        r = gnutls_x509_privkey_generate(*key, GNUTLS_PK_RSA, 2048, 0);
-    else
-        r = gnutls_x509_privkey_generate(*key, GNUTLS_PK_ECDSA,
-                                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+    r = gnutls_x509_privkey_generate(*key, GNUTLS_PK_ECDSA,
+                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
     if (r < 0) {
         gnutls_x509_privkey_deinit(*key);
         return tls_fail(err, r, "generate a private key");
@@ -208,7 +205,7 @@ static char *path_in(const char *dir, const char *name)
 }
 
 /* Issues key + certificate files signed by the CA of dir. */
-static int issue(const char *dir, const struct cert_spec *s, bool rsa, const char *crt_path,
+static int issue(const char *dir, const struct cert_spec *s, const char *crt_path,
                  const char *key_path, struct gt_error *err)
 {
     cleanup_free char *ca_crt_p = path_in(dir, "ca.crt");
@@ -219,7 +216,7 @@ static int issue(const char *dir, const struct cert_spec *s, bool rsa, const cha
     if (rc == 0)
         rc = load_key(ca_key_p, &ca_key, err);
     if (rc == 0)
-        rc = gen_key(&key, rsa, err);
+        rc = gen_key(&key, err);
     if (rc == 0)
         rc = make_crt(s, key, ca_crt, ca_key, &crt, err);
     if (rc == 0)
@@ -262,7 +259,7 @@ int gt_kpki_ensure(const char *dir, const char *const *sans, struct gt_error *er
         char cn[64];
         snprintf(cn, sizeof cn, "gantry-server-ca@%lld", (long long)time(NULL));
         struct cert_spec s = { .cn = cn, .ca = true };
-        rc = gen_key(&key, false, err);
+        rc = gen_key(&key, err);
         if (rc < 0)
             return gt_err_prefix(err, "CA");
         rc = make_crt(&s, key, NULL, NULL, &crt, err);
@@ -287,29 +284,18 @@ int gt_kpki_ensure(const char *dir, const char *const *sans, struct gt_error *er
     if (new_ca || !same || !gt_path_exists(srv_crt) || !gt_path_exists(srv_key)) {
         struct cert_spec s = { .cn = "kube-apiserver", .server = true, .sans = builtin_sans,
                                .more_sans = sans };
-        rc = issue(dir, &s, false, srv_crt, srv_key, err);
+        rc = issue(dir, &s, srv_crt, srv_key, err);
         if (rc == 0)
             rc = gt_write_file_atomic(sans_p, want, strlen(want), 0644, true, err);
         if (rc < 0)
             return gt_err_prefix(err, "serving certificate");
-    }
-    cleanup_free char *sa_key = path_in(dir, "sa.key");
-    if (!gt_path_exists(sa_key)) {
-        gnutls_x509_privkey_t key;
-        rc = gen_key(&key, true, err);
-        if (rc == 0) {
-            rc = write_key(sa_key, key, err);
-            gnutls_x509_privkey_deinit(key);
-        }
-        if (rc < 0)
-            return gt_err_prefix(err, "service-account key");
     }
     cleanup_free char *adm_crt = path_in(dir, "admin.crt");
     cleanup_free char *adm_key = path_in(dir, "admin.key");
     if (new_ca || !gt_path_exists(adm_crt) || !gt_path_exists(adm_key)) {
         static const char *const orgs[] = { "system:masters", NULL };
         struct cert_spec s = { .cn = "system:admin", .orgs = orgs };
-        rc = issue(dir, &s, false, adm_crt, adm_key, err);
+        rc = issue(dir, &s, adm_crt, adm_key, err);
         if (rc < 0)
             return gt_err_prefix(err, "admin certificate");
     }
@@ -320,7 +306,7 @@ int gt_kpki_issue_client(const char *dir, const char *cn, const char *const *org
                          const char *cert_out, const char *key_out, struct gt_error *err)
 {
     struct cert_spec s = { .cn = cn, .orgs = orgs };
-    return issue(dir, &s, false, cert_out, key_out, err);
+    return issue(dir, &s, cert_out, key_out, err);
 }
 
 static char *file_b64(const char *path, struct gt_error *err)

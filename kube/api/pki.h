@@ -8,10 +8,10 @@
  *                           localhost, 127.0.0.1, ::1 and the kubernetes
  *                           service names); remade when the set changes
  *                           (server.sans records it)
- *   sa.key                  the service-account signing key (RSA 2048)
  *   admin.crt, admin.key    a client certificate CN=system:admin,
  *                           O=system:masters
- * Keys are written 0600.  Existing files are reused: a restart keeps its
+ * (The service-account signing key, sa.key, is kube/authn's
+ * gt_ksa_key_load_or_create().)  Keys are written 0600.  Existing files are reused: a restart keeps its
  * CA, so kubeconfigs written before stay valid. */
 #ifndef GT_KUBE_API_PKI_H
 #define GT_KUBE_API_PKI_H

@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/mem.h"
 #include "kube/api/status.h"
+#include "kube/status.h"
 #include "kube/obj.h"
 
 static const char *group_dir(const struct gt_kind *k)
@@ -150,7 +151,7 @@ int gt_kreg_get(struct gt_store *s, const struct gt_kind *k, const char *ns, con
     int r = gt_store_get(s, key, revision, &kv, &err);
     if (r == -ENOENT) {
         json_decref(*st);
-        *st = gt_kst_not_found(k->group, k->resource, name);
+        *st = gt_kstatus_not_found(k->group, k->resource, name);
         return -1;
     }
     if (r < 0) {
@@ -223,12 +224,12 @@ int gt_kreg_update(struct gt_store *s, const struct gt_kind *k, json_t *obj, int
     }
     if (r == -ENOENT) {
         json_decref(*st);
-        *st = gt_kst_not_found(k->group, k->resource, name);
+        *st = gt_kstatus_not_found(k->group, k->resource, name);
         return -1;
     }
     if (r == -GT_STORE_ECONFLICT) {
         json_decref(*st);
-        *st = gt_kst_conflict(k->group, k->resource, name, modified_msg);
+        *st = gt_kstatus_conflict(k->group, k->resource, name, modified_msg);
         return -1;
     }
     if (r < 0) {
@@ -250,13 +251,13 @@ int gt_kreg_delete(struct gt_store *s, const struct gt_kind *k, const char *ns, 
     int r = gt_store_delete(s, key, expected, &rev, &prev, &err);
     if (r == -ENOENT) {
         json_decref(*st);
-        *st = gt_kst_not_found(k->group, k->resource, name);
+        *st = gt_kstatus_not_found(k->group, k->resource, name);
         return -1;
     }
     if (r == -GT_STORE_ECONFLICT) {
         gt_kv_release(&prev);
         json_decref(*st);
-        *st = gt_kst_conflict(k->group, k->resource, name, modified_msg);
+        *st = gt_kstatus_conflict(k->group, k->resource, name, modified_msg);
         return -1;
     }
     if (r < 0) {

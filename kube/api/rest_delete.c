@@ -247,30 +247,21 @@ static int delete_options(struct kreq *r, struct kapi_delete_opts *o, json_t **h
     return 0;
 }
 
-/* Namespaces the server needs: NamespaceLifecycle refuses their deletion. */
-static bool protected_namespace(struct kreq *r)
-{
-    static const char *const keep[] = { "default", "kube-system", "kube-public" };
-    if (r->kind->group[0] || strcmp(r->kind->resource, "namespaces") != 0)
-        return false;
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-        if (!strcmp(r->ri.name, keep[i]))
-            return true;
-    return false;
-}
-
 void kapi_delete(struct kreq *r)
 {
     json_t *st = NULL, *holder = NULL, *result = NULL;
     struct kapi_delete_opts o;
-    if (protected_namespace(r)) {
-        st = gt_kst_new(403, NULL, "namespaces \"%s\" is forbidden: this namespace may not be "
-                                   "deleted",
-                        r->ri.name);
-        gt_kst_details(st, r->ri.name, "", "namespaces");
+    /* admission of the delete (NamespaceLifecycle keeps the system
+     * namespaces) */
+    json_t *cur = NULL;
+    if (gt_kreg_get(r->api->store, r->kind, r->ri.namespace_, r->ri.name, 0, &cur, NULL, &st) <
+            0 ||
+        kapi_admission_delete(r, r->kind, cur, &st) < 0) {
+        json_decref(cur);
         kapi_respond_status(r, st);
         return;
     }
+    json_decref(cur);
     if (delete_options(r, &o, &holder, &st) < 0) {
         json_decref(holder);
         kapi_respond_status(r, st);

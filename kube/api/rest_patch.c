@@ -21,6 +21,7 @@
 #include "base/cleanup.h"
 #include "base/mem.h"
 #include "kube/api/internal.h"
+#include "kube/status.h"
 #include "kube/api/registry.h"
 #include "kube/meta.h"
 #include "kube/obj.h"
@@ -166,7 +167,7 @@ static int patch_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
             json_decref(out);
             json_decref(scale);
             json_decref(*st);
-            *st = gt_kst_conflict(k->group, k->resource, r->ri.name,
+            *st = gt_kstatus_conflict(k->group, k->resource, r->ri.name,
                                   "the object has been modified; please apply your changes to "
                                   "the latest version and try again");
             return -1;

@@ -14,6 +14,7 @@
 
 #include "base/mem.h"
 #include "kube/api/internal.h"
+#include "kube/status.h"
 #include "kube/api/registry.h"
 #include "kube/obj.h"
 
@@ -50,7 +51,7 @@ static int scale_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
         *precondition = true;
         if (strcmp(want, gt_kobj_str(cur, "metadata.resourceVersion", "")) != 0) {
             json_decref(*st);
-            *st = gt_kst_conflict(r->kind->group, r->kind->resource, gt_kobj_name(cur),
+            *st = gt_kstatus_conflict(r->kind->group, r->kind->resource, gt_kobj_name(cur),
                                   "the object has been modified; please apply your changes to "
                                   "the latest version and try again");
             return -1;

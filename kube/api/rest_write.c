@@ -19,6 +19,7 @@
 #include "kube/api/alloc.h"
 #include "kube/api/fields.h"
 #include "kube/api/internal.h"
+#include "kube/status.h"
 #include "kube/api/registry.h"
 #include "kube/meta.h"
 #include "kube/obj.h"
@@ -139,18 +140,7 @@ int kapi_admit(struct kreq *r, const struct gt_kind *k, enum kapi_op op, json_t 
                const json_t *old, json_t **st)
 {
     gt_kind_default(k, obj);
-    if (kapi_admission_mutate(r, k, op, obj, old, st) < 0)
-        return -1;
-    struct gt_kfe_list errs;
-    gt_kfe_list_init(&errs);
-    if (gt_kind_validate(k, obj, old, &errs) > 0) {
-        json_decref(*st);
-        *st = gt_kfe_status(&errs, k->group, k->kind, gt_kobj_name(obj));
-        gt_kfe_list_release(&errs);
-        return -1;
-    }
-    gt_kfe_list_release(&errs);
-    return kapi_admission_validate(r, k, op, obj, old, st);
+    return kapi_admission(r, k, op, obj, old, st);
 }
 
 /* ---- shared checks of a request body ---- */
@@ -272,7 +262,22 @@ int kapi_create_object(struct kreq *r, const struct gt_kind *k, json_t *obj, jso
         gt_kfe_list_release(&errs);
         return -1;
     }
-    if (kapi_admit(r, k, KOP_CREATE, obj, NULL, st) < 0)
+    /* a quota that moved under us runs admission again on the object as
+     * it was before admission changed it */
+    json_t *pristine = json_deep_copy(obj);
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        rc = kapi_admit(r, k, KOP_CREATE, obj, NULL, st);
+        if (rc != KAPI_RETRY || attempt == 16)
+            break;
+        json_object_clear(obj);
+        json_object_update(obj, pristine);
+    }
+    json_decref(pristine);
+    if (rc == KAPI_RETRY)
+        return gt_kst_fail(st, 409, "Conflict", "resource quotas of namespace %s kept changing",
+                           gt_kobj_namespace(obj));
+    if (rc < 0)
         return -1;
     kapi_track_fields(r, k, NULL, obj, NULL);
     if (dry_run(r))
@@ -373,7 +378,13 @@ int kapi_update_loop(struct kreq *r, const struct gt_kind *k, const char *ns, co
          * (spec.nodeName): it is the scheduler's write, checked by its
          * own rules (rest_sub.c) */
         bool trusted = sub && !strcmp(sub, "binding");
-        if (!trusted && kapi_admit(r, k, op, next, cur, st) < 0) {
+        int adm = trusted ? 0 : kapi_admit(r, k, op, next, cur, st);
+        if (adm == KAPI_RETRY) {
+            json_decref(next);
+            json_decref(cur);
+            continue;
+        }
+        if (adm < 0) {
             json_decref(next);
             json_decref(cur);
             return -1;
@@ -455,7 +466,7 @@ static int put_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precondi
         *precondition = true;
         if (want != have) {
             json_decref(*st);
-            *st = gt_kst_conflict(p->k->group, p->k->resource, gt_kobj_name(cur),
+            *st = gt_kstatus_conflict(p->k->group, p->k->resource, gt_kobj_name(cur),
                                   "the object has been modified; please apply your changes to "
                                   "the latest version and try again");
             return -1;

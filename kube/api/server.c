@@ -24,23 +24,6 @@ const struct gt_http_route *kapi_routes(size_t *n, gt_http_error_fn *efn);
 static const char *const system_namespaces[] = { "default", "kube-system", "kube-public",
                                                  "kube-node-lease" };
 
-static int sa_lookup(const char *ns, const char *name, char **uid, void *ctx)
-{
-    struct gt_kapi *api = ctx;
-    const struct gt_kind *k = kapi_kind_named("", "serviceaccounts");
-    json_t *sa = gt_kwc_get(api->cache, k, ns, name);
-    if (!sa) {
-        json_t *st = NULL;
-        if (gt_kreg_get(api->store, k, ns, name, 0, &sa, NULL, &st) < 0) {
-            json_decref(st);
-            return -ENOENT;
-        }
-    }
-    *uid = gt_xstrdup(gt_kobj_uid(sa));
-    json_decref(sa);
-    return 0;
-}
-
 /* The "kubernetes" Service in default, on the first address of the
  * service CIDR, pointing at the HTTPS port. */
 static int bootstrap_kubernetes_service(struct gt_kapi *api, int port, struct gt_error *err)
@@ -172,7 +155,7 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
     api->ca_key = gt_path_join(api->tls_dir, "ca.key");
     api->serving_cert = gt_path_join(api->tls_dir, "server.crt");
     api->serving_key = gt_path_join(api->tls_dir, "server.key");
-    api->sa_key = gt_path_join(api->tls_dir, "sa.key");
+    api->sa_key_file = gt_path_join(api->tls_dir, "sa.key");
     api->admin_kubeconfig = gt_path_join(api->cred_dir, "admin.kubeconfig");
     api->gc_interval_ms = cfg->gc_interval_ms > 0 ? cfg->gc_interval_ms : 10000;
     api->compact_interval_s = cfg->compact_interval_s > 0 ? cfg->compact_interval_s : 300;
@@ -210,11 +193,22 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
         goto fail;
     }
     rc = gt_kwc_new(api->store, cfg->watch_cache_events, &api->cache, err);
-    if (rc == 0)
-        rc = gt_kauthn_new(cfg->token_file, api->sa_key, &api->authn, err);
     if (rc < 0)
         goto fail;
-    gt_kauthn_set_sa_lookup(api->authn, sa_lookup, api);
+    kapi_lister_init(api);
+    if (cfg->token_file && (rc = gt_ktokenfile_load(cfg->token_file, &api->tokens, err)) < 0) {
+        gt_err_prefix(err, "--token-file");
+        goto fail;
+    }
+    bool created;
+    rc = gt_ksa_key_load_or_create(api->sa_key_file, &api->sa_key, &created, err);
+    if (rc < 0) {
+        gt_err_prefix(err, "service-account key");
+        goto fail;
+    }
+    api->authn = (struct gt_kauthn){ .tokens = api->tokens, .sa_key = api->sa_key,
+                                     .issuer = KAPI_SA_ISSUER, .lister = &api->lister,
+                                     .anonymous = true };
     rc = bootstrap_namespaces(api, err);
     if (rc == 0)
         rc = kapi_rbac_bootstrap(api, err);
@@ -288,7 +282,8 @@ void gt_kapi_free(struct gt_kapi *api)
         gt_http_server_stop(api->http, 2000);
     gt_kctrl_stop(api->ctrl);
     gt_http_server_free(api->http);
-    gt_kauthn_free(api->authn);
+    gt_ktokenfile_free(api->tokens);
+    gt_ksa_key_free(api->sa_key);
     gt_kwc_free(api->cache);
     if (api->store)
         gt_store_free(api->store);
@@ -299,7 +294,7 @@ void gt_kapi_free(struct gt_kapi *api)
     free(api->ca_key);
     free(api->serving_cert);
     free(api->serving_key);
-    free(api->sa_key);
+    free(api->sa_key_file);
     free(api->admin_kubeconfig);
     free(api->insecure_addr);
     free(api);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "kube/status.h"
 
 static const struct {
     int code;
@@ -83,39 +84,11 @@ void gt_kst_details(json_t *st, const char *name, const char *group, const char 
         json_object_set_new(d, "kind", json_string(kind));
 }
 
-const char *gt_kst_qualified(const char *group, const char *resource, char out[160])
-{
-    if (group && group[0])
-        snprintf(out, 160, "%s.%s", resource, group);
-    else
-        snprintf(out, 160, "%s", resource);
-    return out;
-}
-
-json_t *gt_kst_not_found(const char *group, const char *resource, const char *name)
-{
-    char q[160];
-    json_t *st = gt_kst_new(404, NULL, "%s \"%s\" not found", gt_kst_qualified(group, resource, q),
-                            name);
-    gt_kst_details(st, name, group, resource);
-    return st;
-}
-
 json_t *gt_kst_already_exists(const char *group, const char *resource, const char *name)
 {
-    char q[160];
-    json_t *st = gt_kst_new(409, "AlreadyExists", "%s \"%s\" already exists",
-                            gt_kst_qualified(group, resource, q), name);
-    gt_kst_details(st, name, group, resource);
-    return st;
-}
-
-json_t *gt_kst_conflict(const char *group, const char *resource, const char *name,
-                        const char *why)
-{
-    char q[160];
-    json_t *st = gt_kst_new(409, "Conflict", "Operation cannot be fulfilled on %s \"%s\": %s",
-                            gt_kst_qualified(group, resource, q), name, why);
+    char *gr = gt_kstatus_group_resource(group, resource);
+    json_t *st = gt_kst_new(409, "AlreadyExists", "%s \"%s\" already exists", gr, name);
+    free(gr);
     gt_kst_details(st, name, group, resource);
     return st;
 }

@@ -1,4 +1,8 @@
-/* kube/api/status.h - API errors as Kubernetes Status objects.
+/* kube/api/status.h - the API server's errors as Kubernetes Status objects:
+ * what kube/status.h (the shared constructors: forbidden, not found,
+ * conflict, ...) does not cover -- messages formatted on the spot, the
+ * reason of each HTTP status, AlreadyExists, Success, and the mapping of
+ * the lower layers' errno values.
  *
  * Every failure the API server answers is a meta/v1 Status whose `code` is
  * the HTTP status, with a `reason` that clients switch on (NotFound,
@@ -7,12 +11,8 @@
  * the REST layer reports failure by returning a negative value and setting
  * *st to a new Status (the caller owns it); gt_kst_from_error() turns an
  * error of the layers below (store, kinds) into one by its errno.
- *
- * Message shapes follow the real API server, since kubectl prints them
- * verbatim: `pods "x" not found`, `deployments.apps "web" already exists`,
- * `Operation cannot be fulfilled on configmaps "c": the object has been
- * modified; please apply your changes to the latest version and try again`.
- */
+ * Messages follow the real API server, since kubectl prints them verbatim:
+ * `deployments.apps "web" already exists`. */
 #ifndef GT_KUBE_API_STATUS_H
 #define GT_KUBE_API_STATUS_H
 
@@ -33,11 +33,8 @@ int gt_kst_fail(json_t **st, int code, const char *reason, const char *fmt, ...)
 /* Adds details {name, group, kind} to a Status (name/group may be NULL). */
 void gt_kst_details(json_t *st, const char *name, const char *group, const char *kind);
 
-/* resource: "pods", "deployments.apps" (plural[.group]). */
-json_t *gt_kst_not_found(const char *group, const char *resource, const char *name);
+/* 409 AlreadyExists: `deployments.apps "web" already exists`. */
 json_t *gt_kst_already_exists(const char *group, const char *resource, const char *name);
-json_t *gt_kst_conflict(const char *group, const char *resource, const char *name,
-                        const char *why);
 /* {"kind":"Status",...,"status":"Success"} */
 json_t *gt_kst_success(void);
 
@@ -47,8 +44,5 @@ json_t *gt_kst_success(void);
  * rest 500; the message is err's. */
 json_t *gt_kst_from_error(const struct gt_error *err);
 int gt_kst_fail_error(json_t **st, const struct gt_error *err);
-
-/* "pods" or "deployments.apps" into out (160 bytes). */
-const char *gt_kst_qualified(const char *group, const char *resource, char out[160]);
 
 #endif

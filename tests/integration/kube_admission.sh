@@ -23,7 +23,7 @@ test_service_account_admission() {
     local out
     out=$(kc -n sa1 run r --image=busybox --restart=Never --overrides='{"spec":{"serviceAccountName":"ghost"}}' 2>&1) &&
         fail "pod with a missing service account admitted"
-    assert_contains "$out" 'serviceaccount "ghost" not found'
+    assert_contains "$out" 'service account sa1/ghost was not found'
 }
 
 test_limit_ranges() {

@@ -171,11 +171,33 @@ EOF
         --client-certificate "$T/dora.crt" --client-key "$T/dora.key" api-resources >/dev/null
 }
 
+test_rbac_escalation_is_prevented() {
+    cert erin erin
+    kc create namespace esc >/dev/null
+    kc -n esc create rolebinding erin-admin --clusterrole=admin --user=erin >/dev/null
+    local out
+    # admin of esc may hand out what admin holds there...
+    as --client-certificate "$T/erin.crt" --client-key "$T/erin.key" -n esc \
+        create rolebinding friends-view --clusterrole=view --user=friend
+    # ...but not more
+    out=$(as --client-certificate "$T/erin.crt" --client-key "$T/erin.key" -n esc \
+        create rolebinding grab --clusterrole=cluster-admin --user=erin 2>&1) &&
+        fail "erin bound herself to cluster-admin"
+    echo "$out"
+    assert_contains "$out" "is attempting to grant RBAC permissions not currently held"
+    out=$(as --client-certificate "$T/erin.crt" --client-key "$T/erin.key" -n esc \
+        create role nodes-reader --verb=get --resource=nodes 2>&1) &&
+        fail "erin granted a role over nodes"
+    assert_contains "$out" "not currently held"
+    assert_eq "$(api_code GET /apis/rbac.authorization.k8s.io/v1/namespaces/esc/rolebindings/grab)" 404
+}
+
 t "the admin kubeconfig, certificates and their files" test_admin_kubeconfig_and_files
 t "anonymous requests are 401 except /version, /healthz, /readyz" test_anonymous_is_401_except_public_paths
 t "an unbound user (CN=bob) is forbidden, with Kubernetes' message" test_unbound_user_is_forbidden
 t "service-account token from kubectl create token; auth can-i" test_service_account_token_and_can_i
 t "static token file users and groups" test_static_tokens
 t "default roles, aggregation, discovery for everyone" test_default_roles_and_aggregation
+t "RBAC escalation is prevented: no granting what one does not hold" test_rbac_escalation_is_prevented
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

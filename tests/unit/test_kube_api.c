@@ -1,7 +1,8 @@
 /* The API server's modules one by one (kube/api/): request coordinates,
  * Status errors, the object registry over a SQLite store, the watch cache
- * and its fan-out, unknown fields, the extra protobuf bodies, service
- * account tokens and static tokens, certificates and kubeconfigs.  The
+ * and its fan-out, unknown fields, the extra protobuf bodies,
+ * certificates and kubeconfigs (authentication, RBAC and admission are
+ * kube/'s, tested by test_kube_{authn,rbac,admission}).  The
  * whole server against the real kubectl is tests/integration/kube_*.sh. */
 #include <errno.h>
 #include <gnutls/x509.h>
@@ -14,7 +15,6 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/mem.h"
-#include "kube/api/authn.h"
 #include "kube/api/fields.h"
 #include "kube/api/pbextra.h"
 #include "kube/api/pki.h"
@@ -118,16 +118,15 @@ TEST(reqinfo_non_resource_and_bad_paths)
 
 TEST(status_shapes)
 {
-    json_t *st = gt_kst_not_found("apps", "deployments", "web");
-    CHECK_STR_EQ(gt_kobj_str(st, "message", ""), "deployments.apps \"web\" not found");
-    CHECK_STR_EQ(gt_kobj_str(st, "reason", ""), "NotFound");
-    CHECK_INT_EQ(gt_kobj_int(st, "code", 0), 404);
+    json_t *st = gt_kst_already_exists("apps", "deployments", "web");
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""), "deployments.apps \"web\" already exists");
+    CHECK_STR_EQ(gt_kobj_str(st, "reason", ""), "AlreadyExists");
+    CHECK_INT_EQ(gt_kobj_int(st, "code", 0), 409);
     CHECK_STR_EQ(gt_kobj_str(st, "details.name", ""), "web");
     json_decref(st);
-    st = gt_kst_conflict("", "configmaps", "c", "why");
-    CHECK_STR_EQ(gt_kobj_str(st, "message", ""),
-                 "Operation cannot be fulfilled on configmaps \"c\": why");
-    CHECK_INT_EQ(gt_kobj_int(st, "code", 0), 409);
+    st = gt_kst_new(413, NULL, "too big: %d", 5);
+    CHECK_STR_EQ(gt_kobj_str(st, "message", ""), "too big: 5");
+    CHECK_STR_EQ(gt_kobj_str(st, "reason", ""), "RequestEntityTooLarge");
     json_decref(st);
     struct gt_error err = { .code = ENODATA };
     snprintf(err.msg, sizeof err.msg, "compacted");
@@ -441,70 +440,6 @@ TEST(pbextra_token_request_and_eviction)
     static const unsigned char other[] = { 'k', '8', 's', 0, 0x0a, 0x06, 0x0a, 0x02, 'v', '1',
                                            0x12, 0x00 };
     CHECK(gt_kpbx_decode(other, sizeof other, &o, &err) == -ENOTSUP);
-}
-
-/* ---- authentication ---- */
-
-static int lookup_ok(const char *ns, const char *name, char **uid, void *ctx)
-{
-    if (strcmp(name, "robot") != 0)
-        return -ENOENT;
-    *uid = gt_xstrdup(ctx);
-    return 0;
-}
-
-TEST(authn_tokens)
-{
-    const char *dir = unit_tmpdir();
-    struct gt_error err = { 0 };
-    REQUIRE(gt_kpki_ensure(dir, NULL, &err) == 0);
-    cleanup_free char *sa = gt_path_join(dir, "sa.key");
-    cleanup_free char *tf = gt_path_join(dir, "tokens.csv");
-    const char *csv = "# users\nt-alice,alice,1001,\"ops,dev\"\nt-bob,bob,1002\n";
-    REQUIRE(gt_write_file(tf, csv, strlen(csv), 0600, &err) == 0);
-    struct gt_kauthn *a = NULL;
-    REQUIRE(gt_kauthn_new(tf, sa, &a, &err) == 0);
-    gt_kauthn_set_sa_lookup(a, lookup_ok, "uid-1");
-
-    struct gt_kuser u;
-    REQUIRE(gt_kauthn_token(a, "t-alice", &u, &err) == 0);
-    CHECK_STR_EQ(u.name, "alice");
-    CHECK_STR_EQ(u.uid, "1001");
-    CHECK(gt_kuser_in_group(&u, "ops"));
-    CHECK(gt_kuser_in_group(&u, "dev"));
-    CHECK(gt_kuser_in_group(&u, "system:authenticated"));
-    gt_kuser_release(&u);
-    CHECK(gt_kauthn_token(a, "t-alic", &u, &err) == -EPERM);
-
-    int64_t exp = 0;
-    char *tok = gt_kauthn_issue_sa_token(a, "ns", "robot", "uid-1", 600, NULL, &exp, &err);
-    REQUIRE(tok);
-    CHECK(exp > time(NULL));
-    REQUIRE(gt_kauthn_token(a, tok, &u, &err) == 0);
-    CHECK_STR_EQ(u.name, "system:serviceaccount:ns:robot");
-    CHECK(gt_kuser_in_group(&u, "system:serviceaccounts:ns"));
-    gt_kuser_release(&u);
-    /* another uid: the account was deleted and made again */
-    gt_kauthn_set_sa_lookup(a, lookup_ok, "uid-2");
-    CHECK(gt_kauthn_token(a, tok, &u, &err) == -EPERM);
-    CHECK_STR_CONTAINS(err.msg, "does not match");
-    gt_kauthn_set_sa_lookup(a, lookup_ok, "uid-1");
-    /* a changed signature */
-    tok[strlen(tok) - 3] = tok[strlen(tok) - 3] == 'A' ? 'B' : 'A';
-    CHECK(gt_kauthn_token(a, tok, &u, &err) == -EPERM);
-    free(tok);
-    /* a deleted account */
-    tok = gt_kauthn_issue_sa_token(a, "ns", "gone", "uid-9", 600, NULL, NULL, &err);
-    CHECK(gt_kauthn_token(a, tok, &u, &err) == -EPERM);
-    CHECK_STR_CONTAINS(err.msg, "deleted");
-    free(tok);
-    gt_kauthn_free(a);
-
-    /* a malformed token file names the line */
-    const char *bad = "t1,alice\n,nobody,1\n";
-    REQUIRE(gt_write_file(tf, bad, strlen(bad), 0600, &err) == 0);
-    CHECK(gt_kauthn_new(tf, NULL, &a, &err) == -EINVAL);
-    CHECK_STR_CONTAINS(err.msg, "line 2");
 }
 
 /* ---- certificates ---- */
