@@ -333,6 +333,8 @@ static const struct nonres_route nonres[] = {
     { "/readyz", health },     { "/healthz/", health },  { "/livez/", health },
     { "/readyz/", health },    { "/api", kapi_discovery }, { "/apis", kapi_discovery },
     { "/apis/", kapi_discovery }, { "/openapi/", kapi_openapi },
+    { "/openid/v1/jwks", kapi_issuer_discovery },
+    { "/.well-known/openid-configuration", kapi_issuer_discovery },
 };
 
 static void nonresource(struct kreq *r)

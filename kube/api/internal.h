@@ -185,6 +185,8 @@ int kapi_authorize(struct gt_kapi *api, const struct gt_kuser *u, const struct g
 /* SelfSubjectAccessReview, SubjectAccessReview, TokenReview (create-only
  * kinds): answered, never stored. */
 void kapi_review(struct kreq *r, json_t *obj);
+/* GET /openid/v1/jwks and /.well-known/openid-configuration */
+void kapi_issuer_discovery(struct kreq *r);
 /* POST serviceaccounts/<name>/token */
 void kapi_token_request(struct kreq *r);
 /* Default roles and bindings, created when absent. */

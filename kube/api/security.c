@@ -23,8 +23,18 @@
 #include "kube/obj.h"
 #include "kube/status.h"
 
+/* Service-account issuer discovery: the public key and where to find it,
+ * for anyone (Kubernetes binds them to system:serviceaccounts; they hold
+ * nothing secret). */
+static bool discovery_path(const char *path)
+{
+    return !strcmp(path, "/openid/v1/jwks") || !strcmp(path, "/.well-known/openid-configuration");
+}
+
 static bool public_path(const char *path)
 {
+    if (discovery_path(path))
+        return true;
     static const char *const pub[] = { "/version", "/healthz", "/livez", "/readyz" };
     for (size_t i = 0; i < sizeof pub / sizeof pub[0]; i++) {
         size_t n = strlen(pub[i]);
@@ -93,6 +103,8 @@ int kapi_authorize(struct gt_kapi *api, const struct gt_kuser *u, const struct g
                                  .api_group = ri->group, .resource = ri->resource,
                                  .subresource = ri->subresource, .namespace = ri->namespace_,
                                  .name = ri->name, .path = ri->path };
+    if (!ri->resource_request && discovery_path(ri->path))
+        return 0;
     char *reason = NULL;
     if (gt_krbac_authorize(&api->lister, &a, &reason) == GT_KAUTHZ_ALLOW) {
         free(reason);
@@ -102,6 +114,15 @@ int kapi_authorize(struct gt_kapi *api, const struct gt_kuser *u, const struct g
     *st = gt_krbac_forbidden_status(&a, reason ? reason : "");
     free(reason);
     return -1;
+}
+
+void kapi_issuer_discovery(struct kreq *r)
+{
+    json_t *doc = !strcmp(r->ri.path, "/openid/v1/jwks")
+                      ? gt_ksa_key_jwks(r->api->sa_key)
+                      : gt_ksa_openid_config(r->api->authn.issuer);
+    kapi_respond_obj(r, 200, doc);
+    json_decref(doc);
 }
 
 void kapi_review(struct kreq *r, json_t *obj)

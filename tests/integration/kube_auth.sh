@@ -52,6 +52,10 @@ test_anonymous_is_401_except_public_paths() {
     assert_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$URL/version")" 200
     assert_eq "$(curl -s --cacert "$CA" "$URL/healthz")" ok
     assert_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$URL/readyz")" 200
+    # service-account issuer discovery: the signing key, public
+    assert_eq "$(curl -s --cacert "$CA" "$URL/.well-known/openid-configuration" | jq -r .issuer)" \
+        https://kubernetes.default.svc.cluster.local
+    assert_eq "$(curl -s --cacert "$CA" "$URL/openid/v1/jwks" | jq -r '.keys[0].alg')" RS256
     assert_eq "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" -H 'Authorization: Bearer nope' "$URL/api")" 401
     local out
     out=$(as get pods 2>&1 </dev/null) && fail "anonymous kubectl listed pods"
