@@ -99,25 +99,31 @@ json_t *gt_kst_success(void)
                      "status", "Success");
 }
 
+/* errno of the lower layers -> HTTP status (and reason when not the
+ * status's own) */
+static const struct {
+    int err, code;
+    const char *reason;
+} errno_map[] = {
+    { ENOENT, 404, NULL },       { EEXIST, 409, "AlreadyExists" }, { ESTALE, 409, "Conflict" },
+    { ENODATA, 410, NULL },      { EINVAL, 400, NULL },            { EBADMSG, 400, NULL },
+    { EPROTO, 400, NULL },       { EACCES, 403, NULL },            { EPERM, 401, NULL },
+    { EFBIG, 413, NULL },        { EMSGSIZE, 413, NULL },          { E2BIG, 413, NULL },
+    { ETIMEDOUT, 504, NULL },    { EAGAIN, 503, NULL },            { ECONNREFUSED, 503, NULL },
+    { EIO, 503, NULL },          { ESHUTDOWN, 503, NULL },
+};
+
 json_t *gt_kst_from_error(const struct gt_error *err)
 {
     const char *msg = err && err->msg[0] ? err->msg : "internal error";
-    int code;
+    int code = 500;
     const char *reason = NULL;
-    switch (err ? err->code : 0) {
-    case ENOENT: code = 404; break;
-    case EEXIST: code = 409; reason = "AlreadyExists"; break;
-    case ESTALE: code = 409; reason = "Conflict"; break;
-    case ENODATA: code = 410; break;
-    case EINVAL: case EBADMSG: case EPROTO: code = 400; break;
-    case EACCES: code = 403; break;
-    case EPERM: code = 401; break;
-    case EFBIG: case EMSGSIZE: case E2BIG: code = 413; break;
-    case ETIMEDOUT: code = 504; break;
-    case EAGAIN: case ECONNREFUSED: case EIO: case ESHUTDOWN: code = 503; break;
-    case ENOMEM: code = 500; break;
-    default: code = 500; break;
-    }
+    for (size_t i = 0; err && i < sizeof errno_map / sizeof errno_map[0]; i++)
+        if (errno_map[i].err == err->code) {
+            code = errno_map[i].code;
+            reason = errno_map[i].reason;
+            break;
+        }
     return gt_kst_new(code, reason, "%s", msg);
 }
 
