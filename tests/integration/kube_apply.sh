@@ -1,0 +1,328 @@
+#!/bin/bash
+# kubectl apply (client-side and server-side), re-apply, get in its output
+# forms, the create generators (protobuf bodies), and what a bad object
+# gets back, against a gantry server over TLS with the admin kubeconfig.
+. "$(dirname "$0")/lib_kube.sh"
+
+M="$T/manifests"
+mkdir -p "$M"
+
+write_manifests() { # IMAGE REPLICAS
+    cat >"$M/app.yaml" <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {team: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop, labels: {app: web}}
+data: {mode: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: shop}
+stringData: {password: hunter2}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: builder, namespace: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: shop}
+rules:
+- apiGroups: [""]
+  resources: [pods, configmaps]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: builder-reads, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects:
+- {kind: ServiceAccount, name: builder, namespace: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web, tier: front}}
+spec:
+  replicas: $2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: nginx
+        image: $1
+        ports: [{containerPort: 80}]
+        env: [{name: MODE, value: fast}]
+      - name: sidecar
+        image: busybox
+        command: [sleep, infinity]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 80}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: shop}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: migrate, image: busybox, command: ["true"]}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: nightly, image: busybox, command: ["true"]}]
+EOF
+}
+
+start_server || exit 1
+
+test_apply_creates_and_reapply_is_unchanged() {
+    write_manifests nginx:1.27 2
+    local out
+    out=$(kc apply -f "$M/app.yaml")
+    echo "$out"
+    assert_contains "$out" "namespace/shop created"
+    assert_contains "$out" "deployment.apps/web created"
+    assert_contains "$out" "cronjob.batch/nightly created"
+    assert_contains "$out" "rolebinding.rbac.authorization.k8s.io/builder-reads created"
+    out=$(kc apply -f "$M/app.yaml")
+    echo "$out"
+    # (a Secret written with stringData is "configured" on every apply, as
+    # with Kubernetes: kubectl's three-way diff never finds stringData back;
+    # the RoleBinding is "configured" because kube/kinds defaults a service
+    # account subject's apiGroup to "" explicitly where Kubernetes omits it)
+    local kind
+    for kind in namespace/shop configmap/settings serviceaccount/builder \
+        role.rbac.authorization.k8s.io/reader deployment.apps/web service/web \
+        job.batch/migrate cronjob.batch/nightly; do
+        assert_contains "$out" "$kind unchanged"
+    done
+    # a change of image is a strategic merge of the one container: ports,
+    # env and the other container stay
+    write_manifests nginx:1.28 2
+    out=$(kc apply -f "$M/app.yaml")
+    assert_contains "$out" "deployment.apps/web configured"
+    assert_eq "$(kc -n shop get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:1.28
+    assert_eq "$(kc -n shop get deploy web -o jsonpath='{.spec.template.spec.containers[0].ports[0].containerPort}')" 80
+    assert_eq "$(kc -n shop get deploy web -o jsonpath='{.spec.template.spec.containers[1].name}')" sidecar
+    assert_eq "$(kc -n shop get deploy web -o jsonpath='{.metadata.generation}')" 2
+    # the secret's stringData became base64 data
+    assert_eq "$(kc -n shop get secret creds -o jsonpath='{.data.password}' | base64 -d)" hunter2
+    # the service got a cluster IP from the service CIDR
+    [[ "$(kc -n shop get svc web -o jsonpath='{.spec.clusterIP}')" == 10.43.* ]] ||
+        fail "no cluster IP"
+}
+
+test_server_side_apply() {
+    write_manifests nginx:1.28 2
+    local out
+    out=$(kc apply --server-side --force-conflicts -f "$M/app.yaml")
+    echo "$out"
+    assert_contains "$out" "deployment.apps/web serverside-applied"
+    # a second manager changing replicas conflicts, then takes it with force
+    sed 's/replicas: 2/replicas: 5/' "$M/app.yaml" >"$M/app5.yaml"
+    out=$(kc apply --server-side --field-manager=other -f "$M/app5.yaml" 2>&1) &&
+        fail "conflicting apply succeeded: $out"
+    assert_contains "$out" "conflict"
+    assert_contains "$out" ".spec.replicas"
+    kc apply --server-side --field-manager=other --force-conflicts -f "$M/app5.yaml" >/dev/null
+    assert_eq "$(kc -n shop get deploy web -o jsonpath='{.spec.replicas}')" 5
+    # apply creates what does not exist
+    cat >"$M/ssa.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ssa-made, namespace: shop}
+data: {a: "1"}
+EOF
+    out=$(kc apply --server-side -f "$M/ssa.yaml")
+    assert_contains "$out" "configmap/ssa-made serverside-applied"
+    assert_eq "$(kc -n shop get cm ssa-made -o jsonpath='{.data.a}')" 1
+    out=$(kc -n shop get cm ssa-made -o json --show-managed-fields)
+    assert_contains "$out" '"manager": "kubectl"'
+    assert_contains "$out" '"operation": "Apply"'
+}
+
+test_get_output_forms() {
+    local out
+    out=$(kc -n shop get deploy -o wide)
+    echo "$out"
+    assert_contains "$out" "CONTAINERS"
+    assert_contains "$out" "nginx,sidecar"
+    assert_contains "$out" "app=web"
+    out=$(kc -n shop get deploy web -o json)
+    assert_eq "$(jq -r .kind <<<"$out")" Deployment
+    assert_eq "$(jq -r .metadata.namespace <<<"$out")" shop
+    [ -n "$(jq -r .metadata.uid <<<"$out")" ] || fail "no uid"
+    out=$(kc -n shop get cm settings -o yaml)
+    assert_contains "$out" "mode: fast"
+    assert_contains "$out" "resourceVersion:"
+    # label selectors and field selectors
+    out=$(kc -n shop get cm,deploy,svc -l app=web -o name)
+    echo "$out"
+    assert_contains "$out" "configmap/settings"
+    assert_contains "$out" "deployment.apps/web"
+    assert_contains "$out" "service/web"
+    out=$(kc -n shop get cm -l 'app!=web' -o name)
+    case "$out" in *settings*) fail "app!=web matched settings" ;; esac
+    out=$(kc get ns --field-selector metadata.name=shop -o name)
+    assert_eq "$out" "namespace/shop"
+    out=$(kc get cm -A --field-selector metadata.namespace=shop,metadata.name=settings -o name)
+    assert_eq "$out" "configmap/settings"
+    out=$(kc get pods --field-selector status.phase=Running 2>&1)
+    assert_contains "$out" "No resources found"
+    out=$(kc get pods --field-selector spec.nope=x 2>&1) && fail "unknown field selector accepted"
+    assert_contains "$out" "field label not supported: spec.nope"
+    # all -A, with the server's table (the AGE column is the server's)
+    out=$(kc get all -A)
+    assert_contains "$out" "service/kubernetes"
+    assert_contains "$out" "cronjob.batch/nightly"
+    # paging: kubectl asks for limit=500; smaller pages through the API
+    local page
+    page=$(api GET "/api/v1/namespaces?limit=2" | head -1)
+    assert_eq "$(jq '.items | length' <<<"$page")" 2
+    local cont
+    cont=$(jq -r .metadata.continue <<<"$page")
+    [ -n "$cont" ] && [ "$cont" != null ] || fail "no continue token"
+    page=$(api GET "/api/v1/namespaces?limit=2&continue=$cont" | head -1)
+    assert_eq "$(jq '.items | length' <<<"$page")" 2
+}
+
+test_create_generators_send_protobuf() {
+    local out
+    out=$(kc create namespace gen -v=8 2>&1)
+    assert_contains "$out" "application/vnd.kubernetes.protobuf"
+    assert_contains "$out" "namespace/gen created"
+    kc -n gen create secret generic s1 --from-literal=user=admin --from-literal=pw=x
+    kc -n gen create configmap c1 --from-literal=a=1 --from-literal=b=2
+    kc -n gen create deployment d1 --image=nginx --replicas=3
+    kc -n gen create serviceaccount sa1
+    assert_eq "$(kc -n gen get secret s1 -o jsonpath='{.data.user}' | base64 -d)" admin
+    assert_eq "$(kc -n gen get cm c1 -o jsonpath='{.data.b}')" 2
+    assert_eq "$(kc -n gen get deploy d1 -o jsonpath='{.spec.replicas}')" 3
+    assert_eq "$(kc get ns gen -o jsonpath='{.status.phase}')" Active
+    # the namespace's default service account and root CA come by themselves
+    wait_for 5 'kc -n gen get sa default'
+    wait_for 5 'kc -n gen get cm kube-root-ca.crt'
+}
+
+test_invalid_object_is_422_and_not_stored() {
+    cat >"$M/bad.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: bad-pod, namespace: shop}
+spec:
+  containers:
+  - name: c
+EOF
+    local out
+    out=$(kc apply -f "$M/bad.yaml" 2>&1) && fail "invalid pod accepted"
+    echo "$out"
+    assert_contains "$out" 'The Pod "bad-pod" is invalid'
+    assert_contains "$out" "spec.containers[0].image: Required value"
+    out=$(kc -n shop get pod bad-pod 2>&1) && fail "invalid pod stored"
+    assert_contains "$out" 'pods "bad-pod" not found'
+    # the raw answer: 422, reason Invalid, one cause per field
+    out=$(api POST /api/v1/namespaces/shop/configmaps \
+        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name","labels":{"a b":"c"}}}')
+    assert_eq "$(tail -1 <<<"$out")" 422
+    assert_eq "$(head -1 <<<"$out" | jq -r .reason)" Invalid
+    assert_contains "$(head -1 <<<"$out" | jq -r '.details.causes[].field' | tr '\n' ' ')" "metadata.name"
+    assert_contains "$(head -1 <<<"$out" | jq -r '.details.causes[].field' | tr '\n' ' ')" "metadata.labels"
+    assert_eq "$(api_code GET /api/v1/namespaces/shop/configmaps/Bad_Name)" 404
+    # a duplicate
+    out=$(kc -n shop create cm settings 2>&1) && fail "duplicate created"
+    assert_contains "$out" 'configmaps "settings" already exists'
+    # a missing namespace
+    out=$(kc -n nowhere create cm x 2>&1) && fail "created in a missing namespace"
+    assert_contains "$out" 'namespaces "nowhere" not found'
+}
+
+test_bad_requests_are_4xx_and_store_nothing() {
+    local out before after
+    before=$(api GET /api/v1/namespaces/shop/configmaps | head -1 | jq '.items | length')
+    out=$(api POST /api/v1/namespaces/shop/configmaps '{"apiVersion":"v1","kind":"ConfigMap",')
+    assert_eq "$(tail -1 <<<"$out")" 400
+    assert_contains "$(head -1 <<<"$out")" "couldn't parse JSON"
+    # unknown fields: Strict refuses with the field's path, Warn warns
+    out=$(api POST '/api/v1/namespaces/shop/configmaps?fieldValidation=Strict' \
+        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"strict1","labelz":{}},"dta":{}}')
+    assert_eq "$(tail -1 <<<"$out")" 400
+    assert_contains "$(head -1 <<<"$out")" 'unknown field \"dta\"'
+    assert_contains "$(head -1 <<<"$out")" 'unknown field \"metadata.labelz\"'
+    out=$(api POST '/api/v1/namespaces/shop/configmaps?fieldValidation=Strict' \
+        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"strict2","name":"again"}}')
+    assert_eq "$(tail -1 <<<"$out")" 400
+    assert_contains "$(head -1 <<<"$out")" "duplicate"
+    cat >"$M/typo.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: typo, namespace: shop}
+dat: {a: b}
+EOF
+    out=$(kc apply -f "$M/typo.yaml" 2>&1) && fail "kubectl apply accepted an unknown field"
+    assert_contains "$out" 'unknown field "dat"'
+    # oversized: over 3 MiB
+    head -c 4000000 /dev/zero | tr '\0' a >"$T/big"
+    out=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        --data-binary @"$T/big" "http://127.0.0.1:$KUBE_HTTP/api/v1/namespaces/shop/configmaps")
+    assert_eq "$out" 413
+    # wrong kind for the URL, namespace mismatch, unknown resource, bad protobuf
+    out=$(api POST /api/v1/namespaces/shop/configmaps '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"k"}}')
+    assert_eq "$(tail -1 <<<"$out")" 400
+    out=$(api POST /api/v1/namespaces/shop/configmaps '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"k","namespace":"other"}}')
+    assert_eq "$(tail -1 <<<"$out")" 400
+    assert_contains "$(head -1 <<<"$out")" "does not match the namespace"
+    assert_eq "$(api_code GET /api/v1/namespaces/shop/widgets)" 404
+    out=$(printf 'k8s\0\x0a\x02\x0a' | curl -s -w '\n%{http_code}\n' -X POST \
+        -H 'Content-Type: application/vnd.kubernetes.protobuf' --data-binary @- \
+        "http://127.0.0.1:$KUBE_HTTP/api/v1/namespaces/shop/configmaps")
+    assert_eq "$(tail -1 <<<"$out")" 400
+    after=$(api GET /api/v1/namespaces/shop/configmaps | head -1 | jq '.items | length')
+    assert_eq "$after" "$before" "configmaps in shop"
+}
+
+test_discovery_and_version() {
+    local out
+    out=$(curl -s "http://127.0.0.1:$KUBE_HTTP/version")
+    assert_eq "$(jq -r .minor <<<"$out")" 32
+    out=$(kc version -o json)
+    assert_eq "$(jq -r .serverVersion.minor <<<"$out")" 32
+    out=$(kc api-resources)
+    assert_contains "$out" "deployments"
+    assert_contains "$out" "deploy"
+    out=$(curl -s -D - -o /dev/null -H 'Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' "http://127.0.0.1:$KUBE_HTTP/apis")
+    assert_contains "$out" "as=APIGroupDiscoveryList"
+    assert_eq "$(api GET /apis/apps/v1 | head -1 | jq -r .groupVersion)" apps/v1
+    out=$(api GET /openapi/v3 | head -1)
+    assert_contains "$out" "apis/apps/v1"
+    out=$(kc explain deployment 2>&1) && echo "explain worked: $out" ||
+        { echo "explain: $out"; assert_contains "$out" "not found in OpenAPI schema"; }
+}
+
+t "apply creates the set; re-apply is unchanged; a change merges" test_apply_creates_and_reapply_is_unchanged
+t "server-side apply: conflicts, force, create" test_server_side_apply
+t "get -o wide/json/yaml/name, label and field selectors, paging" test_get_output_forms
+t "create generators (protobuf bodies)" test_create_generators_send_protobuf
+t "an invalid object is 422 with causes and is not stored" test_invalid_object_is_422_and_not_stored
+t "bad requests are 4xx naming the problem, nothing stored" test_bad_requests_are_4xx_and_store_nothing
+t "version, discovery, openapi" test_discovery_and_version
+t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
+done_testing
