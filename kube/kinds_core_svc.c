@@ -47,6 +47,8 @@ static void service_defaults(json_t *svc)
         gt_kd_bool(spec, "allocateLoadBalancerNodePorts", true);
     if (strcmp(gt_kobj_str(spec, "sessionAffinity", ""), "ClientIP") == 0)
         gt_kd_int(spec, "sessionAffinityConfig.clientIP.timeoutSeconds", 10800);
+    else if (strcmp(gt_kobj_str(spec, "sessionAffinity", ""), "None") == 0)
+        json_object_del(spec, "sessionAffinityConfig");
     if (!gt_kobj_has(svc, "status"))
         gt_kobj_set_new(svc, "status", json_pack("{s:{}}", "loadBalancer"));
 }

@@ -22,7 +22,7 @@ static void netpol_defaults(json_t *np)
         json_array_foreach(rules, i, r)
             gt_kd_each_str(r, "ports", "protocol", "TCP");
     }
-    if (!gt_kobj_has(spec, "policyTypes")) {
+    if (gt_kobj_len(spec, "policyTypes") == 0) {
         json_t *pt = json_pack("[s]", "Ingress");
         if (gt_kobj_len(spec, "egress"))
             json_array_append_new(pt, json_string("Egress"));

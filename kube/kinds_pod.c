@@ -150,6 +150,13 @@ static void default_volume(json_t *v)
     json_t *hp = gt_kobj_obj(v, "hostPath");
     if (hp)
         gt_kd_str(hp, "type", "");
+    size_t i;
+    json_t *src;
+    json_array_foreach(gt_kobj_arr(v, "projected.sources"), i, src) {
+        json_t *sat = gt_kobj_obj(src, "serviceAccountToken");
+        if (sat)
+            gt_kd_int(sat, "expirationSeconds", 3600);
+    }
 }
 
 void gt_kpod_default_spec(json_t *spec)

@@ -90,6 +90,9 @@ const struct gt_kind gt_kind_clusterrole = {
 
 /* ---- bindings ---- */
 
+/* Users and groups get the RBAC group; a service account's group is ""
+ * and, being omitempty in the Kubernetes type, is left out of the object
+ * (an explicit "" is dropped as Kubernetes' encoder drops it). */
 static void binding_defaults(json_t *b)
 {
     json_t *subjects = gt_kobj_arr(b, "subjects");
@@ -99,10 +102,11 @@ static void binding_defaults(json_t *b)
         if (!json_is_object(s))
             continue;
         const char *kind = gt_kobj_str(s, "kind", "");
+        json_t *group = json_object_get(s, "apiGroup");
+        if (json_is_string(group) && !json_string_length(group))
+            json_object_del(s, "apiGroup");
         if (strcmp(kind, "User") == 0 || strcmp(kind, "Group") == 0)
             gt_kd_str(s, "apiGroup", RBAC_GROUP);
-        else if (strcmp(kind, "ServiceAccount") == 0)
-            gt_kd_str(s, "apiGroup", "");
     }
 }
 

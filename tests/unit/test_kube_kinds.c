@@ -461,6 +461,8 @@ TEST(rbac_validation)
     CHECK_STR_EQ(s4, "");
     CHECK_STR_EQ(gt_kobj_str(json_array_get(gt_kobj_arr(old, "subjects"), 0), "apiGroup", ""),
                  "rbac.authorization.k8s.io");
+    /* a service account's group is "": omitted, as Kubernetes encodes it */
+    CHECK(!json_object_get(json_array_get(gt_kobj_arr(old, "subjects"), 1), "apiGroup"));
     json_t *b = json_deep_copy(old);
     gt_kobj_set_new(b, "roleRef.name", json_string("other"));
     cleanup_free char *s5 = check("rolebindings", b, old);
