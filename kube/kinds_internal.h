@@ -25,7 +25,8 @@ extern const struct gt_kind gt_kind_role, gt_kind_clusterrole, gt_kind_rolebindi
 extern const struct gt_kind gt_kind_storageclass;
 extern const struct gt_kind gt_kind_lease;
 extern const struct gt_kind gt_kind_endpointslice;
-extern const struct gt_kind gt_kind_ssar, gt_kind_sar, gt_kind_tokenreview;
+extern const struct gt_kind gt_kind_ssar, gt_kind_sar, gt_kind_tokenreview, gt_kind_lsar,
+    gt_kind_ssrr, gt_kind_selfsubjectreview;
 
 /* ---- pod specs (kinds_pod.c), shared by every workload ---- */
 extern const struct gt_ktype gt_ktype_pod_spec, gt_ktype_pod_template;

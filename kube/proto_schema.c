@@ -267,6 +267,12 @@ MSG(SubjectAccessReviewSpec, M(1, "resourceAttributes", ResourceAttributes),
     S(6, "uid"));
 MSG(SubjectAccessReview, M(1, "metadata", ObjectMeta), M(2, "spec", SubjectAccessReviewSpec),
     M(3, "status", SubjectAccessReviewStatus));
+MSG(LocalSubjectAccessReview, M(1, "metadata", ObjectMeta),
+    M(2, "spec", SubjectAccessReviewSpec), M(3, "status", SubjectAccessReviewStatus));
+MSG(SelfSubjectRulesReviewSpec, S(1, "namespace"));
+MSG(SelfSubjectRulesReview, M(1, "metadata", ObjectMeta),
+    M(2, "spec", SelfSubjectRulesReviewSpec));
+MSG(SelfSubjectReview, M(1, "metadata", ObjectMeta));
 MSG(TokenReviewSpec, S(1, "token"), SR(2, "audiences"));
 MSG(UserInfo, S(1, "username"), S(2, "uid"), SR(3, "groups"));
 MSG(TokenReviewStatus, B(1, "authenticated"), M(2, "user", UserInfo), SR(4, "audiences"),
@@ -292,6 +298,9 @@ MSG(TokenReview, M(1, "metadata", ObjectMeta), M(2, "spec", TokenReviewSpec),
     X("networking.k8s.io/v1", "Ingress", Ingress) \
     X("authorization.k8s.io/v1", "SelfSubjectAccessReview", SelfSubjectAccessReview) \
     X("authorization.k8s.io/v1", "SubjectAccessReview", SubjectAccessReview) \
+    X("authorization.k8s.io/v1", "LocalSubjectAccessReview", LocalSubjectAccessReview) \
+    X("authorization.k8s.io/v1", "SelfSubjectRulesReview", SelfSubjectRulesReview) \
+    X("authentication.k8s.io/v1", "SelfSubjectReview", SelfSubjectReview) \
     X("authentication.k8s.io/v1", "TokenReview", TokenReview)
 
 #define PKIND_ENTRY(av, kind, msg) { av, kind, &msg },

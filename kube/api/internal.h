@@ -182,8 +182,8 @@ int kapi_impersonate(struct kreq *r);
 /* 0 allowed; -1 with *st a 403 Forbidden Status. */
 int kapi_authorize(struct gt_kapi *api, const struct gt_kuser *u, const struct gt_kreqinfo *ri,
                    json_t **st);
-/* SelfSubjectAccessReview, SubjectAccessReview, TokenReview (create-only
- * kinds): answered, never stored. */
+/* The create-only review kinds (access, local, rules, token and self reviews):
+ * answered, never stored. */
 void kapi_review(struct kreq *r, json_t *obj);
 /* GET /openid/v1/jwks and /.well-known/openid-configuration */
 void kapi_issuer_discovery(struct kreq *r);

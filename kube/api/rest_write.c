@@ -303,7 +303,10 @@ void kapi_create(struct kreq *r)
         return;
     }
     if (k->flags & GT_KIND_CREATE_ONLY) {
-        kapi_review(r, obj);
+        if (kapi_check_namespace(r, k, obj, &st) < 0 || kapi_check_fields(r, k, obj, &st) < 0)
+            kapi_respond_status(r, st);
+        else
+            kapi_review(r, obj);
         json_decref(obj);
         return;
     }

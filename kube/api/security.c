@@ -125,6 +125,50 @@ void kapi_issuer_discovery(struct kreq *r)
     json_decref(doc);
 }
 
+/* ---- reviews: answered from the request, never stored ---- */
+
+static json_t *review_ssar(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_access_review(&r->api->lister, obj, &r->user, NULL, ok);
+}
+
+static json_t *review_sar(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_access_review(&r->api->lister, obj, NULL, NULL, ok);
+}
+
+static json_t *review_lsar(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_access_review(&r->api->lister, obj, NULL, r->ri.namespace_, ok);
+}
+
+static json_t *review_ssrr(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_rules_review(&r->api->lister, obj, &r->user);
+}
+
+static json_t *review_token(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_kauthn_token_review(&r->api->authn, obj, r->now);
+}
+
+static json_t *review_self(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_kauthn_self_review(obj, &r->user);
+}
+
+static const struct {
+    const char *kind;
+    json_t *(*answer)(struct kreq *r, json_t *obj, bool *ok);
+} reviews[] = {
+    { "SelfSubjectAccessReview", review_ssar },
+    { "SubjectAccessReview", review_sar },
+    { "LocalSubjectAccessReview", review_lsar },
+    { "SelfSubjectRulesReview", review_ssrr },
+    { "TokenReview", review_token },
+    { "SelfSubjectReview", review_self },
+};
+
 void kapi_review(struct kreq *r, json_t *obj)
 {
     const char *kind = r->kind->kind;
@@ -132,12 +176,9 @@ void kapi_review(struct kreq *r, json_t *obj)
     bool ok = true;
     if (!json_is_object(json_object_get(obj, "metadata")))
         json_object_set_new(obj, "metadata", json_object());
-    if (!strcmp(kind, "SelfSubjectAccessReview"))
-        out = gt_krbac_access_review(&r->api->lister, obj, &r->user, NULL, &ok);
-    else if (!strcmp(kind, "SubjectAccessReview"))
-        out = gt_krbac_access_review(&r->api->lister, obj, NULL, NULL, &ok);
-    else if (!strcmp(kind, "TokenReview"))
-        out = gt_kauthn_token_review(&r->api->authn, obj, r->now);
+    for (size_t i = 0; i < sizeof reviews / sizeof reviews[0]; i++)
+        if (!strcmp(reviews[i].kind, kind))
+            out = reviews[i].answer(r, obj, &ok);
     if (!out) {
         kapi_respond_status(r, gt_kst_new(405, NULL, "%s cannot be created here", kind));
         return;

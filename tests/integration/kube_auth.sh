@@ -196,12 +196,57 @@ test_rbac_escalation_is_prevented() {
     assert_eq "$(api_code GET /apis/rbac.authorization.k8s.io/v1/namespaces/esc/rolebindings/grab)" 404
 }
 
+test_whoami_and_rules_reviews() {
+    cert fay fay qa
+    kc create namespace rev >/dev/null
+    kc -n rev create rolebinding qa-view --clusterrole=view --group=qa >/dev/null
+    local fay=(--client-certificate "$T/fay.crt" --client-key "$T/fay.key") out
+    # kubectl auth whoami: SelfSubjectReview
+    out=$(as "${fay[@]}" auth whoami)
+    echo "$out"
+    assert_contains "$out" "Username    fay"
+    assert_contains "$out" "Groups      [qa system:authenticated]"
+    assert_eq "$(as --token s3cr3t-alice auth whoami -o jsonpath='{.status.userInfo.groups}')" \
+        '["ops","auditors","system:authenticated"]'
+    assert_eq "$(kc auth whoami -o jsonpath='{.status.userInfo.username}')" system:admin
+    # kubectl auth can-i --list: SelfSubjectRulesReview, per namespace
+    out=$(as "${fay[@]}" auth can-i --list -n rev)
+    echo "$out"
+    grep -Eq '^pods +\[\] +\[\] +\[get list watch\]' <<<"$out" || fail "view's pods rule missing"
+    assert_contains "$out" "selfsubjectreviews.authentication.k8s.io"
+    out=$(as "${fay[@]}" auth can-i --list -n default)
+    grep -Eq '^pods ' <<<"$out" && fail "fay may list pods in default: $out"
+    assert_contains "$(kc auth can-i --list)" "*.*"
+    # a LocalSubjectAccessReview, created as a kubectl user writes one
+    cat >"$T/lsar.yaml" <<'EOF'
+apiVersion: authorization.k8s.io/v1
+kind: LocalSubjectAccessReview
+metadata: {namespace: rev}
+spec:
+  user: fay
+  groups: [qa]
+  resourceAttributes: {namespace: rev, verb: list, resource: pods}
+EOF
+    out=$(kc create -f "$T/lsar.yaml" -o json)
+    assert_eq "$(jq -r .status.allowed <<<"$out")" true
+    assert_contains "$(jq -r .status.reason <<<"$out")" 'RoleBinding "qa-view/rev"'
+    sed -i 's/verb: list/verb: delete/' "$T/lsar.yaml"
+    assert_eq "$(kc create -f "$T/lsar.yaml" -o jsonpath='{.status.allowed}')" false
+    sed -i 's/{namespace: rev, verb/{namespace: other, verb/' "$T/lsar.yaml"
+    out=$(kc create -f "$T/lsar.yaml" 2>&1) && fail "a review of another namespace was answered"
+    assert_contains "$out" 'spec.resourceAttributes.namespace: Invalid value: "other": must match metadata.namespace'
+    # reviews are never stored: nothing to list
+    out=$(kc get localsubjectaccessreviews -n rev 2>&1) && fail "reviews listed: $out"
+    echo "$out"
+}
+
 t "the admin kubeconfig, certificates and their files" test_admin_kubeconfig_and_files
 t "anonymous requests are 401 except /version, /healthz, /readyz" test_anonymous_is_401_except_public_paths
 t "an unbound user (CN=bob) is forbidden, with Kubernetes' message" test_unbound_user_is_forbidden
 t "service-account token from kubectl create token; auth can-i" test_service_account_token_and_can_i
 t "static token file users and groups" test_static_tokens
 t "default roles, aggregation, discovery for everyone" test_default_roles_and_aggregation
+t "auth whoami, auth can-i --list, LocalSubjectAccessReview" test_whoami_and_rules_reviews
 t "RBAC escalation is prevented: no granting what one does not hold" test_rbac_escalation_is_prevented
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing
