@@ -240,6 +240,36 @@ EOF
     echo "$out"
 }
 
+test_impersonation_of_groups_and_extras() {
+    cert ivy ivy
+    kc create clusterrole imp --verb=impersonate --resource=users,groups \
+        --resource-name=jane --resource-name=a >/dev/null
+    kc create clusterrolebinding ivy-imp --clusterrole=imp --user=ivy >/dev/null
+    local ivy=(--client-certificate "$T/ivy.crt" --client-key "$T/ivy.key") out
+    # every --as-group arrives (one Impersonate-Group header each)
+    out=$(kc auth whoami --as=jane --as-group=a --as-group=b -o json)
+    assert_eq "$(jq -c .status.userInfo.groups <<<"$out")" '["a","b","system:authenticated"]'
+    out=$(as "${ivy[@]}" auth whoami --as=jane --as-group=a)
+    assert_contains "$out" "Groups      [a system:authenticated]"
+    # ...and each is checked: ivy may impersonate group a, not b
+    out=$(as "${ivy[@]}" get pods --as=jane --as-group=a --as-group=b 2>&1) &&
+        fail "ivy impersonated group b: $out"
+    echo "$out"
+    assert_contains "$out" 'groups "b" is forbidden: User "ivy" cannot impersonate resource "groups"'
+    # a group grants what the second group holds
+    kc create namespace imp >/dev/null
+    kc -n imp create rolebinding b-view --clusterrole=view --group=b >/dev/null
+    assert_eq "$(kc auth can-i list pods -n imp --as=jane --as-group=a --as-group=b)" yes
+    assert_eq "$(kc auth can-i list pods -n imp --as=jane --as-group=a)" no
+    # extras from the kubeconfig (as-user-extra): Impersonate-Extra-<key> headers
+    kc config view --raw -o json |
+        jq '.users[0].user.as = "jane" | .users[0].user["as-user-extra"] = {"reason": ["audit", "review"]}' \
+            >"$T/extra.kubeconfig"
+    out=$("$KUBECTL" --kubeconfig "$T/extra.kubeconfig" --cache-dir "$T/kcache-extra" auth whoami -o json)
+    assert_eq "$(jq -r .status.userInfo.username <<<"$out")" jane
+    assert_eq "$(jq -c .status.userInfo.extra <<<"$out")" '{"reason":["audit","review"]}'
+}
+
 t "the admin kubeconfig, certificates and their files" test_admin_kubeconfig_and_files
 t "anonymous requests are 401 except /version, /healthz, /readyz" test_anonymous_is_401_except_public_paths
 t "an unbound user (CN=bob) is forbidden, with Kubernetes' message" test_unbound_user_is_forbidden
@@ -247,6 +277,7 @@ t "service-account token from kubectl create token; auth can-i" test_service_acc
 t "static token file users and groups" test_static_tokens
 t "default roles, aggregation, discovery for everyone" test_default_roles_and_aggregation
 t "auth whoami, auth can-i --list, LocalSubjectAccessReview" test_whoami_and_rules_reviews
+t "impersonation: every --as-group, each authorized; extras" test_impersonation_of_groups_and_extras
 t "RBAC escalation is prevented: no granting what one does not hold" test_rbac_escalation_is_prevented
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing
