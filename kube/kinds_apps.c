@@ -179,6 +179,7 @@ const struct gt_kind gt_kind_deployment = {
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS | GT_KIND_SCALE,
     .schema = &deployment_schema, .defaults = deployment_defaults,
     .validate = deployment_validate, .columns = deployment_columns, .cells = deployment_cells,
+    .shape = &gt_kshape_deployment,
 };
 
 /* ---- replicasets ---- */
@@ -233,6 +234,7 @@ const struct gt_kind gt_kind_replicaset = {
     .schema = &workload_schema, .defaults = replicaset_defaults,
     .validate = replicaset_validate, .columns = replicaset_columns, .cells = replicaset_cells,
     .fields = replicaset_fields,
+    .shape = &gt_kshape_replicaset,
 };
 
 /* ---- statefulsets ---- */
@@ -331,6 +333,7 @@ const struct gt_kind gt_kind_statefulset = {
     .schema = &workload_schema, .defaults = statefulset_defaults,
     .validate = statefulset_validate, .columns = statefulset_columns,
     .cells = statefulset_cells,
+    .shape = &gt_kshape_statefulset,
 };
 
 /* ---- daemonsets ---- */
@@ -406,6 +409,7 @@ const struct gt_kind gt_kind_daemonset = {
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS, .schema = &workload_schema,
     .defaults = daemonset_defaults, .validate = daemonset_validate,
     .columns = daemonset_columns, .cells = daemonset_cells,
+    .shape = &gt_kshape_daemonset,
 };
 
 /* ---- controllerrevisions ---- */
@@ -459,4 +463,5 @@ const struct gt_kind gt_kind_controllerrevision = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .validate = controllerrevision_validate, .columns = controllerrevision_columns,
     .cells = controllerrevision_cells,
+    .shape = &gt_kshape_controllerrevision,
 };

@@ -75,6 +75,7 @@ const struct gt_kind gt_kind_ssar = {
     .resource = "selfsubjectaccessreviews", .singular = "selfsubjectaccessreview",
     .namespaced = false, .verbs = GT_KVERB_CREATE, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_CREATE_ONLY, .validate = ssar_validate,
+    .shape = &gt_kshape_ssar,
 };
 
 const struct gt_kind gt_kind_sar = {
@@ -82,6 +83,7 @@ const struct gt_kind gt_kind_sar = {
     .resource = "subjectaccessreviews", .singular = "subjectaccessreview", .namespaced = false,
     .verbs = GT_KVERB_CREATE, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_CREATE_ONLY,
     .validate = sar_validate,
+    .shape = &gt_kshape_sar,
 };
 
 const struct gt_kind gt_kind_tokenreview = {
@@ -89,6 +91,7 @@ const struct gt_kind gt_kind_tokenreview = {
     .resource = "tokenreviews", .singular = "tokenreview", .namespaced = false,
     .verbs = GT_KVERB_CREATE, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_CREATE_ONLY,
     .validate = tokenreview_validate,
+    .shape = &gt_kshape_tokenreview,
 };
 
 const struct gt_kind gt_kind_lsar = {
@@ -96,6 +99,7 @@ const struct gt_kind gt_kind_lsar = {
     .resource = "localsubjectaccessreviews", .singular = "localsubjectaccessreview",
     .namespaced = true, .verbs = GT_KVERB_CREATE, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_CREATE_ONLY, .validate = lsar_validate,
+    .shape = &gt_kshape_lsar,
 };
 
 const struct gt_kind gt_kind_ssrr = {
@@ -103,10 +107,12 @@ const struct gt_kind gt_kind_ssrr = {
     .resource = "selfsubjectrulesreviews", .singular = "selfsubjectrulesreview",
     .namespaced = false, .verbs = GT_KVERB_CREATE, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_CREATE_ONLY, .validate = ssrr_validate,
+    .shape = &gt_kshape_ssrr,
 };
 
 const struct gt_kind gt_kind_selfsubjectreview = {
     .group = "authentication.k8s.io", .version = "v1", .kind = "SelfSubjectReview",
     .resource = "selfsubjectreviews", .singular = "selfsubjectreview", .namespaced = false,
     .verbs = GT_KVERB_CREATE, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_CREATE_ONLY,
+    .shape = &gt_kshape_selfsubjectreview,
 };

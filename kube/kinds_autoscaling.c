@@ -246,4 +246,5 @@ const struct gt_kind gt_kind_hpa = {
     .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &hpa_schema, .defaults = hpa_defaults,
     .validate = hpa_validate, .columns = hpa_columns, .cells = hpa_cells,
+    .shape = &gt_kshape_hpa,
 };

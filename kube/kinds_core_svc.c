@@ -273,6 +273,7 @@ const struct gt_kind gt_kind_service = {
     .name_rule = GT_KNAME_DNS1035, .flags = GT_KIND_STATUS, .schema = &service_schema,
     .defaults = service_defaults, .validate = service_validate, .columns = service_columns,
     .cells = service_cells, .fields = service_fields,
+    .shape = &gt_kshape_service,
 };
 
 /* ---- endpoints ---- */
@@ -406,4 +407,5 @@ const struct gt_kind gt_kind_endpoints = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = endpoints_defaults, .validate = endpoints_validate,
     .columns = endpoints_columns, .cells = endpoints_cells,
+    .shape = &gt_kshape_endpoints,
 };

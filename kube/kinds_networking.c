@@ -168,6 +168,7 @@ const struct gt_kind gt_kind_networkpolicy = {
     .short_names = netpol_short, .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN,
     .schema = &netpol_schema, .defaults = netpol_defaults, .validate = netpol_validate,
     .columns = netpol_columns, .cells = netpol_cells,
+    .shape = &gt_kshape_networkpolicy,
 };
 
 /* ---- ingresses ---- */
@@ -388,4 +389,5 @@ const struct gt_kind gt_kind_ingress = {
     .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .validate = ingress_validate,
     .columns = ingress_columns, .cells = ingress_cells,
+    .shape = &gt_kshape_ingress,
 };

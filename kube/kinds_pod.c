@@ -998,4 +998,5 @@ const struct gt_kind gt_kind_pod = {
     .verbs = GT_KVERBS_ALL, .subresources = pod_subs, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &pod_schema, .defaults = pod_defaults,
     .validate = pod_validate, .columns = pod_columns, .cells = pod_cells, .fields = pod_fields,
+    .shape = &gt_kshape_pod,
 };

@@ -79,6 +79,7 @@ const struct gt_kind gt_kind_role = {
     .group = RBAC_GROUP, .version = "v1", .kind = "Role", .resource = "roles",
     .singular = "role", .namespaced = true, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain, .validate = role_validate,
+    .shape = &gt_kshape_role,
 };
 
 const struct gt_kind gt_kind_clusterrole = {
@@ -86,6 +87,7 @@ const struct gt_kind gt_kind_clusterrole = {
     .singular = "clusterrole", .namespaced = false, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain,
     .validate = clusterrole_validate,
+    .shape = &gt_kshape_clusterrole,
 };
 
 /* ---- bindings ---- */
@@ -217,6 +219,7 @@ const struct gt_kind gt_kind_rolebinding = {
     .singular = "rolebinding", .namespaced = true, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain, .defaults = binding_defaults,
     .validate = rolebinding_validate, .columns = binding_columns, .cells = binding_cells,
+    .shape = &gt_kshape_rolebinding,
 };
 
 const struct gt_kind gt_kind_clusterrolebinding = {
@@ -225,4 +228,5 @@ const struct gt_kind gt_kind_clusterrolebinding = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain,
     .defaults = binding_defaults, .validate = clusterrolebinding_validate,
     .columns = binding_columns, .cells = binding_cells,
+    .shape = &gt_kshape_clusterrolebinding,
 };

@@ -120,7 +120,10 @@ bool kapi_kind_has_generation(const struct gt_kind *k);
  * ?fieldValidation.  0, or -1 with *st. */
 int kapi_check_type(struct kreq *r, const struct gt_kind *k, json_t *obj, json_t **st);
 int kapi_check_namespace(struct kreq *r, const struct gt_kind *k, json_t *obj, json_t **st);
-int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj, json_t **st);
+/* old (may be NULL): what a patch started from; its own unknown fields
+ * are not reported again.  patch: the message of a patch. */
+int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj,
+                      const json_t *old, bool patch, json_t **st);
 /* Create through the whole pipeline (obj is completed and, on success,
  * stored with its resourceVersion; ?dryRun=All stores nothing). */
 int kapi_create_object(struct kreq *r, const struct gt_kind *k, json_t *obj, json_t **st);

@@ -456,6 +456,91 @@ test_typical_manifests_reapply_unchanged() {
     out=$(kc diff -f "$M/sts.yaml") || fail "kubectl diff found differences: $out"
 }
 
+# kubectl validates on the server (fieldValidation=Strict unless told
+# otherwise): a misspelt field anywhere is refused, naming it
+test_unknown_fields_anywhere() {
+    kc create namespace strict >/dev/null
+    cat >"$M/typo-deploy.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typo, namespace: strict}
+spec:
+  selector: {matchLabels: {app: typo}}
+  template:
+    metadata: {labels: {app: typo}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        imagePullPolcy: Always
+        ports: [{containerPort: 80, protcol: TCP}]
+EOF
+    local out
+    out=$(kc apply -f "$M/typo-deploy.yaml" 2>&1) && fail "apply accepted unknown fields: $out"
+    echo "$out"
+    assert_contains "$out" 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error:'
+    assert_contains "$out" 'unknown field "spec.template.spec.containers[0].imagePullPolcy"'
+    assert_contains "$out" 'unknown field "spec.template.spec.containers[0].ports[0].protcol"'
+    assert_eq "$(api_code GET /apis/apps/v1/namespaces/strict/deployments/typo)" 404
+    out=$(kc create -f "$M/typo-deploy.yaml" 2>&1) && fail "create accepted unknown fields: $out"
+    assert_contains "$out" 'unknown field "spec.template.spec.containers[0].imagePullPolcy"'
+    # --validate=warn: stored, with a warning per field
+    out=$(kc apply --validate=warn -f "$M/typo-deploy.yaml" 2>&1)
+    echo "$out"
+    assert_contains "$out" 'Warning: unknown field "spec.template.spec.containers[0].imagePullPolcy"'
+    assert_contains "$out" "deployment.apps/typo created"
+    # a typo added to an existing object: the patch is refused, the path
+    # is the object's (the second container), not the patch's
+    cat >"$M/two.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: two, namespace: strict}
+spec:
+  selector: {matchLabels: {app: two}}
+  template:
+    metadata: {labels: {app: two}}
+    spec:
+      containers:
+      - {name: a, image: busybox}
+      - {name: b, image: busybox}
+      volumes:
+      - name: cfg
+        configMap: {name: cfg}
+EOF
+    kc apply -f "$M/two.yaml" >/dev/null
+    sed -i 's/- {name: b, image: busybox}/- {name: b, image: busybox, workDir: \/tmp}/' "$M/two.yaml"
+    out=$(kc apply -f "$M/two.yaml" 2>&1) && fail "apply of a typo accepted: $out"
+    echo "$out"
+    assert_contains "$out" 'error when patching'
+    assert_contains "$out" 'strict decoding error: unknown field "spec.template.spec.containers[1].workDir"'
+    [ "$(kc -n strict get deploy two -o jsonpath='{.metadata.generation}')" = 1 ] ||
+        fail "the refused patch changed the object"
+    # server-side apply, replace and edit-like patches are checked too
+    out=$(kc apply --server-side -f "$M/two.yaml" 2>&1) && fail "server-side apply accepted a typo"
+    assert_contains "$out" 'unknown field "spec.template.spec.containers[1].workDir"'
+    sed -i 's/workDir: \/tmp}/workingDir: \/tmp}/; s/configMap: {name: cfg}/configMap: {name: cfg, defaultMod: 420}/' "$M/two.yaml"
+    out=$(kc replace -f "$M/two.yaml" 2>&1) && fail "replace accepted a typo"
+    assert_contains "$out" 'unknown field "spec.template.spec.volumes[0].configMap.defaultMod"'
+    # kubectl patch asks for nothing: the server's default, Warn
+    out=$(kc -n strict patch deploy two --type=merge \
+        -p '{"spec":{"strategy":{"rollingUpdate":{"maxSurg":1}}}}' 2>&1)
+    assert_contains "$out" 'Warning: unknown field "spec.strategy.rollingUpdate.maxSurg"'
+    out=$(api PATCH '/apis/apps/v1/namespaces/strict/deployments/two?fieldValidation=Strict' \
+        '{"spec":{"paused":true,"template":{"spec":{"hostname":"h","hostnme":"h"}}}}' \
+        application/strategic-merge-patch+json)
+    assert_eq "$(tail -1 <<<"$out")" 400
+    # (the field the warned patch stored is not reported again)
+    assert_eq "$(head -1 <<<"$out" | jq -r .message)" \
+        'strict decoding error: unknown field "spec.template.spec.hostnme"'
+    # the raw API: Warn (the default without ?fieldValidation) answers
+    # with Warning headers and stores
+    out=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
+        --data-binary '{"apiVersion":"v1","kind":"Service","metadata":{"name":"w"},"spec":{"ports":[{"port":80,"targetPrt":8080}]}}' \
+        "http://127.0.0.1:$KUBE_HTTP/api/v1/namespaces/strict/services")
+    assert_contains "$out" 'Warning: 299 - "unknown field \"spec.ports[0].targetPrt\""'
+    assert_contains "$out" "201"
+}
+
 start_server || exit 1
 
 test_apply_creates_and_reapply_is_unchanged() {
@@ -686,6 +771,7 @@ t "get -o wide/json/yaml/name, label and field selectors, paging" test_get_outpu
 t "create generators (protobuf bodies)" test_create_generators_send_protobuf
 t "an invalid object is 422 with causes and is not stored" test_invalid_object_is_422_and_not_stored
 t "bad requests are 4xx naming the problem, nothing stored" test_bad_requests_are_4xx_and_store_nothing
+t "unknown fields anywhere: Strict refuses naming them, Warn warns" test_unknown_fields_anywhere
 t "version, discovery, openapi" test_discovery_and_version
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing
