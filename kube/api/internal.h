@@ -44,6 +44,9 @@ struct gt_kapi {
     int https_listener, http_listener;
     char *insecure_addr;
     int gc_interval_ms, compact_interval_s;
+    /* what the "kubernetes" Endpoints point at (the port once listening) */
+    char *advertise_address;
+    atomic_int advertise_port;
     atomic_bool ready;
 };
 
