@@ -13,7 +13,7 @@
 /* ---- kinds, by file ---- */
 extern const struct gt_kind gt_kind_namespace, gt_kind_pod, gt_kind_node, gt_kind_event,
     gt_kind_configmap, gt_kind_secret, gt_kind_serviceaccount;
-extern const struct gt_kind gt_kind_service, gt_kind_endpoints;
+extern const struct gt_kind gt_kind_service, gt_kind_endpoints, gt_kind_replicationcontroller;
 extern const struct gt_kind gt_kind_pv, gt_kind_pvc, gt_kind_resourcequota, gt_kind_limitrange;
 extern const struct gt_kind gt_kind_deployment, gt_kind_replicaset, gt_kind_statefulset,
     gt_kind_daemonset, gt_kind_controllerrevision;

@@ -60,7 +60,7 @@ size_t gt_kshape_unknown(const struct gt_kshape *s, const json_t *obj, char ***p
 extern const struct gt_kshape gt_kshape_pod, gt_kshape_namespace,
     gt_kshape_configmap, gt_kshape_secret, gt_kshape_serviceaccount, gt_kshape_service,
     gt_kshape_endpoints, gt_kshape_pvc, gt_kshape_pv, gt_kshape_limitrange,
-    gt_kshape_resourcequota, gt_kshape_node, gt_kshape_event;
+    gt_kshape_resourcequota, gt_kshape_node, gt_kshape_event, gt_kshape_replicationcontroller;
 extern const struct gt_kshape gt_kshape_deployment, gt_kshape_replicaset,
     gt_kshape_statefulset, gt_kshape_daemonset, gt_kshape_controllerrevision;
 extern const struct gt_kshape gt_kshape_job, gt_kshape_cronjob;

@@ -39,6 +39,18 @@ SHAPE(EndpointSubset, L("addresses", EndpointAddress), L("notReadyAddresses", En
       L("ports", EndpointPort));
 XSHAPE(endpoints, Endpoints, L("subsets", EndpointSubset));
 
+/* ---- replication controllers ---- */
+
+SHAPE(ReplicationControllerSpec, V("replicas"), V("minReadySeconds"), V("selector"),
+      O("template", PodTemplateSpec));
+SHAPE(ReplicationControllerCondition, V("type"), V("status"), V("lastTransitionTime"),
+      V("reason"), V("message"));
+SHAPE(ReplicationControllerStatus, V("replicas"), V("fullyLabeledReplicas"), V("readyReplicas"),
+      V("availableReplicas"), V("observedGeneration"),
+      L("conditions", ReplicationControllerCondition));
+XSHAPE(replicationcontroller, ReplicationController, O("spec", ReplicationControllerSpec),
+       O("status", ReplicationControllerStatus));
+
 /* ---- storage, limits, quotas ---- */
 
 XSHAPE(pvc, PersistentVolumeClaim, O("spec", PersistentVolumeClaimSpec),

@@ -541,6 +541,47 @@ EOF
     assert_contains "$out" "201"
 }
 
+# kubectl apply --prune visits every kind of its default list, the
+# ReplicationControllers among them
+test_apply_prune() {
+    kc create namespace prune >/dev/null
+    cat >"$M/prune.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: keep, namespace: prune, labels: {set: s1}}
+data: {x: "1"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: drop, namespace: prune, labels: {set: s1}}
+data: {x: "1"}
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy, namespace: prune, labels: {set: s1}}
+spec:
+  replicas: 2
+  template:
+    metadata: {labels: {app: legacy}}
+    spec:
+      containers: [{name: c, image: busybox}]
+EOF
+    kc apply -f "$M/prune.yaml" >/dev/null
+    local out
+    out=$(kc -n prune get rc -o wide)
+    echo "$out"
+    assert_contains "$out" "app=legacy"
+    kc -n prune scale rc legacy --replicas=3 >/dev/null
+    assert_eq "$(kc -n prune get rc legacy -o jsonpath='{.spec.replicas} {.spec.selector.app}')" "3 legacy"
+    head -5 "$M/prune.yaml" >"$M/prune-keep.yaml"
+    out=$(kc apply --prune -l set=s1 -n prune -f "$M/prune-keep.yaml" 2>&1)
+    echo "$out"
+    assert_contains "$out" "configmap/keep unchanged"
+    assert_contains "$out" "configmap/drop pruned"
+    assert_contains "$out" "replicationcontroller/legacy pruned"
+    assert_eq "$(kc -n prune get cm,rc -l set=s1 -o name)" "configmap/keep"
+}
+
 start_server || exit 1
 
 test_apply_creates_and_reapply_is_unchanged() {
@@ -772,6 +813,7 @@ t "create generators (protobuf bodies)" test_create_generators_send_protobuf
 t "an invalid object is 422 with causes and is not stored" test_invalid_object_is_422_and_not_stored
 t "bad requests are 4xx naming the problem, nothing stored" test_bad_requests_are_4xx_and_store_nothing
 t "unknown fields anywhere: Strict refuses naming them, Warn warns" test_unknown_fields_anywhere
+t "apply --prune (ReplicationControllers among the kinds)" test_apply_prune
 t "version, discovery, openapi" test_discovery_and_version
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing
