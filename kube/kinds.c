@@ -30,8 +30,10 @@ static const struct gt_kind *const all_kinds[] = {
     &gt_kind_hpa,
     &gt_kind_cronjob, &gt_kind_job,
     &gt_kind_ingress, &gt_kind_networkpolicy,
+    &gt_kind_pdb,
     &gt_kind_clusterrolebinding, &gt_kind_clusterrole, &gt_kind_rolebinding, &gt_kind_role,
     &gt_kind_storageclass,
+    &gt_kind_priorityclass,
     &gt_kind_lease,
     &gt_kind_endpointslice,
 };

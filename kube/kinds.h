@@ -11,7 +11,7 @@
  *   CronJob concurrencyPolicy Allow, ...).  Idempotent; never fails; leaves
  *   malformed fields to validation.  Besides the API's own defaults, Pods
  *   get what the admission plugins of every cluster add (serviceAccountName
- *   "default", priority 0, NoExecute tolerations for not-ready/unreachable
+ *   "default", NoExecute tolerations for not-ready/unreachable
  *   nodes, and on create status.phase Pending with its qosClass); Jobs get
  *   the generated selector and labels once metadata.uid is set; Secrets
  *   fold stringData into data.

@@ -23,6 +23,7 @@ extern const struct gt_kind gt_kind_networkpolicy, gt_kind_ingress;
 extern const struct gt_kind gt_kind_role, gt_kind_clusterrole, gt_kind_rolebinding,
     gt_kind_clusterrolebinding;
 extern const struct gt_kind gt_kind_storageclass;
+extern const struct gt_kind gt_kind_pdb, gt_kind_priorityclass;
 extern const struct gt_kind gt_kind_lease;
 extern const struct gt_kind gt_kind_endpointslice;
 extern const struct gt_kind gt_kind_ssar, gt_kind_sar, gt_kind_tokenreview, gt_kind_lsar,

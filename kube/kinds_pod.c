@@ -231,8 +231,8 @@ static void pod_defaults(json_t *pod)
     gt_kpod_default_spec(spec);
     /* Pods only (not templates): requests default to limits, service links,
      * host ports on the host network; and what the admission plugins that
-     * every cluster runs add (service account, priority, NoExecute
-     * tolerations for not-ready and unreachable nodes). */
+     * every cluster runs add (service account, NoExecute tolerations for
+     * not-ready and unreachable nodes; the Priority plugin sets priority). */
     static const char *const lists[] = { "containers", "initContainers" };
     bool host_net = gt_kobj_bool(spec, "hostNetwork", false);
     for (size_t l = 0; l < 2; l++) {
@@ -265,8 +265,6 @@ static void pod_defaults(json_t *pod)
     gt_kd_bool(spec, "enableServiceLinks", true);
     gt_kd_str(spec, "serviceAccountName", "default");
     gt_kd_str(spec, "serviceAccount", gt_kobj_str(spec, "serviceAccountName", "default"));
-    gt_kd_int(spec, "priority", 0);
-    gt_kd_str(spec, "preemptionPolicy", "PreemptLowerPriority");
     json_t *tol = gt_kobj_arr(spec, "tolerations");
     if (!tol && !gt_kobj_has(spec, "tolerations")) {
         tol = json_array();

@@ -280,6 +280,18 @@ MSG(TokenReviewStatus, B(1, "authenticated"), M(2, "user", UserInfo), SR(4, "aud
 MSG(TokenReview, M(1, "metadata", ObjectMeta), M(2, "spec", TokenReviewSpec),
     M(3, "status", TokenReviewStatus));
 
+/* ---- policy, scheduling ---- */
+
+MSG(PodDisruptionBudgetSpec, IS(1, "minAvailable"), M(2, "selector", LabelSelector),
+    IS(3, "maxUnavailable"), S(4, "unhealthyPodEvictionPolicy"));
+MSG(PodDisruptionBudgetStatus, I64(1, "observedGeneration"), I32K(3, "disruptionsAllowed"),
+    I32K(4, "currentHealthy"), I32K(5, "desiredHealthy"), I32K(6, "expectedPods"),
+    MR(7, "conditions", Condition));
+MSG(PodDisruptionBudget, M(1, "metadata", ObjectMeta), M(2, "spec", PodDisruptionBudgetSpec),
+    M(3, "status", PodDisruptionBudgetStatus));
+MSG(PriorityClass, M(1, "metadata", ObjectMeta), I32K(2, "value"), B(3, "globalDefault"),
+    S(4, "description"), S(5, "preemptionPolicy"));
+
 #define PKINDS(X) \
     X("v1", "Namespace", Namespace) \
     X("v1", "ConfigMap", ConfigMap) \
@@ -296,6 +308,8 @@ MSG(TokenReview, M(1, "metadata", ObjectMeta), M(2, "spec", TokenReviewSpec),
     X("rbac.authorization.k8s.io/v1", "RoleBinding", RoleBinding) \
     X("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", RoleBinding) \
     X("networking.k8s.io/v1", "Ingress", Ingress) \
+    X("policy/v1", "PodDisruptionBudget", PodDisruptionBudget) \
+    X("scheduling.k8s.io/v1", "PriorityClass", PriorityClass) \
     X("authorization.k8s.io/v1", "SelfSubjectAccessReview", SelfSubjectAccessReview) \
     X("authorization.k8s.io/v1", "SubjectAccessReview", SubjectAccessReview) \
     X("authorization.k8s.io/v1", "LocalSubjectAccessReview", LocalSubjectAccessReview) \

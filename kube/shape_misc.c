@@ -1,7 +1,8 @@
 /* Shapes of networking.k8s.io/v1 (ingresses, network policies),
  * autoscaling/v2 (horizontal pod autoscalers), discovery.k8s.io/v1
- * (endpoint slices), storage.k8s.io/v1 (storage classes) and
- * coordination.k8s.io/v1 (leases). */
+ * (endpoint slices), storage.k8s.io/v1 (storage classes),
+ * coordination.k8s.io/v1 (leases), policy/v1 (pod disruption budgets) and
+ * scheduling.k8s.io/v1 (priority classes). */
 #include "kube/shape_internal.h"
 
 /* ---- ingresses ---- */
@@ -99,3 +100,15 @@ XSHAPE(storageclass, StorageClass, V("provisioner"), V("parameters"), V("reclaim
 SHAPE(LeaseSpec, V("holderIdentity"), V("leaseDurationSeconds"), V("acquireTime"),
       V("renewTime"), V("leaseTransitions"), V("strategy"), V("preferredHolder"));
 XSHAPE(lease, Lease, O("spec", LeaseSpec));
+
+/* ---- disruption budgets, priority classes ---- */
+
+SHAPE(PodDisruptionBudgetSpec, V("minAvailable"), O("selector", LabelSelector),
+      V("maxUnavailable"), V("unhealthyPodEvictionPolicy"));
+SHAPE(PodDisruptionBudgetStatus, V("observedGeneration"), V("disruptedPods"),
+      V("disruptionsAllowed"), V("currentHealthy"), V("desiredHealthy"), V("expectedPods"),
+      L("conditions", Condition));
+XSHAPE(pdb, PodDisruptionBudget, O("spec", PodDisruptionBudgetSpec),
+       O("status", PodDisruptionBudgetStatus));
+XSHAPE(priorityclass, PriorityClass, V("value"), V("globalDefault"), V("description"),
+       V("preemptionPolicy"));

@@ -83,6 +83,46 @@ static int bootstrap_namespaces(struct gt_kapi *api, struct gt_error *err)
     return 0;
 }
 
+/* The two system PriorityClasses kube-apiserver creates. */
+static int bootstrap_priority_classes(struct gt_kapi *api, struct gt_error *err)
+{
+    static const struct {
+        const char *name;
+        int value;
+        const char *description;
+    } classes[] = {
+        { "system-node-critical", 2000001000,
+          "Used for system critical pods that must not be moved from their current node." },
+        { "system-cluster-critical", 2000000000,
+          "Used for system critical pods that must run in the cluster, but can be moved to "
+          "another node if necessary." },
+    };
+    const struct gt_kind *k = kapi_kind_named("scheduling.k8s.io", "priorityclasses");
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        json_t *cur = gt_kwc_get(api->cache, k, "", classes[i].name);
+        if (cur) {
+            json_decref(cur);
+            continue;
+        }
+        json_t *o = json_pack("{s:s,s:s,s:{s:s},s:i,s:s}", "apiVersion", "scheduling.k8s.io/v1",
+                              "kind", "PriorityClass", "metadata", "name", classes[i].name,
+                              "value", classes[i].value, "description", classes[i].description);
+        kapi_prepare_create(k, o, time(NULL));
+        gt_kind_default(k, o);
+        json_t *st = NULL;
+        int rc = gt_kreg_create(api->store, k, o, &st);
+        json_decref(o);
+        if (rc < 0 && json_integer_value(json_object_get(st, "code")) != 409) {
+            gt_err(err, EIO, "create priority class %s: %s", classes[i].name,
+                   gt_kobj_str(st, "message", ""));
+            json_decref(st);
+            return -EIO;
+        }
+        json_decref(st);
+    }
+    return 0;
+}
+
 /* Only loopback addresses may serve plain HTTP. */
 static int check_loopback(const char *addr, struct gt_error *err)
 {
@@ -289,6 +329,8 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
                                      .issuer = KAPI_SA_ISSUER, .lister = &api->lister,
                                      .anonymous = true };
     rc = bootstrap_namespaces(api, err);
+    if (rc == 0)
+        rc = bootstrap_priority_classes(api, err);
     if (rc == 0)
         rc = kapi_rbac_bootstrap(api, err);
     if (rc == 0)

@@ -5,8 +5,9 @@
  * client certificate, created on first start and reused afterwards); the
  * store (embedded SQLite under the data directory, or etcd when endpoints
  * are given); the watch cache; the bootstrap objects (namespaces default,
- * kube-system, kube-public, kube-node-lease; the default RBAC roles and
- * bindings); the control loops that live in the server (garbage collector,
+ * kube-system, kube-public, kube-node-lease; the PriorityClasses
+ * system-node-critical and system-cluster-critical; the default RBAC roles
+ * and bindings); the control loops that live in the server (garbage collector,
  * namespace lifecycle, default service accounts, RBAC aggregation, quota
  * usage, store compaction, the "kubernetes" Service's Endpoints and
  * EndpointSlice); and the listeners: HTTPS with client

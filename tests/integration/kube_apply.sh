@@ -582,6 +582,56 @@ EOF
     assert_eq "$(kc -n prune get cm,rc -l set=s1 -o name)" "configmap/keep"
 }
 
+# what charts carry next to their workloads: disruption budgets and
+# priority classes, and pods that name a class
+test_disruption_budgets_and_priority_classes() {
+    kc create namespace sched >/dev/null
+    local out
+    out=$(kc -n sched create pdb web-pdb --selector=app=web --min-available=50%)
+    assert_contains "$out" "poddisruptionbudget.policy/web-pdb created"
+    cat >"$M/pdb.yaml" <<'EOF'
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: db-pdb, namespace: sched}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: db}}
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: batch-low}
+value: 100
+description: batch jobs
+preemptionPolicy: Never
+EOF
+    kc apply -f "$M/pdb.yaml" >/dev/null
+    # (a budget is "configured" on every apply, as with Kubernetes: its
+    # selector's patch strategy is replace, and kubectl always sends those)
+    assert_contains "$(kc apply -f "$M/pdb.yaml")" "priorityclass.scheduling.k8s.io/batch-low unchanged"
+    out=$(kc -n sched get pdb)
+    echo "$out"
+    grep -Eq '^web-pdb +50% +N/A +0 ' <<<"$out" || fail "web-pdb row"
+    grep -Eq '^db-pdb +N/A +1 +0 ' <<<"$out" || fail "db-pdb row"
+    out=$(kc -n sched create pdb both --selector=app=x --min-available=1 --max-unavailable=1 2>&1) &&
+        fail "a budget with both bounds was accepted"
+    echo "$out"
+    kc create priorityclass web-high --value=1000 --description="front ends" >/dev/null
+    out=$(kc get priorityclasses)
+    echo "$out"
+    grep -Eq '^system-node-critical +2000001000 +false ' <<<"$out" || fail "system-node-critical missing"
+    grep -Eq '^batch-low +100 +false .* Never$' <<<"$out" || fail "batch-low row"
+    out=$(kc create priorityclass system-mine --value=1 2>&1) && fail "a system- name was accepted"
+    assert_contains "$out" "priority class names with 'system-' prefix are reserved"
+    # pods take their priority from their class
+    kc -n sched run p1 --image=busybox --restart=Never --overrides='{"spec":{"priorityClassName":"web-high"}}' >/dev/null
+    assert_eq "$(kc -n sched get pod p1 -o jsonpath='{.spec.priority}/{.spec.preemptionPolicy}')" 1000/PreemptLowerPriority
+    kc -n sched run p2 --image=busybox --restart=Never >/dev/null
+    assert_eq "$(kc -n sched get pod p2 -o jsonpath='{.spec.priority}')" 0
+    out=$(kc -n sched run p3 --image=busybox --restart=Never --overrides='{"spec":{"priorityClassName":"nope"}}' 2>&1) &&
+        fail "a pod with an unknown class was created"
+    assert_contains "$out" 'pods "p3" is forbidden: no PriorityClass with name nope was found'
+}
+
 start_server || exit 1
 
 test_apply_creates_and_reapply_is_unchanged() {
@@ -814,6 +864,7 @@ t "an invalid object is 422 with causes and is not stored" test_invalid_object_i
 t "bad requests are 4xx naming the problem, nothing stored" test_bad_requests_are_4xx_and_store_nothing
 t "unknown fields anywhere: Strict refuses naming them, Warn warns" test_unknown_fields_anywhere
 t "apply --prune (ReplicationControllers among the kinds)" test_apply_prune
+t "disruption budgets, priority classes, pods' priority" test_disruption_budgets_and_priority_classes
 t "version, discovery, openapi" test_discovery_and_version
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

@@ -56,7 +56,7 @@ TEST(kinds_lookup)
     CHECK(gt_kind_subresource(gt_kind_find("configmaps"), "status") == NULL);
     size_t n;
     const struct gt_kind *const *all = gt_kinds(&n);
-    CHECK_INT_EQ(n, 37);
+    CHECK_INT_EQ(n, 39);
     /* the reviews kubectl auth whoami, can-i --list and can-i -n post */
     CHECK(gt_kind_by_resource("authentication.k8s.io", "v1", "selfsubjectreviews") != NULL);
     CHECK(gt_kind_by_resource("authorization.k8s.io", "v1", "selfsubjectrulesreviews") != NULL);
