@@ -444,11 +444,17 @@ int kapi_update_loop(struct kreq *r, const struct gt_kind *k, const char *ns, co
                 continue;
             return -1;
         }
-        if (unchanged(next, cur) || dry_run(r)) {
+        if (dry_run(r)) {
+            /* what the write would store (kubectl diff compares it with
+             * the live object), at the live resource version */
+            json_decref(cur);
+            gt_kreg_set_rv(next, rev);
+            *result = next;
+            return 0;
+        }
+        if (unchanged(next, cur)) {
             json_decref(next);
             *result = cur;
-            if (dry_run(r))
-                gt_kreg_set_rv(cur, rev);
             return 0;
         }
         json_decref(cur);

@@ -454,6 +454,19 @@ test_typical_manifests_reapply_unchanged() {
     out=$(kc apply -f "$M/sts.yaml")
     assert_contains "$out" "statefulset.apps/db created"
     out=$(kc diff -f "$M/sts.yaml") || fail "kubectl diff found differences: $out"
+    # a change shows in kubectl diff (the dry run answers what it would
+    # store), and nothing is stored
+    sed 's/image: nginx:1.27/image: nginx:1.28/; s/LOG_LEVEL: info/LOG_LEVEL: debug/' \
+        "$M/typical.yaml" >"$M/typical2.yaml"
+    out=$(kc diff -f "$M/typical2.yaml") && fail "kubectl diff found no difference"
+    echo "$out"
+    assert_contains "$out" "-        image: nginx:1.27"
+    assert_contains "$out" "+        image: nginx:1.28"
+    assert_contains "$out" "+  LOG_LEVEL: debug"
+    assert_eq "$(grep -c '^+++ ' <<<"$out")" 2 "objects with differences"
+    assert_eq "$(kc -n typical get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" nginx:1.27
+    out=$(kc diff --server-side --force-conflicts -f "$M/typical2.yaml") && fail "server-side diff found nothing"
+    assert_contains "$out" "+        image: nginx:1.28"
 }
 
 # kubectl validates on the server (fieldValidation=Strict unless told
