@@ -5,6 +5,9 @@
  *                               (default $GANTRY_DATA_ROOT/server, or
  *                               /var/lib/gantry/server)
  *   --bind-address ADDR         HTTPS address (default 0.0.0.0)
+ *   --advertise-address IP      the address the "kubernetes" service's
+ *                               endpoints carry (default: the bind address,
+ *                               or that of the default route's interface)
  *   --https-listen-port PORT    HTTPS port (default 6443; 0 picks one)
  *   --tls-san NAME              another name/IP for the serving cert (repeatable)
  *   --write-kubeconfig FILE     also write the admin kubeconfig there (-o)
@@ -35,7 +38,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: gantry server [--data-dir DIR] [--bind-address ADDR] "
-            "[--https-listen-port PORT]\n"
+            "[--advertise-address IP] [--https-listen-port PORT]\n"
             "                     [--write-kubeconfig FILE] [--write-kubeconfig-mode MODE]\n"
             "                     [--datastore-endpoint URLS] [--token-file FILE] "
             "[--tls-san NAME]...\n"
@@ -57,11 +60,12 @@ int gantry_cmd_server(int argc, char **argv)
 {
     enum {
         O_DATA = 256, O_BIND, O_PORT, O_KC, O_KCMODE, O_DS, O_TOKENS, O_NOAGENT, O_INSECURE,
-        O_SAN, O_LOG, O_SYNC, O_GC, O_COMPACT, O_WCACHE, O_HELP,
+        O_SAN, O_LOG, O_SYNC, O_GC, O_COMPACT, O_WCACHE, O_HELP, O_ADVERTISE,
     };
     static const struct option opts[] = {
         { "data-dir", required_argument, NULL, O_DATA },
         { "bind-address", required_argument, NULL, O_BIND },
+        { "advertise-address", required_argument, NULL, O_ADVERTISE },
         { "https-listen-port", required_argument, NULL, O_PORT },
         { "write-kubeconfig", required_argument, NULL, O_KC },
         { "write-kubeconfig-mode", required_argument, NULL, O_KCMODE },
@@ -90,6 +94,7 @@ int gantry_cmd_server(int argc, char **argv)
         switch (c) {
         case O_DATA: data_dir = gt_xstrdup(optarg); break;
         case O_BIND: cfg.bind_address = optarg; break;
+        case O_ADVERTISE: cfg.advertise_address = optarg; break;
         case O_PORT:
             cfg.https_port = (int)strtol(optarg, &end, 10);
             if (*end || cfg.https_port < 0 || cfg.https_port > 65535) {

@@ -90,6 +90,7 @@ struct gt_http_req {
     size_t nq;
     bool q_parsed;
     const char **qall;
+    const char **hall;
     struct gt_http_capture caps[GT_HTTP_MAX_PARAMS];
     char *params[GT_HTTP_MAX_PARAMS];
     size_t ncaps;
@@ -598,6 +599,27 @@ const char *gt_http_req_header(const struct gt_http_req *req, const char *name)
 {
     return gt_http_head_get(&req->h, name);
 }
+size_t gt_http_req_header_all(struct gt_http_req *req, const char *name,
+                              const char *const **values)
+{
+    free(req->hall);
+    req->hall = gt_xcalloc(req->h.nhdrs + 1, sizeof *req->hall);
+    size_t n = 0;
+    for (size_t i = 0; i < req->h.nhdrs; i++)
+        if (!strcasecmp(req->h.hdrs[i].name, name))
+            req->hall[n++] = req->h.hdrs[i].value;
+    *values = req->hall;
+    return n;
+}
+bool gt_http_req_header_at(const struct gt_http_req *req, size_t i, const char **name,
+                           const char **value)
+{
+    if (i >= req->h.nhdrs)
+        return false;
+    *name = req->h.hdrs[i].name;
+    *value = req->h.hdrs[i].value;
+    return true;
+}
 int gt_http_req_http_minor(const struct gt_http_req *req)
 {
     return req->h.minor;
@@ -831,6 +853,7 @@ static void req_release(struct gt_http_req *req)
     }
     free(req->q);
     free(req->qall);
+    free(req->hall);
     for (size_t i = 0; i < req->ncaps; i++)
         free(req->params[i]);
     gt_strv_free(req->rh);

@@ -16,7 +16,11 @@
  * - quota: ResourceQuota status (hard, used) follows the namespace's
  *   objects;
  * - compaction: every few minutes the store drops history older than the
- *   revision it had at the previous round, as kube-apiserver does.
+ *   revision it had at the previous round, as kube-apiserver does;
+ * - the "kubernetes" Service in default: its target port is the server's
+ *   HTTPS port, and its Endpoints and EndpointSlice (both "kubernetes")
+ *   hold the server's advertised address and port, as kube-apiserver's
+ *   endpoint reconciler writes them; edits and deletes are undone.
  *
  * Owners are confirmed missing with a read of the store before a dependent
  * is deleted: the cache may not have seen an owner created a moment ago. */
@@ -90,6 +94,8 @@ static bool interesting(struct gt_kctrl *c, const struct gt_kwc_event *ev)
                 return true;
     if (!k->group[0] && !strcmp(k->resource, "configmaps") &&
         !strcmp(ev->name, "kube-root-ca.crt"))
+        return true;
+    if (ev->name && ev->ns && !strcmp(ev->name, "kubernetes") && !strcmp(ev->ns, "default"))
         return true;
     /* usage moves with every object of a namespace under a quota */
     return k->namespaced && atomic_load(&c->quotas) > 0;
@@ -438,13 +444,14 @@ static void ns_pass(struct gt_kapi *api, struct index *ix)
 
 /* ---- default service accounts and the root CA config map ---- */
 
-static void create_in(struct gt_kapi *api, const struct gt_kind *k, json_t *obj)
+static void create_in(struct gt_kapi *api, const struct gt_kind *k, json_t *obj,
+                      const char *who)
 {
     kapi_prepare_create(k, obj, time(NULL));
     gt_kind_default(k, obj);
     json_t *st = NULL;
     if (gt_kreg_create(api->store, k, obj, &st) < 0)
-        log_status("service account controller", st);
+        log_status(who, st);
 }
 
 static void sa_pass(struct gt_kctrl *c, struct index *ix)
@@ -463,7 +470,7 @@ static void sa_pass(struct gt_kctrl *c, struct index *ix)
             json_t *o = json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind",
                                   "ServiceAccount", "metadata", "name", "default", "namespace",
                                   ns);
-            create_in(api, sak, o);
+            create_in(api, sak, o, "service account controller");
             json_decref(o);
         }
         json_decref(sa);
@@ -478,7 +485,7 @@ static void sa_pass(struct gt_kctrl *c, struct index *ix)
                                   "internal service IP or kubernetes.default.svc. No other usage "
                                   "is guaranteed across distributions of Kubernetes clusters.",
                                   "data", "ca.crt", c->ca_pem);
-            create_in(api, cmk, o);
+            create_in(api, cmk, o, "service account controller");
             json_decref(o);
         }
         json_decref(cm);
@@ -552,6 +559,101 @@ static void quota_pass(struct gt_kctrl *c, struct gt_kapi *api, struct index *ix
     atomic_store(&c->quotas, quotas);
 }
 
+/* ---- the "kubernetes" Service and its endpoints ---- */
+
+/* Sets the members of obj that want has (and the labels, exactly). */
+static bool set_members(json_t *obj, void *ctx)
+{
+    json_t *want = ctx;
+    bool changed = false;
+    const char *key;
+    json_t *v;
+    json_object_foreach(want, key, v) {
+        json_t *parent = obj;
+        if (!strcmp(key, "labels"))
+            parent = gt_kobj_ensure(obj, "metadata");
+        if (!json_equal(json_object_get(parent, key), v)) {
+            json_object_set(parent, key, v);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* Creates the object (want plus its name and labels) when missing,
+ * otherwise sets what differs from want. */
+static void reconcile_master(struct gt_kapi *api, const struct gt_kind *k, json_t *want)
+{
+    json_t *cur = gt_kwc_get(api->cache, k, "default", "kubernetes");
+    if (!cur) {
+        char av[64];
+        json_t *o = json_deep_copy(want);
+        json_object_del(o, "labels");
+        json_object_set_new(o, "apiVersion", json_string(kapi_api_version(k, av)));
+        json_object_set_new(o, "kind", json_string(k->kind));
+        json_object_set_new(o, "metadata",
+                            json_pack("{s:s,s:s,s:O}", "name", "kubernetes", "namespace",
+                                      "default", "labels", json_object_get(want, "labels")));
+        create_in(api, k, o, "apiserver endpoints");
+        json_decref(o);
+        return;
+    }
+    json_t *probe = json_deep_copy(cur);
+    if (set_members(probe, want))
+        edit_object(api, k, "default", "kubernetes", set_members, want);
+    json_decref(probe);
+    json_decref(cur);
+}
+
+static bool set_target_port(json_t *svc, void *ctx)
+{
+    int port = *(int *)ctx;
+    json_t *ports = gt_kobj_arr(svc, "spec.ports");
+    bool changed = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(ports, i, p) {
+        if (strcmp(gt_kobj_str(p, "name", ""), "https") != 0)
+            continue;
+        json_t *tp = json_object_get(p, "targetPort");
+        if (!json_is_integer(tp) || json_integer_value(tp) != port) {
+            json_object_set_new(p, "targetPort", json_integer(port));
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+static void master_pass(struct gt_kapi *api)
+{
+    int port = atomic_load(&api->advertise_port);
+    if (port <= 0)
+        return;
+    const char *ip = api->advertise_address;
+    json_t *svc = gt_kwc_get(api->cache, kind("", "services"), "default", "kubernetes");
+    if (svc) {
+        json_t *probe = json_deep_copy(svc);
+        if (set_target_port(probe, &port))
+            edit_object(api, kind("", "services"), "default", "kubernetes", set_target_port,
+                        &port);
+        json_decref(probe);
+        json_decref(svc);
+    }
+    json_t *ep = json_pack("{s:{s:s},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}", "labels",
+                           "endpointslice.kubernetes.io/skip-mirror", "true", "subsets",
+                           "addresses", "ip", ip, "ports", "name", "https", "port", port,
+                           "protocol", "TCP");
+    reconcile_master(api, kind("", "endpoints"), ep);
+    json_decref(ep);
+    json_t *slice = json_pack("{s:{s:s},s:s,s:[{s:[s],s:{s:b}}],s:[{s:s,s:s,s:i}]}", "labels",
+                              "kubernetes.io/service-name", "kubernetes", "addressType",
+                              strchr(ip, ':') ? "IPv6" : "IPv4", "endpoints", "addresses", ip,
+                              "conditions", "ready", 1, "ports", "name", "https", "protocol",
+                              "TCP", "port", port);
+    reconcile_master(api, kind("discovery.k8s.io", "endpointslices"), slice);
+    json_decref(slice);
+}
+
 /* ---- compaction ---- */
 
 static void compact_pass(struct gt_kctrl *c)
@@ -610,6 +712,7 @@ static void *loop(void *arg)
         rbac_pass(c->api, &ix);
         quota_pass(c, c->api, &ix);
         index_release(&ix);
+        master_pass(c->api);
         compact_pass(c);
         if (mono_ms() - c->last_repair >= 30000) {
             c->last_repair = mono_ms();

@@ -10,7 +10,8 @@
  * document has, for every kind, its item path with a PATCH operation that
  * carries x-kubernetes-group-version-kind and the fieldValidation query
  * parameter: what kubectl's create/apply look for to validate on the
- * server (fieldValidation=Strict).  The documents carry no schemas:
+ * server (fieldValidation=Strict); the create-only reviews have one too,
+ * for that purpose alone (a PATCH of them is 405).  The documents carry no schemas:
  * kubectl would otherwise compute client-side apply patches from them
  * instead of from its built-in types, and ours are not complete enough for
  * that.  So `kubectl explain` finds nothing to explain and says so.
@@ -192,7 +193,11 @@ static json_t *gv_document(const char *group, const char *version)
         const struct gt_kind *k = all[i];
         if (strcmp(k->group, group) != 0 || strcmp(k->version, version) != 0)
             continue;
-        if (!(k->verbs & GT_KVERB_PATCH))
+        /* the reviews take no PATCH, but kubectl create -f asks this
+         * document whether a kind validates fields on the server, and it
+         * looks at PATCH operations only: without one it validates on the
+         * client, from /openapi/v2, which is not served */
+        if (!(k->verbs & GT_KVERB_PATCH) && !(k->flags & GT_KIND_CREATE_ONLY))
             continue;
         char base[160], path[320], id[160];
         if (group[0])

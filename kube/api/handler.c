@@ -12,7 +12,6 @@
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "kube/api/fields.h"
 #include "kube/api/internal.h"
 #include "kube/api/pbextra.h"
 #include "kube/meta.h"

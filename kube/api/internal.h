@@ -44,6 +44,9 @@ struct gt_kapi {
     int https_listener, http_listener;
     char *insecure_addr;
     int gc_interval_ms, compact_interval_s;
+    /* what the "kubernetes" Endpoints point at (the port once listening) */
+    char *advertise_address;
+    atomic_int advertise_port;
     atomic_bool ready;
 };
 
@@ -120,7 +123,10 @@ bool kapi_kind_has_generation(const struct gt_kind *k);
  * ?fieldValidation.  0, or -1 with *st. */
 int kapi_check_type(struct kreq *r, const struct gt_kind *k, json_t *obj, json_t **st);
 int kapi_check_namespace(struct kreq *r, const struct gt_kind *k, json_t *obj, json_t **st);
-int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj, json_t **st);
+/* old (may be NULL): what a patch started from; its own unknown fields
+ * are not reported again.  patch: the message of a patch. */
+int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj,
+                      const json_t *old, bool patch, json_t **st);
 /* Create through the whole pipeline (obj is completed and, on success,
  * stored with its resourceVersion; ?dryRun=All stores nothing). */
 int kapi_create_object(struct kreq *r, const struct gt_kind *k, json_t *obj, json_t **st);
@@ -182,8 +188,8 @@ int kapi_impersonate(struct kreq *r);
 /* 0 allowed; -1 with *st a 403 Forbidden Status. */
 int kapi_authorize(struct gt_kapi *api, const struct gt_kuser *u, const struct gt_kreqinfo *ri,
                    json_t **st);
-/* SelfSubjectAccessReview, SubjectAccessReview, TokenReview (create-only
- * kinds): answered, never stored. */
+/* The create-only review kinds (access, local, rules, token and self reviews):
+ * answered, never stored. */
 void kapi_review(struct kreq *r, json_t *obj);
 /* GET /openid/v1/jwks and /.well-known/openid-configuration */
 void kapi_issuer_discovery(struct kreq *r);

@@ -80,6 +80,7 @@ struct patch_ctx {
     enum patch_type type;
     json_t *patch;
     const char *sub; /* NULL, "status", "scale" */
+    bool fields_checked; /* once, not again when a conflict retries */
 };
 
 static int patch_error(struct patch_ctx *p, int rc, const struct gt_error *err, json_t **st)
@@ -189,6 +190,16 @@ static int patch_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
         *next = n;
         return 0;
     }
+    /* unknown fields of the patched object, those it held before aside
+     * (of any patch type: what the object becomes is what Kubernetes'
+     * strict decoder reads) */
+    if (!p->fields_checked) {
+        p->fields_checked = true;
+        if (kapi_check_fields(r, k, out, cur, cur != NULL, st) < 0) {
+            json_decref(out);
+            return -1;
+        }
+    }
     if (!cur) {
         /* apply creates: the object takes its coordinates from the URL */
         json_t *st2 = NULL;
@@ -277,11 +288,6 @@ static void patch_with(struct kreq *r, const char *sub)
     if (p.type != PT_JSON && !json_is_object(p.patch)) {
         json_decref(p.patch);
         kapi_respond_status(r, gt_kst_new(400, NULL, "the patch must be a JSON object"));
-        return;
-    }
-    if (p.type != PT_JSON && !sub && kapi_check_fields(r, r->kind, p.patch, &st) < 0) {
-        json_decref(p.patch);
-        kapi_respond_status(r, st);
         return;
     }
     json_t *result = NULL;

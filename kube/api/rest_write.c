@@ -17,7 +17,6 @@
 #include "base/cleanup.h"
 #include "base/mem.h"
 #include "kube/api/alloc.h"
-#include "kube/api/fields.h"
 #include "kube/api/internal.h"
 #include "kube/status.h"
 #include "kube/api/registry.h"
@@ -196,35 +195,54 @@ int kapi_check_namespace(struct kreq *r, const struct gt_kind *k, json_t *obj, j
     return 0;
 }
 
-/* Unknown fields per ?fieldValidation: Strict fails (400), Warn adds
- * warnings, Ignore says nothing. */
-int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj, json_t **st)
+static bool strv_has(char *const *v, const char *s)
+{
+    for (; v && *v; v++)
+        if (!strcmp(*v, s))
+            return true;
+    return false;
+}
+
+/* The unknown fields of obj (not counting those old has as well) per
+ * ?fieldValidation: Strict fails (400, with the strict decoder's message:
+ * a create or update "cannot be handled as" the kind, a patch just says
+ * so), Warn adds a warning each, Ignore says nothing.  Objects are stored
+ * as sent: the fields are not pruned. */
+int kapi_check_fields(struct kreq *r, const struct gt_kind *k, const json_t *obj,
+                      const json_t *old, bool patch, json_t **st)
 {
     const char *mode = kapi_field_validation(r);
     if (!strcmp(mode, "Ignore"))
         return 0;
-    cleanup_strv char **unknown = NULL;
-    if (gt_kfields_unknown(k, obj, &unknown) == 0)
+    cleanup_strv char **unknown = NULL, **before = NULL;
+    if (gt_kshape_unknown(k->shape, obj, &unknown) == 0)
         return 0;
-    if (!strcmp(mode, "Strict")) {
-        size_t n = gt_strv_len(unknown);
-        char *msg = gt_xstrdup("");
-        for (size_t i = 0; i < n; i++) {
-            char *m = gt_xasprintf("%s%sunknown field \"%s\"", msg, i ? ", " : "", unknown[i]);
-            free(msg);
-            msg = m;
+    if (old)
+        gt_kshape_unknown(k->shape, old, &before);
+    char *msg = NULL;
+    size_t n = 0;
+    for (char **u = unknown; *u; u++) {
+        if (strv_has(before, *u))
+            continue;
+        if (strcmp(mode, "Strict") != 0) {
+            kapi_warn(r, "unknown field \"%s\"", *u);
+            continue;
         }
-        json_t *s = gt_kst_new(400, NULL, "%s in version \"%s\" cannot be handled as a %s: "
-                                          "strict decoding error: %s",
-                               k->kind, k->version, k->kind, msg);
+        char *m = gt_xasprintf("%s%sunknown field \"%s\"", msg ? msg : "", n ? ", " : "", *u);
         free(msg);
-        json_decref(*st);
-        *st = s;
-        return -1;
+        msg = m;
+        n++;
     }
-    for (char **u = unknown; *u; u++)
-        kapi_warn(r, "unknown field \"%s\"", *u);
-    return 0;
+    if (!msg)
+        return 0;
+    json_t *s = patch ? gt_kst_new(400, NULL, "strict decoding error: %s", msg)
+                      : gt_kst_new(400, NULL, "%s in version \"%s\" cannot be handled as a %s: "
+                                              "strict decoding error: %s",
+                                   k->kind, k->version, k->kind, msg);
+    free(msg);
+    json_decref(*st);
+    *st = s;
+    return -1;
 }
 
 /* Kinds whose objects hold something outside themselves (Services: their
@@ -303,7 +321,10 @@ void kapi_create(struct kreq *r)
         return;
     }
     if (k->flags & GT_KIND_CREATE_ONLY) {
-        kapi_review(r, obj);
+        if (kapi_check_namespace(r, k, obj, &st) < 0 || kapi_check_fields(r, k, obj, NULL, false, &st) < 0)
+            kapi_respond_status(r, st);
+        else
+            kapi_review(r, obj);
         json_decref(obj);
         return;
     }
@@ -313,7 +334,7 @@ void kapi_create(struct kreq *r)
                                                      "the requested resource"));
         return;
     }
-    if (kapi_check_namespace(r, k, obj, &st) < 0 || kapi_check_fields(r, k, obj, &st) < 0 ||
+    if (kapi_check_namespace(r, k, obj, &st) < 0 || kapi_check_fields(r, k, obj, NULL, false, &st) < 0 ||
         kapi_create_object(r, k, obj, &st) < 0) {
         json_decref(obj);
         kapi_respond_status(r, st);
@@ -423,11 +444,17 @@ int kapi_update_loop(struct kreq *r, const struct gt_kind *k, const char *ns, co
                 continue;
             return -1;
         }
-        if (unchanged(next, cur) || dry_run(r)) {
+        if (dry_run(r)) {
+            /* what the write would store (kubectl diff compares it with
+             * the live object), at the live resource version */
+            json_decref(cur);
+            gt_kreg_set_rv(next, rev);
+            *result = next;
+            return 0;
+        }
+        if (unchanged(next, cur)) {
             json_decref(next);
             *result = cur;
-            if (dry_run(r))
-                gt_kreg_set_rv(cur, rev);
             return 0;
         }
         json_decref(cur);
@@ -502,7 +529,7 @@ void kapi_update_with(struct kreq *r, const char *sub)
         kapi_respond_status(r, st);
         return;
     }
-    if (kapi_check_fields(r, k, obj, &st) < 0) {
+    if (kapi_check_fields(r, k, obj, NULL, false, &st) < 0) {
         json_decref(obj);
         kapi_respond_status(r, st);
         return;

@@ -9,6 +9,7 @@
  * system:admin in system:masters (tests).  Impersonate-* headers then
  * switch the user, when RBAC lets the requester impersonate.
  * Authorization: RBAC over the cache; system:masters always passes. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,19 +75,58 @@ int kapi_authenticate(struct kreq *r)
     return 0;
 }
 
+/* The key of an Impersonate-Extra-<key> header: lower case (header names
+ * are case-insensitive) and percent-decoded (keys may hold characters a
+ * header name cannot), as Kubernetes reads it. */
+static char *extra_key(const char *s)
+{
+    char *out = gt_xmalloc(strlen(s) + 1), *o = out;
+    for (; *s; s++) {
+        unsigned hi, lo;
+        if (s[0] == '%' && sscanf(s + 1, "%1x%1x", &hi, &lo) == 2) {
+            *o++ = (char)(hi << 4 | lo);
+            s += 2;
+        } else {
+            *o++ = (char)tolower((unsigned char)*s);
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+#define EXTRA_PREFIX "Impersonate-Extra-"
+
 int kapi_impersonate(struct kreq *r)
 {
     const char *user = gt_http_req_header(r->http, "Impersonate-User");
-    const char *group = gt_http_req_header(r->http, "Impersonate-Group");
     const char *uid = gt_http_req_header(r->http, "Impersonate-Uid");
-    if (!user && !group && !uid)
+    const char *const *groups = NULL;
+    size_t ngroups = gt_http_req_header_all(r->http, "Impersonate-Group", &groups);
+    json_t *extra = NULL;
+    const char *name, *value;
+    for (size_t i = 0; gt_http_req_header_at(r->http, i, &name, &value); i++) {
+        if (strncasecmp(name, EXTRA_PREFIX, strlen(EXTRA_PREFIX)) != 0)
+            continue;
+        char *key = extra_key(name + strlen(EXTRA_PREFIX));
+        if (!extra)
+            extra = json_object();
+        json_t *vals = json_object_get(extra, key);
+        if (!vals) {
+            vals = json_array();
+            json_object_set_new(extra, key, vals);
+        }
+        json_array_append_new(vals, json_string(value));
+        free(key);
+    }
+    if (!user && !ngroups && !uid && !extra)
         return 0;
-    /* http/ hands out the first of repeated headers: one group at most */
-    const char *groups[2] = { group, NULL };
-    struct gt_kimpersonate imp = { .user = user, .groups = group ? groups : NULL, .uid = uid };
+    struct gt_kimpersonate imp = { .user = user, .groups = ngroups ? groups : NULL,
+                                   .uid = uid, .extra = extra };
     struct gt_kuser as;
     json_t *st = NULL;
-    if (gt_krbac_impersonate(&r->api->lister, &r->user, &imp, &as, &st) < 0) {
+    int rc = gt_krbac_impersonate(&r->api->lister, &r->user, &imp, &as, &st);
+    json_decref(extra);
+    if (rc < 0) {
         kapi_respond_status(r, st ? st : gt_kstatus_internal("impersonation failed"));
         return -1;
     }
@@ -125,6 +165,50 @@ void kapi_issuer_discovery(struct kreq *r)
     json_decref(doc);
 }
 
+/* ---- reviews: answered from the request, never stored ---- */
+
+static json_t *review_ssar(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_access_review(&r->api->lister, obj, &r->user, NULL, ok);
+}
+
+static json_t *review_sar(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_access_review(&r->api->lister, obj, NULL, NULL, ok);
+}
+
+static json_t *review_lsar(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_access_review(&r->api->lister, obj, NULL, r->ri.namespace_, ok);
+}
+
+static json_t *review_ssrr(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_krbac_rules_review(&r->api->lister, obj, &r->user);
+}
+
+static json_t *review_token(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_kauthn_token_review(&r->api->authn, obj, r->now);
+}
+
+static json_t *review_self(struct kreq *r, json_t *obj, bool *ok)
+{
+    return gt_kauthn_self_review(obj, &r->user);
+}
+
+static const struct {
+    const char *kind;
+    json_t *(*answer)(struct kreq *r, json_t *obj, bool *ok);
+} reviews[] = {
+    { "SelfSubjectAccessReview", review_ssar },
+    { "SubjectAccessReview", review_sar },
+    { "LocalSubjectAccessReview", review_lsar },
+    { "SelfSubjectRulesReview", review_ssrr },
+    { "TokenReview", review_token },
+    { "SelfSubjectReview", review_self },
+};
+
 void kapi_review(struct kreq *r, json_t *obj)
 {
     const char *kind = r->kind->kind;
@@ -132,12 +216,9 @@ void kapi_review(struct kreq *r, json_t *obj)
     bool ok = true;
     if (!json_is_object(json_object_get(obj, "metadata")))
         json_object_set_new(obj, "metadata", json_object());
-    if (!strcmp(kind, "SelfSubjectAccessReview"))
-        out = gt_krbac_access_review(&r->api->lister, obj, &r->user, NULL, &ok);
-    else if (!strcmp(kind, "SubjectAccessReview"))
-        out = gt_krbac_access_review(&r->api->lister, obj, NULL, NULL, &ok);
-    else if (!strcmp(kind, "TokenReview"))
-        out = gt_kauthn_token_review(&r->api->authn, obj, r->now);
+    for (size_t i = 0; i < sizeof reviews / sizeof reviews[0]; i++)
+        if (!strcmp(reviews[i].kind, kind))
+            out = reviews[i].answer(r, obj, &ok);
     if (!out) {
         kapi_respond_status(r, gt_kst_new(405, NULL, "%s cannot be created here", kind));
         return;

@@ -3,6 +3,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <net/route.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,46 @@ static int bootstrap_namespaces(struct gt_kapi *api, struct gt_error *err)
     return 0;
 }
 
+/* The two system PriorityClasses kube-apiserver creates. */
+static int bootstrap_priority_classes(struct gt_kapi *api, struct gt_error *err)
+{
+    static const struct {
+        const char *name;
+        int value;
+        const char *description;
+    } classes[] = {
+        { "system-node-critical", 2000001000,
+          "Used for system critical pods that must not be moved from their current node." },
+        { "system-cluster-critical", 2000000000,
+          "Used for system critical pods that must run in the cluster, but can be moved to "
+          "another node if necessary." },
+    };
+    const struct gt_kind *k = kapi_kind_named("scheduling.k8s.io", "priorityclasses");
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        json_t *cur = gt_kwc_get(api->cache, k, "", classes[i].name);
+        if (cur) {
+            json_decref(cur);
+            continue;
+        }
+        json_t *o = json_pack("{s:s,s:s,s:{s:s},s:i,s:s}", "apiVersion", "scheduling.k8s.io/v1",
+                              "kind", "PriorityClass", "metadata", "name", classes[i].name,
+                              "value", classes[i].value, "description", classes[i].description);
+        kapi_prepare_create(k, o, time(NULL));
+        gt_kind_default(k, o);
+        json_t *st = NULL;
+        int rc = gt_kreg_create(api->store, k, o, &st);
+        json_decref(o);
+        if (rc < 0 && json_integer_value(json_object_get(st, "code")) != 409) {
+            gt_err(err, EIO, "create priority class %s: %s", classes[i].name,
+                   gt_kobj_str(st, "message", ""));
+            json_decref(st);
+            return -EIO;
+        }
+        json_decref(st);
+    }
+    return 0;
+}
+
 /* Only loopback addresses may serve plain HTTP. */
 static int check_loopback(const char *addr, struct gt_error *err)
 {
@@ -109,6 +152,77 @@ static int check_loopback(const char *addr, struct gt_error *err)
 static bool unspecified(const char *a)
 {
     return !a || !a[0] || !strcmp(a, "0.0.0.0") || !strcmp(a, "::") || !strcmp(a, "[::]");
+}
+
+static bool loopback(const char *a)
+{
+    unsigned char b[16];
+    if (inet_pton(AF_INET, a, b) == 1)
+        return b[0] == 127;
+    return !strcmp(a, "::1");
+}
+
+/* The IPv4 address of the interface the default route goes through (the
+ * lowest metric), as kube-apiserver chooses one; NULL without a default
+ * route (a network namespace with loopback only). */
+static char *default_route_address(void)
+{
+    FILE *f = fopen("/proc/net/route", "re");
+    if (!f)
+        return NULL;
+    char line[256], iface[IF_NAMESIZE + 1] = "", best[IF_NAMESIZE + 1] = "";
+    unsigned long dest, gw, flags, metric, best_metric = ~0ul;
+    unsigned refcnt, use;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%16s %lx %lx %lx %u %u %lu", iface, &dest, &gw, &flags, &refcnt, &use,
+                   &metric) != 7)
+            continue; /* the header */
+        if (dest == 0 && (flags & RTF_UP) && metric < best_metric) {
+            best_metric = metric;
+            snprintf(best, sizeof best, "%s", iface);
+        }
+    }
+    fclose(f);
+    if (!best[0])
+        return NULL;
+    struct ifaddrs *ifs = NULL;
+    if (getifaddrs(&ifs) < 0)
+        return NULL;
+    char *out = NULL;
+    for (struct ifaddrs *i = ifs; i && !out; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, best) != 0)
+            continue;
+        char buf[INET_ADDRSTRLEN];
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)i->ifa_addr;
+        if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf))
+            out = gt_xstrdup(buf);
+    }
+    freeifaddrs(ifs);
+    return out;
+}
+
+static bool unspecified(const char *a);
+
+static int advertise_address(const struct gt_kapi_config *cfg, char **out, struct gt_error *err)
+{
+    const char *a = cfg->advertise_address;
+    if (a && a[0]) {
+        unsigned char b[16];
+        if ((inet_pton(AF_INET, a, b) != 1 && inet_pton(AF_INET6, a, b) != 1) || unspecified(a))
+            return gt_err(err, EINVAL, "--advertise-address %s: not an IP address of this host",
+                          a);
+        *out = gt_xstrdup(a);
+        return 0;
+    }
+    const char *bind = cfg->bind_address;
+    if (!unspecified(bind) && !loopback(bind)) {
+        *out = gt_xstrdup(bind);
+        return 0;
+    }
+    *out = default_route_address();
+    if (!*out)
+        *out = gt_xstrdup(unspecified(bind) ? "127.0.0.1" : bind);
+    return 0;
 }
 
 static char *listen_address(const char *bind, int port)
@@ -145,6 +259,9 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
         return gt_err(err, EINVAL, "the API server needs a data directory");
     if (cfg->insecure_http && check_loopback(cfg->insecure_http, err) < 0)
         return -EINVAL;
+    cleanup_free char *advertise = NULL;
+    if (advertise_address(cfg, &advertise, err) < 0)
+        return -EINVAL;
     cleanup_free char *db_dir = gt_path_join(cfg->data_dir, "db");
     struct gt_kapi *api = gt_xcalloc(1, sizeof *api);
     api->https_listener = api->http_listener = -1;
@@ -157,6 +274,7 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
     api->serving_key = gt_path_join(api->tls_dir, "server.key");
     api->sa_key_file = gt_path_join(api->tls_dir, "sa.key");
     api->admin_kubeconfig = gt_path_join(api->cred_dir, "admin.kubeconfig");
+    api->advertise_address = steal_pointer(&advertise);
     api->gc_interval_ms = cfg->gc_interval_ms > 0 ? cfg->gc_interval_ms : 10000;
     api->compact_interval_s = cfg->compact_interval_s > 0 ? cfg->compact_interval_s : 300;
     int rc = gt_mkdir_p(cfg->data_dir, 0700, err);
@@ -171,6 +289,7 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
     }
     if (!unspecified(cfg->bind_address))
         gt_strv_push(&sans, cfg->bind_address);
+    gt_strv_push(&sans, api->advertise_address);
     for (size_t i = 0; cfg->extra_sans && cfg->extra_sans[i]; i++)
         gt_strv_push(&sans, cfg->extra_sans[i]);
     if (rc == 0)
@@ -211,6 +330,8 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
                                      .anonymous = true };
     rc = bootstrap_namespaces(api, err);
     if (rc == 0)
+        rc = bootstrap_priority_classes(api, err);
+    if (rc == 0)
         rc = kapi_rbac_bootstrap(api, err);
     if (rc == 0)
         rc = gt_kctrl_start(api, &api->ctrl, err);
@@ -248,6 +369,10 @@ int gt_kapi_new(const struct gt_kapi_config *cfg, struct gt_kapi **out, struct g
         }
         api->http_listener = rc;
     }
+    /* the controllers keep the Service's target port and its endpoints
+     * on this address and port */
+    atomic_store(&api->advertise_port, gt_kapi_https_port(api));
+    gt_kctrl_kick(api->ctrl);
     rc = bootstrap_kubernetes_service(api, gt_kapi_https_port(api) > 0 ? gt_kapi_https_port(api)
                                                                       : 6443,
                                       err);
@@ -297,5 +422,6 @@ void gt_kapi_free(struct gt_kapi *api)
     free(api->sa_key_file);
     free(api->admin_kubeconfig);
     free(api->insecure_addr);
+    free(api->advertise_address);
     free(api);
 }

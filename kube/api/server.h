@@ -5,10 +5,12 @@
  * client certificate, created on first start and reused afterwards); the
  * store (embedded SQLite under the data directory, or etcd when endpoints
  * are given); the watch cache; the bootstrap objects (namespaces default,
- * kube-system, kube-public, kube-node-lease; the default RBAC roles and
- * bindings); the control loops that live in the server (garbage collector,
+ * kube-system, kube-public, kube-node-lease; the PriorityClasses
+ * system-node-critical and system-cluster-critical; the default RBAC roles
+ * and bindings); the control loops that live in the server (garbage collector,
  * namespace lifecycle, default service accounts, RBAC aggregation, quota
- * usage, store compaction); and the listeners: HTTPS with client
+ * usage, store compaction, the "kubernetes" Service's Endpoints and
+ * EndpointSlice); and the listeners: HTTPS with client
  * certificates on bind_address:https_port, and, only when asked, plain HTTP
  * on a loopback address (for tests; requests there without a bearer token
  * act as system:admin in group system:masters).
@@ -32,6 +34,11 @@
 struct gt_kapi_config {
     const char *data_dir;           /* required */
     const char *bind_address;       /* NULL: "0.0.0.0" (every address) */
+    /* the address the "kubernetes" Service's endpoints carry; NULL: the
+     * bind address unless a wildcard or loopback, else the address of the
+     * default route's interface (kube-apiserver's choice), else the bind
+     * address or 127.0.0.1 */
+    const char *advertise_address;
     int https_port;                 /* 0 picks a free port; -1: no HTTPS listener */
     const char *insecure_http;      /* "127.0.0.1:PORT" or NULL (must be loopback) */
     const char *datastore_endpoint; /* etcd client URLs, or NULL: SQLite */

@@ -196,12 +196,88 @@ test_rbac_escalation_is_prevented() {
     assert_eq "$(api_code GET /apis/rbac.authorization.k8s.io/v1/namespaces/esc/rolebindings/grab)" 404
 }
 
+test_whoami_and_rules_reviews() {
+    cert fay fay qa
+    kc create namespace rev >/dev/null
+    kc -n rev create rolebinding qa-view --clusterrole=view --group=qa >/dev/null
+    local fay=(--client-certificate "$T/fay.crt" --client-key "$T/fay.key") out
+    # kubectl auth whoami: SelfSubjectReview
+    out=$(as "${fay[@]}" auth whoami)
+    echo "$out"
+    assert_contains "$out" "Username    fay"
+    assert_contains "$out" "Groups      [qa system:authenticated]"
+    assert_eq "$(as --token s3cr3t-alice auth whoami -o jsonpath='{.status.userInfo.groups}')" \
+        '["ops","auditors","system:authenticated"]'
+    assert_eq "$(kc auth whoami -o jsonpath='{.status.userInfo.username}')" system:admin
+    # kubectl auth can-i --list: SelfSubjectRulesReview, per namespace
+    out=$(as "${fay[@]}" auth can-i --list -n rev)
+    echo "$out"
+    grep -Eq '^pods +\[\] +\[\] +\[get list watch\]' <<<"$out" || fail "view's pods rule missing"
+    assert_contains "$out" "selfsubjectreviews.authentication.k8s.io"
+    out=$(as "${fay[@]}" auth can-i --list -n default)
+    grep -Eq '^pods ' <<<"$out" && fail "fay may list pods in default: $out"
+    assert_contains "$(kc auth can-i --list)" "*.*"
+    # a LocalSubjectAccessReview, created as a kubectl user writes one
+    cat >"$T/lsar.yaml" <<'EOF'
+apiVersion: authorization.k8s.io/v1
+kind: LocalSubjectAccessReview
+metadata: {namespace: rev}
+spec:
+  user: fay
+  groups: [qa]
+  resourceAttributes: {namespace: rev, verb: list, resource: pods}
+EOF
+    out=$(kc create -f "$T/lsar.yaml" -o json)
+    assert_eq "$(jq -r .status.allowed <<<"$out")" true
+    assert_contains "$(jq -r .status.reason <<<"$out")" 'RoleBinding "qa-view/rev"'
+    sed -i 's/verb: list/verb: delete/' "$T/lsar.yaml"
+    assert_eq "$(kc create -f "$T/lsar.yaml" -o jsonpath='{.status.allowed}')" false
+    sed -i 's/{namespace: rev, verb/{namespace: other, verb/' "$T/lsar.yaml"
+    out=$(kc create -f "$T/lsar.yaml" 2>&1) && fail "a review of another namespace was answered"
+    assert_contains "$out" 'spec.resourceAttributes.namespace: Invalid value: "other": must match metadata.namespace'
+    # reviews are never stored: nothing to list
+    out=$(kc get localsubjectaccessreviews -n rev 2>&1) && fail "reviews listed: $out"
+    echo "$out"
+}
+
+test_impersonation_of_groups_and_extras() {
+    cert ivy ivy
+    kc create clusterrole imp --verb=impersonate --resource=users,groups \
+        --resource-name=jane --resource-name=a >/dev/null
+    kc create clusterrolebinding ivy-imp --clusterrole=imp --user=ivy >/dev/null
+    local ivy=(--client-certificate "$T/ivy.crt" --client-key "$T/ivy.key") out
+    # every --as-group arrives (one Impersonate-Group header each)
+    out=$(kc auth whoami --as=jane --as-group=a --as-group=b -o json)
+    assert_eq "$(jq -c .status.userInfo.groups <<<"$out")" '["a","b","system:authenticated"]'
+    out=$(as "${ivy[@]}" auth whoami --as=jane --as-group=a)
+    assert_contains "$out" "Groups      [a system:authenticated]"
+    # ...and each is checked: ivy may impersonate group a, not b
+    out=$(as "${ivy[@]}" get pods --as=jane --as-group=a --as-group=b 2>&1) &&
+        fail "ivy impersonated group b: $out"
+    echo "$out"
+    assert_contains "$out" 'groups "b" is forbidden: User "ivy" cannot impersonate resource "groups"'
+    # a group grants what the second group holds
+    kc create namespace imp >/dev/null
+    kc -n imp create rolebinding b-view --clusterrole=view --group=b >/dev/null
+    assert_eq "$(kc auth can-i list pods -n imp --as=jane --as-group=a --as-group=b)" yes
+    assert_eq "$(kc auth can-i list pods -n imp --as=jane --as-group=a)" no
+    # extras from the kubeconfig (as-user-extra): Impersonate-Extra-<key> headers
+    kc config view --raw -o json |
+        jq '.users[0].user.as = "jane" | .users[0].user["as-user-extra"] = {"reason": ["audit", "review"]}' \
+            >"$T/extra.kubeconfig"
+    out=$("$KUBECTL" --kubeconfig "$T/extra.kubeconfig" --cache-dir "$T/kcache-extra" auth whoami -o json)
+    assert_eq "$(jq -r .status.userInfo.username <<<"$out")" jane
+    assert_eq "$(jq -c .status.userInfo.extra <<<"$out")" '{"reason":["audit","review"]}'
+}
+
 t "the admin kubeconfig, certificates and their files" test_admin_kubeconfig_and_files
 t "anonymous requests are 401 except /version, /healthz, /readyz" test_anonymous_is_401_except_public_paths
 t "an unbound user (CN=bob) is forbidden, with Kubernetes' message" test_unbound_user_is_forbidden
 t "service-account token from kubectl create token; auth can-i" test_service_account_token_and_can_i
 t "static token file users and groups" test_static_tokens
 t "default roles, aggregation, discovery for everyone" test_default_roles_and_aggregation
+t "auth whoami, auth can-i --list, LocalSubjectAccessReview" test_whoami_and_rules_reviews
+t "impersonation: every --as-group, each authorized; extras" test_impersonation_of_groups_and_extras
 t "RBAC escalation is prevented: no granting what one does not hold" test_rbac_escalation_is_prevented
 t "the server stops on SIGTERM, nothing in its log" test_server_stops_clean
 done_testing

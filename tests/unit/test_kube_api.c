@@ -15,7 +15,6 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/mem.h"
-#include "kube/api/fields.h"
 #include "kube/api/pbextra.h"
 #include "kube/api/pki.h"
 #include "kube/api/registry.h"
@@ -380,27 +379,6 @@ TEST(watchcache_fan_out_and_selectors)
     json_decref(obj);
     gt_kwc_free(c);
     gt_store_free(s);
-}
-
-/* ---- fields ---- */
-
-TEST(fields_unknown_top_level_and_metadata)
-{
-    json_t *o = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\","
-                  "\"labelz\":{}},\"data\":{},\"spec\":{}}");
-    char **unknown = NULL;
-    CHECK_INT_EQ(gt_kfields_unknown(cm_kind(), o, &unknown), 2);
-    CHECK_STR_EQ(unknown[0], "spec");
-    CHECK_STR_EQ(unknown[1], "metadata.labelz");
-    gt_strv_free(unknown);
-    json_decref(o);
-    unknown = NULL;
-    o = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"a\"},"
-          "\"spec\":{},\"status\":{}}");
-    CHECK_INT_EQ(gt_kfields_unknown(gt_kind_by_resource("apps", "v1", "deployments"), o,
-                                    &unknown),
-                 0);
-    json_decref(o);
 }
 
 /* ---- protobuf bodies kube/proto leaves to us ---- */
