@@ -930,6 +930,20 @@ int gt_container_kill(const char *root, const char *id, int sig, bool all, struc
                 gt_err_sys(err, -r, "send signal %d to %d", sig, (int)st.pid);
             close(pidfd);
         }
+        /* A task in a frozen v1 cgroup does not act on SIGKILL until it is
+         * thawed (the v2 freezer lets fatal signals through, Linux 5.2):
+         * SIGKILL to a paused container thaws it, as runc does, so that
+         * engines killing a paused task (containerd's `ctr task kill`, a
+         * forced delete) see it exit.  Other signals wait for resume. */
+        if (r == 0 && sig == SIGKILL && status == GT_STATUS_PAUSED && st.cgroup_path) {
+            struct gt_cgroup *cg;
+            if ((r = gt_cgroup_open(st.cgroup_path, &cg, err)) == 0) {
+                r = gt_cgroup_freeze(cg, false, err);
+                gt_cgroup_free(cg);
+            }
+            if (r < 0)
+                gt_err_prefix(err, "thaw the paused container after SIGKILL");
+        }
     }
     gt_state_release(&st);
     gt_state_dir_release(&d);
