@@ -119,15 +119,6 @@ char *gt_hook_state_json(const struct gt_state *st, enum gt_status status)
     return s;
 }
 
-int gt_run_hooks(const json_t *hooks, enum gt_hook_kind kind, const char *state,
-                 struct gt_error *err)
-{
-    int r = gt_hooks_run(hooks, kind, state, err);
-    if (r == -ETIMEDOUT)
-        gt_err_prefix(err, "hook timeout");
-    return r;
-}
-
 static bool hooks_of(const json_t *hooks, const char *kind)
 {
     json_t *h = hooks ? json_object_get(hooks, kind) : NULL;
@@ -143,7 +134,7 @@ static void run_hooks_warn(const struct gt_state *st, enum gt_hook_kind kind,
     cleanup_free char *state = gt_hook_state_json(st, status);
     struct gt_error err;
     gt_err_clear(&err);
-    if (gt_run_hooks(st->hooks, kind, state, &err) < 0)
+    if (gt_hooks_run(st->hooks, kind, state, &err) < 0)
         gt_warn("%s", err.msg);
 }
 
@@ -562,8 +553,8 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         }
         if (m.kind == GT_SYNC_HOOKS) {
             cleanup_free char *state = gt_hook_state_json(&c->st, GT_STATUS_CREATING);
-            if ((r = gt_run_hooks(s->hooks, GT_HOOK_PRESTART, state, err)) < 0 ||
-                (r = gt_run_hooks(s->hooks, GT_HOOK_CREATE_RUNTIME, state, err)) < 0)
+            if ((r = gt_hooks_run(s->hooks, GT_HOOK_PRESTART, state, err)) < 0 ||
+                (r = gt_hooks_run(s->hooks, GT_HOOK_CREATE_RUNTIME, state, err)) < 0)
                 goto fail;
             gt_sync_send(c->sync_fd, GT_SYNC_HOOKS_DONE, 0, NULL);
             continue;
