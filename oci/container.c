@@ -353,8 +353,11 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     own_console = own_console && s->process && s->process->terminal && !o->console_socket;
     if ((r = check_host(s, o, own_console, err)) < 0)
         goto fail;
-    if (s->seccomp && (r = gt_seccomp_compile(s->seccomp, &c->seccomp, err)) < 0)
-        goto fail;
+    if (s->seccomp) {
+        cleanup_free char *cache = gt_path_join(root, GT_STATE_SECCOMP_CACHE);
+        if ((r = gt_seccomp_compile_cached(s->seccomp, cache, &c->seccomp, NULL, err)) < 0)
+            goto fail;
+    }
     for (int i = 0; i < GT_NS_COUNT; i++) {
         if (!s->ns[i].present || !s->ns[i].path)
             continue;
