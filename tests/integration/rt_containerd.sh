@@ -404,11 +404,61 @@ test_stdin() {
 }
 
 
+test_systemd_cgroup_refused() {
+    # the shim's SystemdCgroup option becomes --systemd-cgroup, which this
+    # machine (no systemd) and gantry-runtime do not offer: a clear error
+    rc=0
+    c run --rm --runc-binary "$RUNTIME" --runc-root "$RTROOT" --runc-systemd-cgroup \
+        --cgroup "system.slice:gantry:sd$$" "$IMG" sd true 2>err || rc=$?
+    cat err
+    [ "$rc" != 0 ] || fail "a systemd cgroup was accepted"
+    assert_contains "$(cat err)" "systemd"
+    rm_container sd
+    assert_ctr_gone sd
+}
+
+# shim_update NAME: `update --resources - NAME` as the runc shim runs it,
+# the resources on stdin
+shim_update() {
+    "$RUNTIME" --root "$RTROOT/$NS" --log "$PWD/update-log.json" --log-format json \
+        update --resources - "$1"
+}
+
+test_update_as_the_shim_does() {
+    # ctr 1.6 has no `task update`; the shim's Update (what CRI's
+    # UpdateContainerResources calls) runs `update --resources - ID` with
+    # the container's whole linux.resources, changed: do just that, while
+    # the container keeps opening /dev/null
+    defer rm_container up
+    crun up -d --memory-limit 67108864 -- \
+        sh -c 'while :; do echo x > /dev/null || echo denied >> /tmp/fails; done'
+    res=$(c containers info up | jq -c '.Spec.linux.resources')
+    echo "$res" | jq '.memory.limit = 134217728 | .cpu.shares = 300 | .pids = {"limit": 99}' \
+        | shim_update up
+    cg=$CG_PARENT/ctr/up
+    assert_eq "$(cat "/sys/fs/cgroup/memory/$cg/memory.limit_in_bytes")" 134217728
+    assert_eq "$(cat "/sys/fs/cgroup/cpu/$cg/cpu.shares")" 300
+    assert_eq "$(cat "/sys/fs/cgroup/pids/$cg/pids.max")" 99
+    before=$(sort "/sys/fs/cgroup/devices/$cg/devices.list")
+    # a device granted, then taken back, many times over
+    more=$(echo "$res" | jq -c '.devices += [{"allow":true,"type":"c","major":10,"minor":200,"access":"rwm"}]')
+    for i in $(seq 40); do
+        echo "$more" | shim_update up
+        grep -qx "c 10:200 rwm" "/sys/fs/cgroup/devices/$cg/devices.list" || fail "10:200 was not granted"
+        echo "$res" | shim_update up
+    done
+    assert_eq "$(sort "/sys/fs/cgroup/devices/$cg/devices.list")" "$before" "the device whitelist after the updates"
+    fails=$(c task exec --exec-id f up sh -c 'cat /tmp/fails 2>/dev/null | wc -l')
+    assert_eq "$fails" 0 "opens of /dev/null refused during the updates"
+    assert_eq "$(task_status up)" RUNNING
+}
+
 t "ctr run --rm: output, exit status, cgroup, nothing left" test_run_rm_output_and_status
 t "ctr run -d, task exec: namespaces, status, user/cwd, ps" test_detached_exec
 t "ctr task exec of a missing binary: an error, the task unharmed" test_exec_failure
 t "ctr task kill (TERM handled, -a KILL), task delete (-f)" test_kill_and_delete
 t "ctr task pause/resume, task ps" test_pause_resume_ps
+t "update --resources - as the shim runs it: limits, devices without a gap" test_update_as_the_shim_does
 t "ctr task kill: SIGKILL to a paused task, a signal to an exited one" test_kill_paused_and_stopped
 t "ctr run: stdin through the shim's pipe" test_stdin
 t "ctr run -t, task exec -t: a terminal through the console socket" test_terminal
@@ -416,6 +466,7 @@ t "ctr run --memory-limit: the cgroup limit, task metrics" test_memory_limit
 t "a task over its memory limit: killed, /tasks/oom published" test_oom_kill
 t "ctr run of a missing binary: a clear error, nothing left" test_failing_start_leaves_nothing
 t "ctr run --no-pivot" test_no_pivot
+t "ctr run --runc-systemd-cgroup: refused clearly, nothing left" test_systemd_cgroup_refused
 t "ctr run --privileged" test_privileged
 t "ctr run --seccomp: containerd's default profile" test_seccomp_default_profile
 t "ctr run --read-only --mount --env --env-file --cwd" test_mounts_env_readonly
