@@ -401,6 +401,10 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     if (o->console_socket && (r = gt_console_connect(o->console_socket, &console, err)) < 0)
         goto fail;
     if (own_console) {
+        /* the pty starts at the caller's size, unless the spec gives one */
+        struct gt_process *proc = c->spec->process;
+        if (!proc->console_height && !proc->console_width)
+            gt_console_get_size(STDIN_FILENO, &proc->console_height, &proc->console_width);
         int cp[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0) {
             r = gt_err_sys(err, errno, "socketpair");

@@ -293,6 +293,10 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
             if ((r = gt_console_connect(o->console_socket, &console, err)) < 0)
                 goto out;
         } else {
+            /* the pty starts at the caller's size, unless --process
+             * gives one */
+            if (!proc.console_height && !proc.console_width)
+                gt_console_get_size(STDIN_FILENO, &proc.console_height, &proc.console_width);
             int cp[2];
             if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0) {
                 r = gt_err_sys(err, errno, "socketpair");
