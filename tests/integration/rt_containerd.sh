@@ -62,23 +62,33 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   startup_delay = "0s"
 TOML
 
-# stop_containerd: ends the daemon, then whatever is left in its cgroup
-# (shims and, through them, containers), by pid; removes the cgroup.
-stop_containerd() {
+# kill_cgroup DIR: ends the processes of a pids cgroup (ours), by pid
+kill_cgroup() {
     local p i
-    [ -n "${CTRD_PID:-}" ] && kill "$CTRD_PID" 2>/dev/null
     for i in $(seq 50); do
-        [ -s "$DAEMON_CG/cgroup.procs" ] || break
-        for p in $(cat "$DAEMON_CG/cgroup.procs"); do kill -KILL "$p" 2>/dev/null; done
+        [ -s "$1/cgroup.procs" ] || return 0
+        for p in $(cat "$1/cgroup.procs"); do kill -KILL "$p" 2>/dev/null; done
         sleep 0.1
     done
+}
+
+# stop_containerd: what a failed case left is ended through containerd,
+# then the daemon; then, by pid, whatever is still in its cgroup (shims)
+# and in the containers' cgroups; the cgroups and mounts go.
+stop_containerd() {
+    local id d
+    for id in $(c task ls -q 2>/dev/null); do rm_container "$id"; done
+    for id in $(c containers ls -q 2>/dev/null); do rm_container "$id"; done
+    [ -n "${CTRD_PID:-}" ] && kill "$CTRD_PID" 2>/dev/null && wait "$CTRD_PID" 2>/dev/null
+    kill_cgroup "$DAEMON_CG"
+    for d in /sys/fs/cgroup/pids/"$CG_PARENT"/ctr/*/; do [ -d "$d" ] && kill_cgroup "$d"; done
     rmdir "$DAEMON_CG" 2>/dev/null
     # rootfs mounts the shims made, if one died before unmounting
     grep -o " $CD/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
 }
 _it_on_exit stop_containerd
 
-PATH=$CD/bin:$PATH setsid sh -c 'echo $$ > "$1/cgroup.procs" && exec containerd --config "$2"' \
+PATH=$CD/bin:$PATH sh -c 'echo $$ > "$1/cgroup.procs" && exec containerd --config "$2"' \
     sh "$DAEMON_CG" "$CD/config.toml" > "$CD/containerd.log" 2>&1 < /dev/null &
 CTRD_PID=$!
 # (bounded: a hung call fails its case instead of the whole script)
@@ -96,9 +106,9 @@ skopeo copy -q "oci:$CD/layout:latest" "docker-archive:$CD/bb.tar:$IMG" \
     || fail "cannot build the image archive"
 c images import "$CD/bb.tar" >/dev/null || fail "ctr images import"
 
-# crun NAME [ctr run flags...] -- the rest: `ctr run` with gantry-runtime,
+# ctr_run NAME [ctr run flags...] -- the rest: `ctr run` with gantry-runtime,
 # its root under $T and the container's cgroup under the run's parent
-crun() {
+ctr_run() {
     local name=$1; shift
     local flags=()
     while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
@@ -154,12 +164,12 @@ assert_ctr_gone() {
 }
 
 test_run_rm_output_and_status() {
-    out=$(crun rr1 --rm -- sh -c 'echo hello-containerd; cat /proc/self/cgroup | grep memory')
+    out=$(ctr_run rr1 --rm -- sh -c 'echo hello-containerd; cat /proc/self/cgroup | grep memory')
     echo "$out"
     assert_contains "$out" hello-containerd
     assert_contains "$out" ":memory:/$CG_PARENT/ctr/rr1" "the container's memory cgroup"
     rc=0
-    crun rr2 --rm -- sh -c 'exit 42' || rc=$?
+    ctr_run rr2 --rm -- sh -c 'exit 42' || rc=$?
     assert_eq "$rc" 42 "exit status"
     assert_ctr_gone rr1
     assert_ctr_gone rr2
@@ -167,7 +177,7 @@ test_run_rm_output_and_status() {
 
 test_detached_exec() {
     defer rm_container dx
-    crun dx -d -- sleep 300
+    ctr_run dx -d -- sleep 300
     assert_eq "$(task_status dx)" RUNNING
     pid=$(task_pid dx)
     # it is gantry-runtime's container, in the cgroup asked for
@@ -195,7 +205,7 @@ test_detached_exec() {
 
 test_exec_failure() {
     defer rm_container xf
-    crun xf -d -- sleep 300
+    ctr_run xf -d -- sleep 300
     rc=0
     c task exec --exec-id bad xf nosuchbinary-gantry 2>err || rc=$?
     cat err
@@ -208,7 +218,7 @@ test_exec_failure() {
 
 test_kill_and_delete() {
     defer rm_container k1
-    crun k1 -d -- sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done'
+    ctr_run k1 -d -- sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done'
     c task kill k1
     wait_for '[ "$(task_status k1)" = STOPPED ]'
     assert_eq "$(task_delete k1)" 3 "the status ctr task delete reports"
@@ -217,7 +227,7 @@ test_kill_and_delete() {
     assert_ctr_gone k1
 
     defer rm_container k2
-    crun k2 -d -- sleep 300
+    ctr_run k2 -d -- sleep 300
     c task exec -d --exec-id side k2 sleep 301
     wait_for "c task ps k2 | grep -c . | grep -qx 3"
     c task kill -a -s SIGKILL k2
@@ -228,7 +238,7 @@ test_kill_and_delete() {
 
     # delete -f of a running task
     defer rm_container k3
-    crun k3 -d -- sleep 300
+    ctr_run k3 -d -- sleep 300
     c task delete -f k3 || true
     c containers delete k3
     assert_ctr_gone k3
@@ -236,7 +246,7 @@ test_kill_and_delete() {
 
 test_pause_resume_ps() {
     defer rm_container pz
-    crun pz -d -- sleep 300
+    ctr_run pz -d -- sleep 300
     pid=$(task_pid pz)
     out=$(c task ps pz)
     echo "$out"
@@ -263,7 +273,7 @@ test_terminal() {
     assert_ctr_gone tty1
 
     defer rm_container tty2
-    crun tty2 -d -- sleep 300
+    ctr_run tty2 -d -- sleep 300
     out=$(/usr/bin/python3 "$PTY_RUN" 25x90 $'more\n' ctr -a "$SOCK" -n "$NS" task exec -t --exec-id t tty2 \
         sh -c 'tty; read x; stty size; echo got-$x')
     echo "$out"
@@ -274,7 +284,7 @@ test_terminal() {
 
 test_memory_limit() {
     defer rm_container mem
-    crun mem -d --memory-limit 67108864 -- sleep 300
+    ctr_run mem -d --memory-limit 67108864 -- sleep 300
     assert_eq "$(cat "/sys/fs/cgroup/memory/$CG_PARENT/ctr/mem/memory.limit_in_bytes")" 67108864
     # the shim reads the task's cgroup for metrics
     out=$(c task metrics mem)
@@ -289,7 +299,7 @@ test_oom_kill() {
     defer kill "$epid"
     # listening once an event of ours shows
     wait_for 'c images label "$IMG" gantry.probe=$RANDOM >/dev/null && grep -q /images/update events.out'
-    crun oom -d --memory-limit 16777216 -- sh -c 'x=$(head -c 67108864 /dev/zero | tr "\0" a); echo $x | wc -c'
+    ctr_run oom -d --memory-limit 16777216 -- sh -c 'x=$(head -c 67108864 /dev/zero | tr "\0" a); echo $x | wc -c'
     wait_for '[ "$(task_status oom)" = STOPPED ]'
     assert_eq "$(task_delete oom)" 137 "status of the OOM-killed task"
     wait_for "grep -q /tasks/oom events.out"
@@ -297,7 +307,7 @@ test_oom_kill() {
 
 test_failing_start_leaves_nothing() {
     rc=0
-    crun nobin --rm -- nosuchbinary-gantry 2>err || rc=$?
+    ctr_run nobin --rm -- nosuchbinary-gantry 2>err || rc=$?
     cat err
     [ "$rc" != 0 ] || fail "ctr run of a missing binary succeeded"
     assert_contains "$(cat err)" "nosuchbinary-gantry"
@@ -307,13 +317,13 @@ test_failing_start_leaves_nothing() {
 }
 
 test_no_pivot() {
-    out=$(crun np --rm --no-pivot -- sh -c 'echo no-pivot-ok; ls /')
+    out=$(ctr_run np --rm --no-pivot -- sh -c 'echo no-pivot-ok; ls /')
     assert_contains "$out" no-pivot-ok
     assert_ctr_gone np
 }
 
 test_privileged() {
-    out=$(crun priv --rm --privileged -- sh -c 'grep -E "^Cap(Eff|Bnd)" /proc/self/status; ls /dev | grep -c .; mount | grep " /sys " ')
+    out=$(ctr_run priv --rm --privileged -- sh -c 'grep -E "^Cap(Eff|Bnd)" /proc/self/status; ls /dev | grep -c .; mount | grep " /sys " ')
     echo "$out"
     assert_contains "$out" "CapEff:	$(awk '/^CapBnd/ {print $2}' /proc/self/status)" "all the capabilities of the host's bounding set"
     [ "$(echo "$out" | sed -n 3p)" -gt 20 ] || fail "the host's devices are not there"
@@ -322,7 +332,7 @@ test_privileged() {
 }
 
 test_seccomp_default_profile() {
-    out=$(crun sc --rm --seccomp -- sh -c 'grep ^Seccomp: /proc/self/status')
+    out=$(ctr_run sc --rm --seccomp -- sh -c 'grep ^Seccomp: /proc/self/status')
     echo "$out"
     assert_contains "$out" "Seccomp:	2" "containerd's default profile is loaded"
     assert_ctr_gone sc
@@ -331,7 +341,7 @@ test_seccomp_default_profile() {
 test_mounts_env_readonly() {
     mkdir -p "$PWD/src" && echo from-host > "$PWD/src/f"
     printf 'A=1\nB=two\n' > envfile
-    out=$(crun mnt --rm --read-only --mount "type=bind,src=$PWD/src,dst=/host,options=rbind:ro" \
+    out=$(ctr_run mnt --rm --read-only --mount "type=bind,src=$PWD/src,dst=/host,options=rbind:ro" \
         --env C=3 --env-file envfile --cwd /host -- sh -c 'cat f; echo $A $B $C; pwd; touch /x 2>&1; touch /host/y 2>&1; true')
     echo "$out"
     assert_contains "$out" from-host
@@ -343,7 +353,7 @@ test_mounts_env_readonly() {
 
 test_caps_and_cpu() {
     defer rm_container cap
-    crun cap -d --cap-add CAP_SYS_ADMIN --cap-drop CAP_CHOWN --cpus 0.5 --cpu-shares 512 -- sleep 300
+    ctr_run cap -d --cap-add CAP_SYS_ADMIN --cap-drop CAP_CHOWN --cpus 0.5 --cpu-shares 512 -- sleep 300
     cg=/sys/fs/cgroup/cpu/$CG_PARENT/ctr/cap
     assert_eq "$(cat "$cg/cpu.cfs_quota_us") $(cat "$cg/cpu.cfs_period_us")" "50000 100000" "--cpus 0.5"
     assert_eq "$(cat "$cg/cpu.shares")" 512 "--cpu-shares"
@@ -356,13 +366,13 @@ test_join_netns() {
     ip netns add "gantry-ctr-$$"
     defer ip netns delete "gantry-ctr-$$"
     want=$(stat -L -c %i "/run/netns/gantry-ctr-$$")
-    out=$(crun wns --rm --with-ns "network:/run/netns/gantry-ctr-$$" -- stat -L -c %i /proc/self/ns/net)
+    out=$(ctr_run wns --rm --with-ns "network:/run/netns/gantry-ctr-$$" -- stat -L -c %i /proc/self/ns/net)
     assert_eq "$out" "$want" "the container joined the named network namespace"
     assert_ctr_gone wns
 }
 
 test_user_namespace() {
-    out=$(crun uns --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 -- \
+    out=$(ctr_run uns --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 -- \
         sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u /bin/busybox')
     echo "$out"
     assert_eq "$(echo $out)" "0 100000 65536 0 100000 65536 0 0" "the mappings, root inside, the remapped rootfs"
@@ -372,7 +382,7 @@ test_user_namespace() {
 test_kill_paused_and_stopped() {
     # SIGKILL reaches a paused task (a frozen v1 cgroup holds it until thawed)
     defer rm_container kp
-    crun kp -d -- sleep 300
+    ctr_run kp -d -- sleep 300
     c task pause kp
     out=$(c task ps kp)
     echo "$out" | awk 'NR > 1 {print $1}' | grep -qx "$(task_pid kp)" || fail "task ps of a paused task: $out"
@@ -385,7 +395,7 @@ test_kill_paused_and_stopped() {
     # a signal to a task that has exited: the shim recognises the runtime's
     # answer ("container not running") as "process already finished"
     defer rm_container ks
-    crun ks -d -- true
+    ctr_run ks -d -- true
     wait_for '[ "$(task_status ks)" = STOPPED ]'
     rc=0
     c task kill ks 2>err || rc=$?
@@ -430,7 +440,7 @@ test_update_as_the_shim_does() {
     # the container's whole linux.resources, changed: do just that, while
     # the container keeps opening /dev/null
     defer rm_container up
-    crun up -d --memory-limit 67108864 -- \
+    ctr_run up -d --memory-limit 67108864 -- \
         sh -c 'while :; do echo x > /dev/null || echo denied >> /tmp/fails; done'
     res=$(c containers info up | jq -c '.Spec.linux.resources')
     echo "$res" | jq '.memory.limit = 134217728 | .cpu.shares = 300 | .pids = {"limit": 99}' \
@@ -453,6 +463,20 @@ test_update_as_the_shim_does() {
     assert_eq "$(task_status up)" RUNNING
 }
 
+test_checkpoint_refused() {
+    # checkpoint/restore (CRIU) is not offered: a clear error, the task
+    # goes on
+    [ "$RT_NAME" = gantry-runtime ] || skip "runc's checkpoint needs criu"
+    defer rm_container cp
+    ctr_run cp -d -- sleep 300
+    rc=0
+    c task checkpoint cp 2>err || rc=$?
+    cat err
+    [ "$rc" != 0 ] || fail "checkpoint succeeded"
+    assert_contains "$(cat err)" "checkpoint is not supported"
+    assert_eq "$(task_status cp)" RUNNING
+}
+
 t "ctr run --rm: output, exit status, cgroup, nothing left" test_run_rm_output_and_status
 t "ctr run -d, task exec: namespaces, status, user/cwd, ps" test_detached_exec
 t "ctr task exec of a missing binary: an error, the task unharmed" test_exec_failure
@@ -466,6 +490,7 @@ t "ctr run --memory-limit: the cgroup limit, task metrics" test_memory_limit
 t "a task over its memory limit: killed, /tasks/oom published" test_oom_kill
 t "ctr run of a missing binary: a clear error, nothing left" test_failing_start_leaves_nothing
 t "ctr run --no-pivot" test_no_pivot
+t "ctr task checkpoint: refused clearly, the task goes on" test_checkpoint_refused
 t "ctr run --runc-systemd-cgroup: refused clearly, nothing left" test_systemd_cgroup_refused
 t "ctr run --privileged" test_privileged
 t "ctr run --seccomp: containerd's default profile" test_seccomp_default_profile
@@ -473,5 +498,20 @@ t "ctr run --read-only --mount --env --env-file --cwd" test_mounts_env_readonly
 t "ctr run --cap-add --cap-drop --cpus --cpu-shares" test_caps_and_cpu
 t "ctr run --with-ns network:PATH" test_join_netns
 t "ctr run --uidmap --gidmap: a user namespace" test_user_namespace
+
+test_nothing_left() {
+    assert_eq "$(c task ls -q)" "" "tasks"
+    assert_eq "$(c containers ls -q)" "" "containers"
+    assert_eq "$(ls -A "$RTROOT/$NS" 2>/dev/null | grep -v '^\.@seccomp$' || true)" "" "runtime state"
+    local cg
+    for cg in memory pids cpu freezer devices; do
+        assert_eq "$(find "/sys/fs/cgroup/$cg/$CG_PARENT/ctr" -mindepth 1 -type d 2>/dev/null)" "" \
+            "containers' $cg cgroups"
+    done
+    ! grep -q " $CD/state/" /proc/self/mountinfo || fail "a bundle mount remains"
+    assert_eq "$(cat "$DAEMON_CG/cgroup.procs" | grep -vx "$CTRD_PID" || true)" "" "shims still running"
+}
+
+t "nothing is left: tasks, containers, runtime state, cgroups, mounts, shims" test_nothing_left
 c images rm "$IMG" >/dev/null 2>&1
 done_testing
