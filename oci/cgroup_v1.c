@@ -324,7 +324,46 @@ static void devnum_str(int64_t v, char out[16])
  * the spec means.  A whole wildcard is "a" (which also resets the list);
  * v1 cannot express "a" with numbers or partial access, so those become a
  * "c" and a "b" rule. */
-static int apply_devices(struct gt_cgroup *cg, const struct gt_cg_resources *r,
+/* On update, a whitelist that the rules fully describe is reached by
+ * writing only the difference from devices.list (cgroup_v1_devices.c), so
+ * that the container never goes without the devices it keeps.  1: done,
+ * 0: not applicable (or the result did not match: write the rules). */
+static int update_devices(struct gt_cg_dir *d, const struct gt_cg_resources *r,
+                          struct gt_error *err)
+{
+    struct gt_cg_dev_entry *want = NULL, *cur = NULL, *now = NULL;
+    struct gt_cg_dev_write *w = NULL;
+    size_t n_want = 0, n_cur = 0, n_now = 0, n_w = 0;
+    char *list = NULL;
+    int rc = 0;
+    struct gt_error e2;
+    if (!gt_cg_v1_devices_whitelist(r->devices, r->n_devices, &want, &n_want) ||
+        gt_cg_read(d, "devices.list", &list, &e2) < 0 ||
+        !gt_cg_v1_devices_parse_list(list, &cur, &n_cur))
+        goto out;
+    n_w = gt_cg_v1_devices_transition(cur, n_cur, want, n_want, &w);
+    for (size_t i = 0; i < n_w; i++) {
+        rc = gt_cg_write(d, w[i].allow ? "devices.allow" : "devices.deny", w[i].line,
+                         RES ".devices", err);
+        if (rc < 0)
+            goto out;
+    }
+    free(list);
+    list = NULL;
+    if (gt_cg_read(d, "devices.list", &list, &e2) == 0 &&
+        gt_cg_v1_devices_parse_list(list, &now, &n_now) &&
+        gt_cg_v1_devices_equal(now, n_now, want, n_want))
+        rc = 1;
+out:
+    free(want);
+    free(cur);
+    free(now);
+    free(w);
+    free(list);
+    return rc;
+}
+
+static int apply_devices(struct gt_cgroup *cg, const struct gt_cg_resources *r, bool updating,
                          struct gt_error *err)
 {
     if (!r->n_devices)
@@ -333,6 +372,8 @@ static int apply_devices(struct gt_cgroup *cg, const struct gt_cg_resources *r,
     int rc = need(cg, "devices", RES ".devices", &d, err);
     if (rc < 0)
         return rc;
+    if (updating && (rc = update_devices(d, r, err)) != 0)
+        return rc < 0 ? rc : 0;
     for (size_t i = 0; i < r->n_devices; i++) {
         const struct gt_cg_device_rule *rule = &r->devices[i];
         const char *file = rule->allow ? "devices.allow" : "devices.deny";
@@ -403,7 +444,7 @@ static int v1_apply(struct gt_cgroup *cg, const struct gt_cg_resources *r, bool 
             return rc;
     }
     if ((rc = apply_blkio(cg, r, err)) < 0 || (rc = apply_hugetlb(cg, r, err)) < 0 ||
-        (rc = apply_devices(cg, r, err)) < 0 || (rc = apply_network(cg, r, err)) < 0)
+        (rc = apply_devices(cg, r, updating, err)) < 0 || (rc = apply_network(cg, r, err)) < 0)
         return rc;
     if (r->n_rdma) {
         struct gt_cg_dir *d;

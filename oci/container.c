@@ -119,15 +119,6 @@ char *gt_hook_state_json(const struct gt_state *st, enum gt_status status)
     return s;
 }
 
-int gt_run_hooks(const json_t *hooks, enum gt_hook_kind kind, const char *state,
-                 struct gt_error *err)
-{
-    int r = gt_hooks_run(hooks, kind, state, err);
-    if (r == -ETIMEDOUT)
-        gt_err_prefix(err, "hook timeout");
-    return r;
-}
-
 static bool hooks_of(const json_t *hooks, const char *kind)
 {
     json_t *h = hooks ? json_object_get(hooks, kind) : NULL;
@@ -143,7 +134,7 @@ static void run_hooks_warn(const struct gt_state *st, enum gt_hook_kind kind,
     cleanup_free char *state = gt_hook_state_json(st, status);
     struct gt_error err;
     gt_err_clear(&err);
-    if (gt_run_hooks(st->hooks, kind, state, &err) < 0)
+    if (gt_hooks_run(st->hooks, kind, state, &err) < 0)
         gt_warn("%s", err.msg);
 }
 
@@ -362,8 +353,11 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     own_console = own_console && s->process && s->process->terminal && !o->console_socket;
     if ((r = check_host(s, o, own_console, err)) < 0)
         goto fail;
-    if (s->seccomp && (r = gt_seccomp_compile(s->seccomp, &c->seccomp, err)) < 0)
-        goto fail;
+    if (s->seccomp) {
+        cleanup_free char *cache = gt_path_join(root, GT_STATE_SECCOMP_CACHE);
+        if ((r = gt_seccomp_compile_cached(s->seccomp, cache, &c->seccomp, NULL, err)) < 0)
+            goto fail;
+    }
     for (int i = 0; i < GT_NS_COUNT; i++) {
         if (!s->ns[i].present || !s->ns[i].path)
             continue;
@@ -407,6 +401,10 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     if (o->console_socket && (r = gt_console_connect(o->console_socket, &console, err)) < 0)
         goto fail;
     if (own_console) {
+        /* the pty starts at the caller's size, unless the spec gives one */
+        struct gt_process *proc = c->spec->process;
+        if (!proc->console_height && !proc->console_width)
+            gt_console_get_size(STDIN_FILENO, &proc->console_height, &proc->console_width);
         int cp[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0) {
             r = gt_err_sys(err, errno, "socketpair");
@@ -562,8 +560,8 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         }
         if (m.kind == GT_SYNC_HOOKS) {
             cleanup_free char *state = gt_hook_state_json(&c->st, GT_STATUS_CREATING);
-            if ((r = gt_run_hooks(s->hooks, GT_HOOK_PRESTART, state, err)) < 0 ||
-                (r = gt_run_hooks(s->hooks, GT_HOOK_CREATE_RUNTIME, state, err)) < 0)
+            if ((r = gt_hooks_run(s->hooks, GT_HOOK_PRESTART, state, err)) < 0 ||
+                (r = gt_hooks_run(s->hooks, GT_HOOK_CREATE_RUNTIME, state, err)) < 0)
                 goto fail;
             gt_sync_send(c->sync_fd, GT_SYNC_HOOKS_DONE, 0, NULL);
             continue;
@@ -929,6 +927,20 @@ int gt_container_kill(const char *root, const char *id, int sig, bool all, struc
             if ((r = gt_pidfd_signal(pidfd, sig)) < 0)
                 gt_err_sys(err, -r, "send signal %d to %d", sig, (int)st.pid);
             close(pidfd);
+        }
+        /* A task in a frozen v1 cgroup does not act on SIGKILL until it is
+         * thawed (the v2 freezer lets fatal signals through, Linux 5.2):
+         * SIGKILL to a paused container thaws it, as runc does, so that
+         * engines killing a paused task (containerd's `ctr task kill`, a
+         * forced delete) see it exit.  Other signals wait for resume. */
+        if (r == 0 && sig == SIGKILL && status == GT_STATUS_PAUSED && st.cgroup_path) {
+            struct gt_cgroup *cg;
+            if ((r = gt_cgroup_open(st.cgroup_path, &cg, err)) == 0) {
+                r = gt_cgroup_freeze(cg, false, err);
+                gt_cgroup_free(cg);
+            }
+            if (r < 0)
+                gt_err_prefix(err, "thaw the paused container after SIGKILL");
         }
     }
     gt_state_release(&st);

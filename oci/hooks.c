@@ -328,8 +328,8 @@ static int run_hook(const struct hook *h, const char *label, const char *state,
     } else if (exec_errno) {
         r = gt_err_sys(err, exec_errno, "%s: exec", label);
     } else if (timed_out) {
-        r = gt_err(err, ETIMEDOUT, "%s: timed out after %" PRId64 "s (killed)%s%s", label,
-                   h->timeout, sep, first);
+        r = gt_err(err, ETIMEDOUT, "%s: hook timeout: still running after %" PRId64
+                   "s, killed%s%s", label, h->timeout, sep, first);
     } else if (WIFSIGNALED(st)) {
         char name[32];
         r = gt_err(err, EINTR, "%s: killed by %s%s%s", label,
