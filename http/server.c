@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -1083,12 +1084,10 @@ static void linger_close(struct conn *c)
     gt_http_transport_shutdown_write(&c->tr);
     char sink[16384];
     size_t total = 0;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t deadline = gt_clock_ms() + 1000;
     while (total < DRAIN_MAX) {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        long left = 1000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-        if (left <= 0 || gt_http_transport_wait(&c->tr, (int)left) <= 0)
+        int left = gt_clock_left_ms(deadline);
+        if (left <= 0 || gt_http_transport_wait(&c->tr, left) <= 0)
             break;
         ssize_t n = recv(c->tr.fd, sink, sizeof sink, 0);
         if (n <= 0)

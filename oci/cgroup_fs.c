@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/mem.h"
 #include "oci/cgroup_internal.h"
@@ -158,8 +158,7 @@ int gt_cg_wait_value(const struct gt_cg_dir *d, const char *file, const char *wa
         key = gt_xstrndup(want, (size_t)(sp - want));
         val = sp + 1;
     }
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = gt_clock_ms();
     unsigned delay_us = 100;
     cleanup_free char *last = NULL;
     for (;;) {
@@ -170,9 +169,7 @@ int gt_cg_wait_value(const struct gt_cg_dir *d, const char *file, const char *wa
             return r;
         if (content_matches(last, key, val))
             return 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms >= timeout_ms)
+        if (gt_clock_ms() - start >= timeout_ms)
             return gt_err(err, ETIMEDOUT, "%s/%s: still \"%s\" after %d ms, expected \"%s\"",
                           d->path, file, last, timeout_ms, want);
         usleep(delay_us);

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -435,8 +435,7 @@ static int v1_freeze(struct gt_cgroup *cg, bool frozen, struct gt_error *err)
         return gt_err(err, ENOTSUP, "no freezer hierarchy under %s", cg->root);
     const char *want = frozen ? "FROZEN" : "THAWED";
     const int timeout_ms = 10000;
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = gt_clock_ms();
     unsigned delay_us = 100;
     for (int i = 0;; i++) {
         int r;
@@ -447,9 +446,7 @@ static int v1_freeze(struct gt_cgroup *cg, bool frozen, struct gt_error *err)
             return r;
         if (strcmp(state, want) == 0)
             return 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms >= timeout_ms) {
+        if (gt_clock_ms() - start >= timeout_ms) {
             if (frozen)
                 gt_cg_write(d, "freezer.state", "THAWED", NULL, NULL);
             return gt_err(err, ETIMEDOUT, "%s/freezer.state: still %s after %d ms%s", d->path,

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "store/etcd_client.h"
@@ -33,13 +33,6 @@ struct etcd_watch {
     int dead;        /* the error that ended the watch */
     struct gt_error dead_err;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int send_json(struct etcd_watch *w, json_t *msg, struct gt_error *err)
 {
@@ -180,11 +173,11 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
 
     /* wait for "created", so that a caller's write after this returns is
      * seen by the watch */
-    int64_t deadline = now_ms() + s->timeout_ms;
+    int64_t deadline = gt_clock_ms() + s->timeout_ms;
     while (r == 0) {
         char *text;
         size_t len;
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - gt_clock_ms());
         r = gt_etcd_ws_recv(w->ws, left > 0 ? left : 0, -1, &text, &len, err);
         if (r == 0) {
             r = gt_err(err, ETIMEDOUT, "etcd did not confirm the watch");
@@ -205,7 +198,7 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
         watch_destroy(w);
         return r;
     }
-    w->last_ms = now_ms();
+    w->last_ms = gt_clock_ms();
     *out = &w->base;
     return 0;
 }
@@ -214,7 +207,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
                     struct gt_error *err)
 {
     struct etcd_watch *w = (struct etcd_watch *)gw;
-    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : gt_clock_ms() + timeout_ms;
     for (;;) {
         if (atomic_load(&w->canceled))
             return gt_err(err, ECANCELED, "watch cancelled");
@@ -223,7 +216,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
                 *err = w->dead_err;
             return w->dead;
         }
-        int64_t now = now_ms();
+        int64_t now = gt_clock_ms();
         int64_t due = w->progress_notify ? w->last_ms + w->interval_ms : -1;
         if (due >= 0 && now >= due) {
             cleanup_json json_t *req = json_pack("{s:{}}", "progress_request");
@@ -248,7 +241,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
             continue;
         }
         if (r == 0) {
-            if (deadline >= 0 && now_ms() >= deadline && !atomic_load(&w->canceled))
+            if (deadline >= 0 && gt_clock_ms() >= deadline && !atomic_load(&w->canceled))
                 return -EAGAIN;
             continue;
         }
@@ -259,7 +252,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
             continue;
         }
         if (kind == MSG_EVENTS || kind == MSG_PROGRESS) {
-            w->last_ms = now_ms();
+            w->last_ms = gt_clock_ms();
             return 0;
         }
     }
