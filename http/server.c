@@ -207,7 +207,7 @@ static int conn_fill(struct conn *c, int timeout_ms, size_t limit)
         c->cap = c->cap * 2 > limit ? limit : c->cap * 2;
         c->buf = gt_xrealloc(c->buf, c->cap);
     }
-    int w = gt_http_transport_wait(&c->tr, timeout_ms);
+    int w = gt_http_transport_wait(&c->tr, timeout_ms, -1);
     if (w < 0)
         return w;
     if (w == 0)
@@ -226,7 +226,7 @@ static ssize_t conn_read_some(struct conn *c, void *buf, size_t len, int timeout
 {
     if (c->start == c->end) {
         if (len >= 4096) {
-            int w = gt_http_transport_wait(&c->tr, timeout_ms);
+            int w = gt_http_transport_wait(&c->tr, timeout_ms, -1);
             if (w <= 0)
                 return w < 0 ? w : -ETIMEDOUT;
             ssize_t n = gt_http_transport_recv(&c->tr, buf, len);
@@ -542,12 +542,17 @@ static int up_shutdown_write(struct gt_http_conn *gc)
     return gt_http_transport_shutdown_write(&conn_of(gc)->tr);
 }
 
-static int up_wait(struct gt_http_conn *gc, int timeout_ms)
+static int up_wait(struct gt_http_conn *gc, int timeout_ms, int wake_fd)
 {
     struct conn *c = conn_of(gc);
     if (c->start < c->end)
         return 1;
-    return gt_http_transport_wait(&c->tr, timeout_ms);
+    return gt_http_transport_wait(&c->tr, timeout_ms, wake_fd);
+}
+
+static int up_fd(struct gt_http_conn *gc)
+{
+    return conn_of(gc)->tr.fd;
 }
 
 static const struct gt_http_conn_ops upgraded_ops = {
@@ -555,6 +560,7 @@ static const struct gt_http_conn_ops upgraded_ops = {
     .write = up_write,
     .shutdown_write = up_shutdown_write,
     .wait_readable = up_wait,
+    .fd = up_fd,
 };
 
 struct gt_http_conn *gt_http_upgrade(struct gt_http_req *req, int status, const char *reason,
@@ -1087,7 +1093,7 @@ static void linger_close(struct conn *c)
     int64_t deadline = gt_clock_ms() + 1000;
     while (total < DRAIN_MAX) {
         int left = gt_clock_left_ms(deadline);
-        if (left <= 0 || gt_http_transport_wait(&c->tr, left) <= 0)
+        if (left <= 0 || gt_http_transport_wait(&c->tr, left, -1) <= 0)
             break;
         ssize_t n = recv(c->tr.fd, sink, sizeof sink, 0);
         if (n <= 0)
