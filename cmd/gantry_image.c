@@ -736,7 +736,7 @@ static int cmd_spec(struct image_cli *c, int argc, char **argv)
     };
     static const char *usage = "[--data-root DIR] [-u USER] [-e K=V]... [-t] [-w DIR] "
                                "[--entrypoint CMD] [--hostname H] [--read-only] NAME [ARG...]";
-    struct gt_spec_overrides ov = { 0 };
+    struct gt_image_spec_overrides ov = { 0 };
     cleanup_strv char **env = NULL;
     char *ep[2] = { NULL, NULL };
     int o;
