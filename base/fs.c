@@ -220,3 +220,12 @@ bool gt_path_exists(const char *path)
 {
     return access(path, F_OK) == 0;
 }
+
+int gt_mkdir_p_open(const char *path, mode_t mode, struct gt_error *err)
+{
+    int r = gt_mkdir_p(path, mode, err);
+    if (r < 0)
+        return r;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? gt_err_sys(err, errno, "open %s", path) : fd;
+}

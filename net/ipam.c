@@ -221,12 +221,9 @@ int gt_ipam_open(struct gt_ipam *ipam, const struct gt_ipam_config *cfg, struct 
     ipam->cfg = cfg;
     ipam->dirfd = ipam->lockfd = -1;
     cleanup_free char *dir = gt_path_join(cfg->data_dir, cfg->network);
-    int r = gt_mkdir_p(dir, 0755, err);
-    if (r < 0)
-        return gt_err_prefix(err, "ipam state directory");
-    cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int dfd = gt_mkdir_p_open(dir, 0755, err);
     if (dfd < 0)
-        return gt_err_sys(err, errno, "open ipam state directory %s", dir);
+        return gt_err_prefix(err, "ipam state directory");
     cleanup_close int lfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lfd < 0)
         return gt_err_sys(err, errno, "open %s/lock", dir);
