@@ -41,5 +41,8 @@ bool gt_path_exists(const char *path);
 /* mkdir -p, then opens the directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC):
  * the fd, or a negative errno. */
 int gt_mkdir_p_open(const char *path, mode_t mode, struct gt_error *err);
+/* The names in the directory dirfd, without "." and "..", in readdir order:
+ * a new NULL-terminated vector in *names (gt_strv_free). */
+int gt_list_dir_at(int dirfd, char ***names, struct gt_error *err);
 
 #endif

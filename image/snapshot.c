@@ -691,22 +691,20 @@ int gt_snapshot_remove(struct gt_snapshots *ss, const char *key, struct gt_error
 
 /* ---- collection and checks ---- */
 
+/* The names in dirfd but hidden ones. */
 static int list_names(int dirfd, char ***out, struct gt_error *err)
 {
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return gt_err_sys(err, errno, "open directory");
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return gt_err_sys(err, errno, "open directory");
+    int r = gt_list_dir_at(dirfd, out, err);
+    if (r < 0)
+        return r;
+    size_t w = 0;
+    for (char **v = *out; *v; v++) {
+        if ((*v)[0] == '.')
+            free(*v);
+        else
+            (*out)[w++] = *v;
     }
-    char **v = gt_xcalloc(1, sizeof *v);
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            gt_strv_push(&v, de->d_name);
-    *out = v;
+    (*out)[w] = NULL;
     return 0;
 }
 
