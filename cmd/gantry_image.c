@@ -773,14 +773,10 @@ static int cmd_spec(struct image_cli *c, int argc, char **argv)
     if (optind + 1 < argc)
         ov.cmd = argv + optind + 1;
     struct gt_error err;
-    struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
-        return fail(c, &err);
     struct gt_image img;
     cleanup_free char *top = NULL;
-    int r = gt_image_store_load_image(c->st, &rec, &img, &err);
-    gt_image_record_release(&rec);
-    if (r < 0)
+    int r;
+    if (open_store(c, &err) < 0 || gt_image_store_load_named(c->st, argv[optind], &img, &err) < 0)
         return fail(c, &err);
     if ((r = gt_snapshots_prepare_image(c->st->ss, &img, NULL, &top, &err)) < 0) {
         gt_image_release(&img);

@@ -385,13 +385,8 @@ int gt_oci_layout_export(struct gt_image_store *st, char *const *names, const ch
     json_t *entries = json_object_get(index, "manifests");
 
     for (char *const *nm = names; *nm; nm++) {
-        struct gt_image_record rec;
-        if ((r = gt_image_store_lookup(st, *nm, &rec, err)) < 0)
-            return r;
         struct gt_image img;
-        r = gt_image_store_load_image(st, &rec, &img, err);
-        gt_image_record_release(&rec);
-        if (r < 0)
+        if ((r = gt_image_store_load_named(st, *nm, &img, err)) < 0)
             return r;
         cleanup_free char *mdata = NULL;
         size_t mlen = 0;

@@ -183,6 +183,18 @@ int gt_image_store_load_image(struct gt_image_store *st, const struct gt_image_r
     return gt_image_load(st->cs, rec->target, &st->platform, img, err);
 }
 
+int gt_image_store_load_named(struct gt_image_store *st, const char *name, struct gt_image *img,
+                              struct gt_error *err)
+{
+    struct gt_image_record rec;
+    int r = gt_image_store_lookup(st, name, &rec, err);
+    if (r < 0)
+        return r;
+    r = gt_image_store_load_image(st, &rec, img, err);
+    gt_image_record_release(&rec);
+    return r;
+}
+
 int gt_image_store_add_image(struct gt_image_store *st, const char *target, char *const *refs,
                        struct gt_image_record *out, struct gt_error *err)
 {
