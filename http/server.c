@@ -707,6 +707,20 @@ static int too_large(struct gt_http_req *req)
     return body_fail(req, -EFBIG, 413, msg);
 }
 
+/* Up to len bytes of what remains of the body (fixed length) or of the
+ * chunk (chunked). */
+static ssize_t read_remaining(struct gt_http_req *req, void *buf, size_t len, int tmo)
+{
+    ssize_t n = conn_read_some(req->c, buf, len < req->remaining ? len : req->remaining, tmo);
+    if (n < 0) {
+        req->keep_alive = false;
+        return req->body_error = (int)n;
+    }
+    req->remaining -= n;
+    req->body_read += n;
+    return n;
+}
+
 ssize_t gt_http_req_read(struct gt_http_req *req, void *buf, size_t len)
 {
     struct conn *c = req->c;
@@ -725,13 +739,7 @@ ssize_t gt_http_req_read(struct gt_http_req *req, void *buf, size_t len)
             req->body_done = true;
             return 0;
         }
-        ssize_t n = conn_read_some(c, buf, len < req->remaining ? len : req->remaining, tmo);
-        if (n < 0) {
-            req->keep_alive = false;
-            return req->body_error = (int)n;
-        }
-        req->remaining -= n;
-        req->body_read += n;
+        ssize_t n = read_remaining(req, buf, len, tmo);
         if (req->remaining == 0)
             req->body_done = true;
         return n;
@@ -769,13 +777,7 @@ ssize_t gt_http_req_read(struct gt_http_req *req, void *buf, size_t len)
             return too_large(req);
         req->remaining = size;
     }
-    ssize_t n = conn_read_some(c, buf, len < req->remaining ? len : req->remaining, tmo);
-    if (n < 0) {
-        req->keep_alive = false;
-        return req->body_error = (int)n;
-    }
-    req->remaining -= n;
-    req->body_read += n;
+    ssize_t n = read_remaining(req, buf, len, tmo);
     if (req->remaining == 0)
         req->chunk_crlf = true;
     return n;
