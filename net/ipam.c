@@ -270,12 +270,9 @@ static int read_owner(int dirfd, const char *name, char *buf, size_t len)
     return 0;
 }
 
-typedef int (*lease_fn)(struct gt_ipam *ipam, const char *name, const struct gt_ip *ip,
-                        void *data, struct gt_error *err);
-
-/* Calls fn for each address file owned by id/ifname. */
-static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifname,
-                          lease_fn fn, void *data, struct gt_error *err)
+/* The state directory, read from its start (through a descriptor of its
+ * own, dirfd stays as it is). */
+static int state_dir(struct gt_ipam *ipam, DIR **out, struct gt_error *err)
 {
     int dfd = dup(ipam->dirfd);
     if (dfd < 0)
@@ -286,8 +283,22 @@ static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifna
         close(dfd);
         return gt_err_sys(err, e, "ipam: read state directory");
     }
-    cleanup_dir DIR *dd = d;
-    rewinddir(dd);
+    rewinddir(d);
+    *out = d;
+    return 0;
+}
+
+typedef int (*lease_fn)(struct gt_ipam *ipam, const char *name, const struct gt_ip *ip,
+                        void *data, struct gt_error *err);
+
+/* Calls fn for each address file owned by id/ifname. */
+static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifname,
+                          lease_fn fn, void *data, struct gt_error *err)
+{
+    cleanup_dir DIR *dd = NULL;
+    int r = state_dir(ipam, &dd, err);
+    if (r < 0)
+        return r;
     struct dirent *de;
     int count = 0;
     while ((de = readdir(dd))) {
@@ -299,8 +310,7 @@ static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifna
             continue;
         if (!owner_matches(owner, id, ifname))
             continue;
-        int r = fn(ipam, de->d_name, &ip, data, err);
-        if (r < 0)
+        if ((r = fn(ipam, de->d_name, &ip, data, err)) < 0)
             return r;
         count++;
     }
@@ -377,17 +387,10 @@ int gt_ipam_release(struct gt_ipam *ipam, const char *id, const char *ifname,
 
 int gt_ipam_count(struct gt_ipam *ipam, struct gt_error *err)
 {
-    int dfd = dup(ipam->dirfd);
-    if (dfd < 0)
-        return gt_err_sys(err, errno, "ipam: dup");
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        int e = errno;
-        close(dfd);
-        return gt_err_sys(err, e, "ipam: read state directory");
-    }
-    cleanup_dir DIR *dd = d;
-    rewinddir(dd);
+    cleanup_dir DIR *dd = NULL;
+    int r = state_dir(ipam, &dd, err);
+    if (r < 0)
+        return r;
     struct dirent *de;
     int n = 0;
     struct gt_ip ip;
