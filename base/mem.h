@@ -18,6 +18,8 @@ char *gt_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t gt_strv_len(char *const *v);
 /* Appends a copy of s; *v may be NULL. */
 void gt_strv_push(char ***v, const char *s);
+/* Appends a new string made from fmt; *v may be NULL. */
+void gt_strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gt_strv_free(char **v);
 
 #endif

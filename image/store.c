@@ -381,12 +381,10 @@ static void push_familiar(char ***out, const char *verb, const char *full)
     struct gt_ref ref;
     if (gt_ref_parse(full, &ref, NULL) == 0) {
         cleanup_free char *fam = gt_ref_familiar(&ref);
-        cleanup_free char *line = gt_xasprintf("%s: %s", verb, fam);
-        gt_strv_push(out, line);
+        gt_strv_pushf(out, "%s: %s", verb, fam);
         gt_ref_release(&ref);
     } else {
-        cleanup_free char *line = gt_xasprintf("%s: %s", verb, full);
-        gt_strv_push(out, line);
+        gt_strv_pushf(out, "%s: %s", verb, full);
     }
 }
 
@@ -445,8 +443,7 @@ int gt_image_store_remove(struct gt_image_store *st, const char *name, bool forc
     }
     if (count_refs(rs.db, target) == 0 && json_object_get(images, target)) {
         const char *cfg = json_string_value(json_object_get(json_object_get(images, target), "config"));
-        cleanup_free char *line = gt_xasprintf("Deleted: %s", cfg ? cfg : target);
-        gt_strv_push(&lines, line);
+        gt_strv_pushf(&lines, "Deleted: %s", cfg ? cfg : target);
         json_object_del(images, target);
     }
     r = records_save(st, &rs, err);

@@ -270,27 +270,14 @@ static char **make_env(const struct gt_cni *cni, const char *cmd, const struct g
     for (char **e = environ; e && *e; e++)
         if (strncmp(*e, "CNI_", 4) != 0)
             gt_strv_push(&env, *e);
-    char *s;
-    s = gt_xasprintf("CNI_COMMAND=%s", cmd);
-    gt_strv_push(&env, s);
-    free(s);
+    gt_strv_pushf(&env, "CNI_COMMAND=%s", cmd);
     if (rt) {
-        s = gt_xasprintf("CNI_CONTAINERID=%s", rt->container_id);
-        gt_strv_push(&env, s);
-        free(s);
-        s = gt_xasprintf("CNI_NETNS=%s", rt->netns ? rt->netns : "");
-        gt_strv_push(&env, s);
-        free(s);
-        s = gt_xasprintf("CNI_IFNAME=%s", rt->ifname ? rt->ifname : "eth0");
-        gt_strv_push(&env, s);
-        free(s);
-        s = gt_xasprintf("CNI_ARGS=%s", rt->args ? rt->args : "");
-        gt_strv_push(&env, s);
-        free(s);
+        gt_strv_pushf(&env, "CNI_CONTAINERID=%s", rt->container_id);
+        gt_strv_pushf(&env, "CNI_NETNS=%s", rt->netns ? rt->netns : "");
+        gt_strv_pushf(&env, "CNI_IFNAME=%s", rt->ifname ? rt->ifname : "eth0");
+        gt_strv_pushf(&env, "CNI_ARGS=%s", rt->args ? rt->args : "");
     }
-    s = gt_xasprintf("CNI_PATH=%s", cni->plugin_path ? cni->plugin_path : "");
-    gt_strv_push(&env, s);
-    free(s);
+    gt_strv_pushf(&env, "CNI_PATH=%s", cni->plugin_path ? cni->plugin_path : "");
     return env;
 }
 
