@@ -904,6 +904,17 @@ static bool loopback(const char *ip)
            (a.family == AF_INET6 && !memcmp(a.a, v6lo, 16));
 }
 
+/* A resolv.conf line "key word word...", when there are words. */
+static void put_words(FILE *f, const char *key, char *const *words)
+{
+    if (!words || !words[0])
+        return;
+    fprintf(f, "%s", key);
+    for (char *const *w = words; *w; w++)
+        fprintf(f, " %s", *w);
+    fprintf(f, "\n");
+}
+
 char *gt_resolv_conf_for_container(const char *host_text, const char *dns_server)
 {
     struct gt_resolv_conf rc;
@@ -921,18 +932,8 @@ char *gt_resolv_conf_for_container(const char *host_text, const char *dns_server
             if (!loopback(*ns))
                 fprintf(f, "nameserver %s\n", *ns);
     }
-    if (rc.search && rc.search[0]) {
-        fprintf(f, "search");
-        for (char **s = rc.search; *s; s++)
-            fprintf(f, " %s", *s);
-        fprintf(f, "\n");
-    }
-    if (rc.options && rc.options[0]) {
-        fprintf(f, "options");
-        for (char **s = rc.options; *s; s++)
-            fprintf(f, " %s", *s);
-        fprintf(f, "\n");
-    }
+    put_words(f, "search", rc.search);
+    put_words(f, "options", rc.options);
     fclose(f);
     gt_resolv_conf_release(&rc);
     return out;
