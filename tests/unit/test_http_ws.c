@@ -61,6 +61,17 @@ static struct gt_http_server *start(int *port)
     return srv;
 }
 
+/* The server, and a client of it (*c NULL if it could not be made). */
+static struct gt_http_server *start_with_client(struct gt_http_client **c)
+{
+    int port;
+    struct gt_http_server *srv = start(&port);
+    cleanup_free char *url = gt_xasprintf("http://127.0.0.1:%d", port);
+    if (gt_http_client_new(&(struct gt_http_client_opts){ .url = url }, c, NULL) < 0)
+        *c = NULL;
+    return srv;
+}
+
 #define HANDSHAKE(extra) \
     "GET /api/v1/namespaces/default/pods/web-1/exec?command=sh&stdout=true HTTP/1.1\r\n" \
     "Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" extra "\r\n"
@@ -202,12 +213,10 @@ TEST(ws_bad_handshakes_are_refused)
 
 TEST(ws_client_role_large_messages)
 {
-    int port;
-    struct gt_http_server *srv = start(&port);
-    struct gt_error err;
     struct gt_http_client *c;
-    cleanup_free char *url = gt_xasprintf("http://127.0.0.1:%d", port);
-    REQUIRE(gt_http_client_new(&(struct gt_http_client_opts){ .url = url }, &c, &err) == 0);
+    struct gt_http_server *srv = start_with_client(&c);
+    REQUIRE(c);
+    struct gt_error err;
     static const char *const hs[] = { "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
                                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                                       "Sec-WebSocket-Protocol: v4.channel.k8s.io, v5.channel.k8s.io", NULL };
@@ -247,12 +256,10 @@ TEST(ws_client_role_large_messages)
 
 TEST(ws_connect_handshake_timeout_wake_and_fd)
 {
-    int port;
-    struct gt_http_server *srv = start(&port);
-    struct gt_error err;
     struct gt_http_client *c;
-    cleanup_free char *url = gt_xasprintf("http://127.0.0.1:%d", port);
-    REQUIRE(gt_http_client_new(&(struct gt_http_client_opts){ .url = url }, &c, &err) == 0);
+    struct gt_http_server *srv = start_with_client(&c);
+    REQUIRE(c);
+    struct gt_error err;
     /* a path without a WebSocket behind it: refused, saying so */
     struct gt_ws *ws = NULL;
     CHECK_INT_EQ(gt_ws_connect(c, "/nowhere", NULL, &ws, &err), -EPROTO);
