@@ -141,3 +141,13 @@ no_ingest() { # ROOT
 gantry_reg() {
     "$GANTRY" registry "$@"
 }
+
+# reg_fails WHY ARGS...: gantry_reg ARGS must fail (else: fail WHY); sets
+# out to what it printed
+reg_fails() {
+    local why=$1
+    shift
+    if out=$(gantry_reg "$@" 2>&1); then
+        fail "$why"
+    fi
+}
