@@ -117,6 +117,14 @@ wait_for() {
     fail "timed out waiting for: $*"
 }
 
+# receive NAME [INPUT]: starts a console receiver on ./NAME.sock writing ./NAME.out
+receive() {
+    /usr/bin/python3 "$IT_ROOT/tests/integration/console_receiver.py" "$PWD/$1.sock" \
+        "$PWD/$1.out" "${2:-}" &
+    echo $! > "$1.pid"
+    wait_for "test -e $PWD/$1.out.ready"
+}
+
 # create_must_fail ID BUNDLE [FLAGS...]: rt create must fail; its message
 # is shown and left in ./err
 create_must_fail() {
