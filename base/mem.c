@@ -51,15 +51,20 @@ char *gt_xstrndup(const char *s, size_t n)
     return p;
 }
 
+char *gt_xvasprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom(0);
+    return s;
+}
+
 char *gt_xasprintf(const char *fmt, ...)
 {
     va_list ap;
-    char *s = NULL;
     va_start(ap, fmt);
-    int r = vasprintf(&s, fmt, ap);
+    char *s = gt_xvasprintf(fmt, ap);
     va_end(ap);
-    if (r < 0)
-        oom(0);
     return s;
 }
 
@@ -88,13 +93,9 @@ void gt_strv_push(char ***v, const char *s)
 void gt_strv_pushf(char ***v, const char *fmt, ...)
 {
     va_list ap;
-    char *s = NULL;
     va_start(ap, fmt);
-    int r = vasprintf(&s, fmt, ap);
+    strv_append(v, gt_xvasprintf(fmt, ap));
     va_end(ap);
-    if (r < 0)
-        oom(0);
-    strv_append(v, s);
 }
 
 void gt_strv_free(char **v)

@@ -132,12 +132,9 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    cleanup_free char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    cleanup_free char *s = gt_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        abort();
-    sb_add(b, s, n);
+    sb_add(b, s, strlen(s));
 }
 
 /* ---- reasons ---- */
@@ -429,12 +426,9 @@ int gt_http_stream_printf(struct gt_http_req *req, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    cleanup_free char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    cleanup_free char *s = gt_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        abort();
-    return gt_http_stream_write(req, s, n);
+    return gt_http_stream_write(req, s, strlen(s));
 }
 
 int gt_http_stream_end(struct gt_http_req *req)
