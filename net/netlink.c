@@ -493,14 +493,15 @@ int gt_nl_addr_del(struct gt_nl *nl, int index, const struct gt_prefix *addr,
                    gt_prefix_format(addr, s, sizeof s), index);
 }
 
-struct addr_vec {
+/* An address or route dump: what it keeps (index 0, family 0: any). */
+struct nl_dump {
     int index, family;
     struct nl_vec vec;
 };
 
 static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-    struct addr_vec *av = data;
+    struct nl_dump *av = data;
     if (nlh->nlmsg_type != RTM_NEWADDR)
         return MNL_CB_OK;
     const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
@@ -533,7 +534,7 @@ int gt_nl_addr_list(struct gt_nl *nl, int index, int family, struct gt_nl_addr *
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
     ifa->ifa_family = (uint8_t)family;
-    struct addr_vec av = { .index = index, .family = family, .vec.size = sizeof **out };
+    struct nl_dump av = { .index = index, .family = family, .vec.size = sizeof **out };
     int r = nl_talk(nl, nlh, addr_dump_cb, &av, err, "list addresses");
     if (r < 0) {
         free(av.vec.v);
@@ -597,14 +598,9 @@ int gt_nl_route_del(struct gt_nl *nl, const struct gt_nl_route *r, struct gt_err
     return nl_talk(nl, nlh, NULL, NULL, err, "delete route %s", route_str(r, s, sizeof s));
 }
 
-struct route_vec {
-    int family;
-    struct nl_vec vec;
-};
-
 static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-    struct route_vec *rv = data;
+    struct nl_dump *rv = data;
     if (nlh->nlmsg_type != RTM_NEWROUTE)
         return MNL_CB_OK;
     const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -639,7 +635,7 @@ int gt_nl_route_list(struct gt_nl *nl, int family, struct gt_nl_route **out, siz
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
     rtm->rtm_family = (uint8_t)family;
-    struct route_vec rv = { .family = family, .vec.size = sizeof **out };
+    struct nl_dump rv = { .family = family, .vec.size = sizeof **out };
     int r = nl_talk(nl, nlh, route_dump_cb, &rv, err, "list routes");
     if (r < 0) {
         free(rv.vec.v);
