@@ -5,19 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/registry/lib.sh"
 
-# htpasswd FILE USER PASS: a bcrypt entry, as the registry requires
-make_htpasswd() {
-    local hash
-    hash=$("$PY" -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$3" 2>/dev/null) || hash=""
-    case "$hash" in
-    '$2'*) echo "$2:$hash" > "$1" ;;
-    *)
-        command -v htpasswd >/dev/null || skip "no bcrypt: neither python3's crypt nor htpasswd (apache2-utils)"
-        htpasswd -Bbn "$2" "$3" > "$1"
-        ;;
-    esac
-}
-
 start_basic_registry() {
     make_htpasswd "$PWD/htpasswd" alice s3cret
     cat > auth.yml <<EOF

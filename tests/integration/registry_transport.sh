@@ -6,15 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/registry/lib.sh"
 
-make_htpasswd() {
-    local hash
-    hash=$("$PY" -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$3" 2>/dev/null) || hash=""
-    case "$hash" in
-    '$2'*) echo "$2:$hash" > "$1" ;;
-    *) skip "no bcrypt in python3's crypt" ;;
-    esac
-}
-
 # push_image ROOT REF [mkimage args]: sets $M to the manifest digest
 push_image() {
     local root=$1 ref=$2
