@@ -331,18 +331,28 @@ int gt_nl_link_list(struct gt_nl *nl, struct gt_nl_link **out, size_t *n, struct
     return 0;
 }
 
+/* A request that creates link name of kind (mtu 0: the kernel's); its
+ * IFLA_LINKINFO nest is left open in *info for the kind's data. */
+static struct nlmsghdr *new_link_msg(char *buf, const char *name, unsigned mtu, const char *kind,
+                                     struct nlattr **info)
+{
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    if (mtu)
+        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+    *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+    return nlh;
+}
+
 int gt_nl_bridge_add(struct gt_nl *nl, const char *name, unsigned mtu, struct gt_error *err)
 {
     int r = check_name(name, err);
     if (r < 0)
         return r;
     char buf[NL_REQ];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    if (mtu)
-        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    struct nlattr *info;
+    struct nlmsghdr *nlh = new_link_msg(buf, name, mtu, "bridge", &info);
     mnl_attr_nest_end(nlh, info);
     return nl_talk(nl, nlh, NULL, NULL, err, "add bridge %s", name);
 }
@@ -354,12 +364,8 @@ int gt_nl_veth_add(struct gt_nl *nl, const char *name, const char *peer, int pee
     if (r < 0 || (r = check_name(peer, err)) < 0)
         return r;
     char buf[NL_REQ];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    if (mtu)
-        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    struct nlattr *info;
+    struct nlmsghdr *nlh = new_link_msg(buf, name, mtu, "veth", &info);
     struct nlattr *idata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
     struct nlattr *p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
     /* the peer is a full ifinfomsg followed by its own attributes */
