@@ -131,17 +131,10 @@ static int64_t parse_size(const char *s)
     return (int64_t)(v * (double)mult);
 }
 
-/* docker's sizes: decimal units, three significant digits */
+/* docker's sizes in image lists: three significant digits */
 static void human_size(int64_t n, char *buf, size_t len)
 {
-    static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-    double v = (double)n;
-    size_t u = 0;
-    while (v >= 1000 && u < 4) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, len, "%.3g%s", v, units[u]);
+    gt_progress_human_size_digits((double)n, 3, buf, len);
 }
 
 static void human_ago(const char *rfc3339, char *buf, size_t len)
