@@ -197,6 +197,25 @@ int gt_cg_write_rdma(const struct gt_cg_dir *d, const struct gt_cg_resources *r,
                      struct gt_error *err);
 /* Sorted, deduplicated pids of <dir> and its descendants. */
 int gt_cg_read_pids(const char *dir, pid_t **pids, size_t *n, struct gt_error *err);
+/* Writes v, or "max" when v < 0 (the spec's -1: unlimited). */
+int gt_cg_write_limit(const struct gt_cg_dir *d, const char *file, int64_t v, const char *field,
+                      struct gt_error *err);
+/* memory.checkBeforeUpdate, on update only: EBUSY naming both values when
+ * the new memory limit is below the usage that usage_file reports. */
+int gt_cg_check_memory_usage(const struct gt_cg_dir *d, const char *usage_file,
+                             const struct gt_cg_resources *r, bool updating,
+                             struct gt_error *err);
+
+/* ---- statistics, shared by both backends ---- */
+
+/* o[key] = the value of <dir>/<file>, when it reads: "max" (v1's -1) as
+ * if_max, and what JSON's int64 cannot hold as INT64_MAX. */
+void gt_cg_put_u64(json_t *o, const char *key, const struct gt_cg_dir *d, const char *file,
+                   json_int_t if_max);
+/* "key value" lines (cpu.stat, memory.stat) into a new object. */
+json_t *gt_cg_keyed_object(const char *s);
+/* out.pids = {current, limit} (limit 0: unlimited), as runc gives them. */
+void gt_cg_stats_pids(const struct gt_cg_dir *d, json_t *out);
 
 /* ---- devices on v1: updates that write only the difference ---- */
 

@@ -6,13 +6,6 @@
 . "$(dirname "$0")/lib_runtime.sh"
 
 PTY_RUN=$IT_ROOT/tests/integration/pty_run.py
-RECEIVER=$IT_ROOT/tests/integration/console_receiver.py
-
-receive() {
-    /usr/bin/python3 "$RECEIVER" "$PWD/$1.sock" "$PWD/$1.out" "${2:-}" &
-    echo $! > "$1.pid"
-    wait_for "test -e $PWD/$1.out.ready"
-}
 
 test_console_size_and_dev_console() {
     b=$(new_bundle csize '.process.terminal=true | .process.consoleSize={"height":33,"width":111}

@@ -21,35 +21,10 @@
 #include "base/mem.h"
 #include "oci/cgroup.h"
 #include "oci/cgroup_internal.h"
+#include "tests/unit/oci_test.h"
 #include "tests/unit/unit.h"
 
 #define V1ROOT "/sys/fs/cgroup"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, 0, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
-
-/* A unique cgroup path below the run's test parent; skips without one. */
-static char *test_path(const char *name)
-{
-    const char *parent = getenv("GANTRY_TEST_CGROUP");
-    if (!parent || !*parent)
-        unit_skip("GANTRY_TEST_CGROUP is not set (tests/run.sh sets it)");
-    if (geteuid() != 0)
-        unit_skip("needs root for cgroups");
-    unsetenv("GANTRY_CGROUP_ROOT");
-    enum gt_cgroup_version v;
-    if (gt_cgroup_detect(&v, NULL) < 0 || v != GT_CGROUP_V1)
-        unit_skip("the host is not cgroup v1");
-    return gt_xasprintf("/%s/%s-%d", parent, name, (int)getpid());
-}
 
 static char *v1_file(const char *ctrl, const char *path, const char *file)
 {

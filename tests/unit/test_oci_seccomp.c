@@ -16,18 +16,8 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "oci/seccomp.h"
+#include "tests/unit/oci_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, 0, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
 
 static struct gt_seccomp *compile_ok(const char *doc)
 {
