@@ -314,11 +314,12 @@ int gt_image_store_lookup(struct gt_image_store *st, const char *name, struct gt
     int r = records_open(st, false, &rs, err);
     if (r < 0)
         return r;
+    struct gt_error local;
+    if (!err)
+        err = &local;
     const char *target = find(rs.db, name, err);
     if (!target) {
         r = -err->code;
-        if (!err)
-            r = -ENOENT;
     } else {
         record_from_json(rs.db, target, json_object_get(json_object_get(rs.db, "images"), target),
                          out);
