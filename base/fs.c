@@ -220,3 +220,45 @@ bool gt_path_exists(const char *path)
 {
     return access(path, F_OK) == 0;
 }
+
+int gt_mkdir_p_open(const char *path, mode_t mode, struct gt_error *err)
+{
+    int r = gt_mkdir_p(path, mode, err);
+    if (r < 0)
+        return r;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? gt_err_sys(err, errno, "open %s", path) : fd;
+}
+
+int gt_list_dir_at(int dirfd, char ***names, struct gt_error *err)
+{
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return gt_err_sys(err, errno, "open directory");
+    cleanup_dir DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return gt_err_sys(err, errno, "open directory");
+    }
+    char **v = gt_xcalloc(1, sizeof *v);
+    size_t n = 0, cap = 1;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (n + 1 >= cap) {
+            cap = cap * 2 + 8;
+            v = gt_xrealloc(v, cap * sizeof *v);
+        }
+        v[n++] = gt_xstrdup(de->d_name);
+        v[n] = NULL;
+    }
+    if (errno) {
+        int e = errno;
+        gt_strv_free(v);
+        return gt_err_sys(err, e, "read directory");
+    }
+    *names = v;
+    return 0;
+}

@@ -38,5 +38,11 @@ ssize_t gt_read_all(int fd, void *buf, size_t len);
 /* New string "a/b" with exactly one slash between. */
 char *gt_path_join(const char *a, const char *b);
 bool gt_path_exists(const char *path);
+/* mkdir -p, then opens the directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC):
+ * the fd, or a negative errno. */
+int gt_mkdir_p_open(const char *path, mode_t mode, struct gt_error *err);
+/* The names in the directory dirfd, without "." and "..", in readdir order:
+ * a new NULL-terminated vector in *names (gt_strv_free). */
+int gt_list_dir_at(int dirfd, char ***names, struct gt_error *err);
 
 #endif

@@ -51,15 +51,20 @@ char *gt_xstrndup(const char *s, size_t n)
     return p;
 }
 
+char *gt_xvasprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom(0);
+    return s;
+}
+
 char *gt_xasprintf(const char *fmt, ...)
 {
     va_list ap;
-    char *s = NULL;
     va_start(ap, fmt);
-    int r = vasprintf(&s, fmt, ap);
+    char *s = gt_xvasprintf(fmt, ap);
     va_end(ap);
-    if (r < 0)
-        oom(0);
     return s;
 }
 
@@ -71,12 +76,26 @@ size_t gt_strv_len(char *const *v)
     return n;
 }
 
-void gt_strv_push(char ***v, const char *s)
+/* Appends s itself (the vector owns it). */
+static void strv_append(char ***v, char *s)
 {
     size_t n = gt_strv_len(*v);
     *v = gt_xrealloc(*v, (n + 2) * sizeof **v);
-    (*v)[n] = gt_xstrdup(s);
+    (*v)[n] = s;
     (*v)[n + 1] = NULL;
+}
+
+void gt_strv_push(char ***v, const char *s)
+{
+    strv_append(v, gt_xstrdup(s));
+}
+
+void gt_strv_pushf(char ***v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strv_append(v, gt_xvasprintf(fmt, ap));
+    va_end(ap);
 }
 
 void gt_strv_free(char **v)

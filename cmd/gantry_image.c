@@ -76,6 +76,22 @@ static int common_opt(struct image_cli *c, int opt)
     return 0;
 }
 
+/* For the subcommands with no options of their own: parses the common
+ * ones and checks that min to max (-1: any number of) arguments follow.
+ * 0, or the status of the usage error it printed. */
+static int common_args(struct image_cli *c, int argc, char **argv, const char *usage, int min,
+                       int max)
+{
+    static const struct option opts[] = { COMMON_OPTS, { 0 } };
+    int o;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
+        if (!common_opt(c, o))
+            return usage_error(c, usage);
+    if (argc - optind < min || (max >= 0 && argc - optind > max))
+        return usage_error(c, usage);
+    return 0;
+}
+
 static int open_store(struct image_cli *c, struct gt_error *err)
 {
     int r = gt_image_store_open(gt_data_root(c->data_root), &c->st, err);
@@ -115,17 +131,10 @@ static int64_t parse_size(const char *s)
     return (int64_t)(v * (double)mult);
 }
 
-/* docker's sizes: decimal units, three significant digits */
+/* docker's sizes in image lists: three significant digits */
 static void human_size(int64_t n, char *buf, size_t len)
 {
-    static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-    double v = (double)n;
-    size_t u = 0;
-    while (v >= 1000 && u < 4) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, len, "%.3g%s", v, units[u]);
+    gt_progress_human_size_digits((double)n, 3, buf, len);
 }
 
 static void human_ago(const char *rfc3339, char *buf, size_t len)
@@ -391,18 +400,13 @@ static json_t *inspect_one(struct image_cli *c, const char *name, struct gt_erro
 
 static int cmd_inspect(struct image_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = { COMMON_OPTS, { 0 } };
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        if (!common_opt(c, o))
-            return usage_error(c, "[--data-root DIR] NAME...");
-    if (optind >= argc)
-        return usage_error(c, "[--data-root DIR] NAME...");
+    int rc = common_args(c, argc, argv, "[--data-root DIR] NAME...", 1, -1);
+    if (rc)
+        return rc;
     struct gt_error err;
     if (open_store(c, &err) < 0)
         return fail(c, &err);
     cleanup_json json_t *all = json_array();
-    int rc = 0;
     for (int i = optind; i < argc; i++) {
         json_t *j = inspect_one(c, argv[i], &err);
         if (!j) {
@@ -453,13 +457,9 @@ static int cmd_rm(struct image_cli *c, int argc, char **argv)
 
 static int cmd_tag(struct image_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = { COMMON_OPTS, { 0 } };
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        if (!common_opt(c, o))
-            return usage_error(c, "[--data-root DIR] SOURCE TARGET");
-    if (optind + 2 != argc)
-        return usage_error(c, "[--data-root DIR] SOURCE TARGET");
+    int rc = common_args(c, argc, argv, "[--data-root DIR] SOURCE TARGET", 2, 2);
+    if (rc)
+        return rc;
     struct gt_error err;
     if (open_store(c, &err) < 0 || gt_image_store_tag(c->st, argv[optind], argv[optind + 1], &err) < 0)
         return fail(c, &err);
@@ -621,11 +621,9 @@ static void print_problem(const char *what, const char *problem, void *ctx)
 
 static int cmd_verify(struct image_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = { COMMON_OPTS, { 0 } };
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        if (!common_opt(c, o))
-            return usage_error(c, "[--data-root DIR]");
+    int rc = common_args(c, argc, argv, "[--data-root DIR]", 0, -1);
+    if (rc)
+        return rc;
     struct gt_error err;
     if (open_store(c, &err) < 0)
         return fail(c, &err);
@@ -642,52 +640,64 @@ static int cmd_verify(struct image_cli *c, int argc, char **argv)
 
 /* ---- unpack, mount, unmount, spec ---- */
 
+/* Opens the store and unpacks the image called name: *top is its top
+ * snapshot (NULL for an image without layers). */
+static int unpack_named(struct image_cli *c, const char *name, char **top, struct gt_error *err)
+{
+    struct gt_image_record rec;
+    int r = open_store(c, err);
+    if (r < 0 || (r = gt_image_store_lookup(c->st, name, &rec, err)) < 0)
+        return r;
+    r = gt_image_store_unpack(c->st, &rec, NULL, top, err);
+    gt_image_record_release(&rec);
+    return r;
+}
+
 static int cmd_unpack(struct image_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = { COMMON_OPTS, { 0 } };
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1)
-        if (!common_opt(c, o))
-            return usage_error(c, "[--data-root DIR] NAME");
-    if (optind + 1 != argc)
-        return usage_error(c, "[--data-root DIR] NAME");
+    int rc = common_args(c, argc, argv, "[--data-root DIR] NAME", 1, 1);
+    if (rc)
+        return rc;
     struct gt_error err;
-    struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
-        return fail(c, &err);
-    char *top = NULL;
-    int r = gt_image_store_unpack(c->st, &rec, NULL, &top, &err);
-    gt_image_record_release(&rec);
-    if (r < 0)
+    cleanup_free char *top = NULL;
+    if (unpack_named(c, argv[optind], &top, &err) < 0)
         return fail(c, &err);
     printf("%s\n", top ? top : "");
-    free(top);
     return 0;
 }
 
-static int cmd_mount(struct image_cli *c, int argc, char **argv)
+/* mount and unmount: the common options and --key KEY, then nargs
+ * arguments.  0, or the status of the usage error it printed. */
+static int key_args(struct image_cli *c, int argc, char **argv, const char *usage, int nargs,
+                    const char **key)
 {
     static const struct option opts[] = { COMMON_OPTS, { "key", required_argument, NULL, 'k' }, { 0 } };
-    static const char *usage = "[--data-root DIR] [--snapshotter overlay|copy] --key KEY NAME TARGET";
-    const char *key = NULL;
+    *key = NULL;
     int o;
     while ((o = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
         if (common_opt(c, o))
             continue;
         if (o != 'k')
             return usage_error(c, usage);
-        key = optarg;
+        *key = optarg;
     }
-    if (!key || optind + 2 != argc)
+    if (!*key || optind + nargs != argc)
         return usage_error(c, usage);
+    return 0;
+}
+
+static int cmd_mount(struct image_cli *c, int argc, char **argv)
+{
+    const char *key;
+    int rc = key_args(c, argc, argv,
+                      "[--data-root DIR] [--snapshotter overlay|copy] --key KEY NAME TARGET", 2,
+                      &key);
+    if (rc)
+        return rc;
     struct gt_error err;
-    struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
-        return fail(c, &err);
     cleanup_free char *top = NULL;
-    int r = gt_image_store_unpack(c->st, &rec, NULL, &top, &err);
-    gt_image_record_release(&rec);
-    if (r < 0 || gt_snapshot_create(c->st->ss, key, top, &err) < 0)
+    if (unpack_named(c, argv[optind], &top, &err) < 0 ||
+        gt_snapshot_create(c->st->ss, key, top, &err) < 0)
         return fail(c, &err);
     if (gt_snapshot_mount(c->st->ss, key, argv[optind + 1], &err) < 0) {
         gt_snapshot_remove(c->st->ss, key, NULL);
@@ -698,19 +708,10 @@ static int cmd_mount(struct image_cli *c, int argc, char **argv)
 
 static int cmd_unmount(struct image_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = { COMMON_OPTS, { "key", required_argument, NULL, 'k' }, { 0 } };
-    static const char *usage = "[--data-root DIR] --key KEY TARGET";
-    const char *key = NULL;
-    int o;
-    while ((o = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
-        if (common_opt(c, o))
-            continue;
-        if (o != 'k')
-            return usage_error(c, usage);
-        key = optarg;
-    }
-    if (!key || optind + 1 != argc)
-        return usage_error(c, usage);
+    const char *key;
+    int rc = key_args(c, argc, argv, "[--data-root DIR] --key KEY TARGET", 1, &key);
+    if (rc)
+        return rc;
     struct gt_error err;
     if (open_store(c, &err) < 0 || gt_snapshot_unmount(argv[optind], &err) < 0 ||
         gt_snapshot_remove(c->st->ss, key, &err) < 0)
@@ -736,7 +737,7 @@ static int cmd_spec(struct image_cli *c, int argc, char **argv)
     };
     static const char *usage = "[--data-root DIR] [-u USER] [-e K=V]... [-t] [-w DIR] "
                                "[--entrypoint CMD] [--hostname H] [--read-only] NAME [ARG...]";
-    struct gt_spec_overrides ov = { 0 };
+    struct gt_image_spec_overrides ov = { 0 };
     cleanup_strv char **env = NULL;
     char *ep[2] = { NULL, NULL };
     int o;
@@ -765,14 +766,10 @@ static int cmd_spec(struct image_cli *c, int argc, char **argv)
     if (optind + 1 < argc)
         ov.cmd = argv + optind + 1;
     struct gt_error err;
-    struct gt_image_record rec;
-    if (open_store(c, &err) < 0 || gt_image_store_lookup(c->st, argv[optind], &rec, &err) < 0)
-        return fail(c, &err);
     struct gt_image img;
     cleanup_free char *top = NULL;
-    int r = gt_image_store_load_image(c->st, &rec, &img, &err);
-    gt_image_record_release(&rec);
-    if (r < 0)
+    int r;
+    if (open_store(c, &err) < 0 || gt_image_store_load_named(c->st, argv[optind], &img, &err) < 0)
         return fail(c, &err);
     if ((r = gt_snapshots_prepare_image(c->st->ss, &img, NULL, &top, &err)) < 0) {
         gt_image_release(&img);

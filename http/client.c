@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "http/client.h"
+#include "http/internal.h"
 
 #define POOL_MAX 8
 
@@ -427,16 +428,6 @@ static struct gt_http_client_conn *cc_of(struct gt_http_conn *c)
     return (struct gt_http_client_conn *)((char *)c - offsetof(struct gt_http_client_conn, base));
 }
 
-static int wait_fd(curl_socket_t fd, short ev, int timeout_ms)
-{
-    struct pollfd p = { .fd = fd, .events = ev };
-    int r;
-    do
-        r = poll(&p, 1, timeout_ms);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -errno : r;
-}
-
 /* One non-blocking receive: > 0, 0 at EOF, -EAGAIN, -errno. */
 static ssize_t cc_recv_once(struct gt_http_client_conn *cc, void *buf, size_t len)
 {
@@ -464,7 +455,7 @@ static ssize_t cc_read(struct gt_http_conn *c, void *buf, size_t len)
         ssize_t n = cc_recv_once(cc, buf, len);
         if (n != -EAGAIN)
             return n;
-        int r = wait_fd(cc->fd, POLLIN, -1);
+        int r = gt_http_poll_fd(cc->fd, POLLIN, -1, -1);
         if (r < 0)
             return r;
     }
@@ -480,7 +471,7 @@ static int cc_write(struct gt_http_conn *c, const void *buf, size_t len)
         CURLcode rc = curl_easy_send(cc->h, (const char *)buf + off, len - off, &n);
         pthread_mutex_unlock(&cc->lock);
         if (rc == CURLE_AGAIN) {
-            int r = wait_fd(cc->fd, POLLOUT, -1);
+            int r = gt_http_poll_fd(cc->fd, POLLOUT, -1, -1);
             if (r < 0)
                 return r;
             continue;
@@ -500,7 +491,7 @@ static int cc_shutdown_write(struct gt_http_conn *c)
     return shutdown(cc->fd, SHUT_WR) < 0 ? -errno : 0;
 }
 
-static int cc_wait(struct gt_http_conn *c, int timeout_ms)
+static int cc_wait(struct gt_http_conn *c, int timeout_ms, int wake_fd)
 {
     struct gt_http_client_conn *cc = cc_of(c);
     if (cc->plen > cc->pstart)
@@ -518,7 +509,12 @@ static int cc_wait(struct gt_http_conn *c, int timeout_ms)
         }
         return 1; /* data, EOF or an error: a read will not block */
     }
-    return wait_fd(cc->fd, POLLIN, timeout_ms);
+    return gt_http_poll_fd(cc->fd, POLLIN, timeout_ms, wake_fd);
+}
+
+static int cc_fd(struct gt_http_conn *c)
+{
+    return (int)cc_of(c)->fd;
 }
 
 static const struct gt_http_conn_ops client_conn_ops = {
@@ -526,6 +522,7 @@ static const struct gt_http_conn_ops client_conn_ops = {
     .write = cc_write,
     .shutdown_write = cc_shutdown_write,
     .wait_readable = cc_wait,
+    .fd = cc_fd,
 };
 
 struct gt_http_conn *gt_http_client_conn_conn(struct gt_http_client_conn *cc)
@@ -625,7 +622,7 @@ int gt_http_client_upgrade(struct gt_http_client *c, const char *method, const c
         }
         ssize_t m = cc_recv_once(cc, buf + n, cap - n);
         if (m == -EAGAIN) {
-            int w = wait_fd(cc->fd, POLLIN, tmo);
+            int w = gt_http_poll_fd(cc->fd, POLLIN, tmo, -1);
             if (w <= 0) {
                 free(buf);
                 gt_http_client_conn_free(cc);

@@ -75,8 +75,12 @@ void gt_http_transport_init(struct gt_http_transport *t, int fd);
 void gt_http_transport_release(struct gt_http_transport *t);
 /* > 0, 0 at EOF, negative errno; blocks. */
 ssize_t gt_http_transport_recv(struct gt_http_transport *t, void *buf, size_t len);
-/* 1 readable, 0 timeout, negative errno. */
-int gt_http_transport_wait(struct gt_http_transport *t, int timeout_ms);
+/* 1 readable, 0 timeout (or wake_fd, if >= 0, readable), negative errno. */
+int gt_http_transport_wait(struct gt_http_transport *t, int timeout_ms, int wake_fd);
+/* poll() of fd for events, retrying on EINTR: 1 ready (or an error or
+ * hang-up to report), 0 on timeout or when wake_fd (if >= 0) polls
+ * readable, negative errno.  Shared by the server and client sides. */
+int gt_http_poll_fd(int fd, short events, int timeout_ms, int wake_fd);
 /* Writes every iovec, in order, as one unit (under the write lock). */
 int gt_http_transport_sendv(struct gt_http_transport *t, const struct iovec *iov, int n);
 int gt_http_transport_shutdown_write(struct gt_http_transport *t);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -90,6 +91,7 @@ struct gt_http_req {
     size_t nq;
     bool q_parsed;
     const char **qall;
+    const char **hall;
     struct gt_http_capture caps[GT_HTTP_MAX_PARAMS];
     char *params[GT_HTTP_MAX_PARAMS];
     size_t ncaps;
@@ -131,12 +133,9 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    cleanup_free char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    cleanup_free char *s = gt_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        abort();
-    sb_add(b, s, n);
+    sb_add(b, s, strlen(s));
 }
 
 /* ---- reasons ---- */
@@ -206,7 +205,7 @@ static int conn_fill(struct conn *c, int timeout_ms, size_t limit)
         c->cap = c->cap * 2 > limit ? limit : c->cap * 2;
         c->buf = gt_xrealloc(c->buf, c->cap);
     }
-    int w = gt_http_transport_wait(&c->tr, timeout_ms);
+    int w = gt_http_transport_wait(&c->tr, timeout_ms, -1);
     if (w < 0)
         return w;
     if (w == 0)
@@ -225,7 +224,7 @@ static ssize_t conn_read_some(struct conn *c, void *buf, size_t len, int timeout
 {
     if (c->start == c->end) {
         if (len >= 4096) {
-            int w = gt_http_transport_wait(&c->tr, timeout_ms);
+            int w = gt_http_transport_wait(&c->tr, timeout_ms, -1);
             if (w <= 0)
                 return w < 0 ? w : -ETIMEDOUT;
             ssize_t n = gt_http_transport_recv(&c->tr, buf, len);
@@ -428,12 +427,9 @@ int gt_http_stream_printf(struct gt_http_req *req, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    cleanup_free char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    cleanup_free char *s = gt_xvasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        abort();
-    return gt_http_stream_write(req, s, n);
+    return gt_http_stream_write(req, s, strlen(s));
 }
 
 int gt_http_stream_end(struct gt_http_req *req)
@@ -541,12 +537,17 @@ static int up_shutdown_write(struct gt_http_conn *gc)
     return gt_http_transport_shutdown_write(&conn_of(gc)->tr);
 }
 
-static int up_wait(struct gt_http_conn *gc, int timeout_ms)
+static int up_wait(struct gt_http_conn *gc, int timeout_ms, int wake_fd)
 {
     struct conn *c = conn_of(gc);
     if (c->start < c->end)
         return 1;
-    return gt_http_transport_wait(&c->tr, timeout_ms);
+    return gt_http_transport_wait(&c->tr, timeout_ms, wake_fd);
+}
+
+static int up_fd(struct gt_http_conn *gc)
+{
+    return conn_of(gc)->tr.fd;
 }
 
 static const struct gt_http_conn_ops upgraded_ops = {
@@ -554,6 +555,7 @@ static const struct gt_http_conn_ops upgraded_ops = {
     .write = up_write,
     .shutdown_write = up_shutdown_write,
     .wait_readable = up_wait,
+    .fd = up_fd,
 };
 
 struct gt_http_conn *gt_http_upgrade(struct gt_http_req *req, int status, const char *reason,
@@ -597,6 +599,27 @@ const char *gt_http_req_target(const struct gt_http_req *req)
 const char *gt_http_req_header(const struct gt_http_req *req, const char *name)
 {
     return gt_http_head_get(&req->h, name);
+}
+size_t gt_http_req_header_all(struct gt_http_req *req, const char *name,
+                              const char *const **values)
+{
+    free(req->hall);
+    req->hall = gt_xcalloc(req->h.nhdrs + 1, sizeof *req->hall);
+    size_t n = 0;
+    for (size_t i = 0; i < req->h.nhdrs; i++)
+        if (!strcasecmp(req->h.hdrs[i].name, name))
+            req->hall[n++] = req->h.hdrs[i].value;
+    *values = req->hall;
+    return n;
+}
+bool gt_http_req_header_at(const struct gt_http_req *req, size_t i, const char **name,
+                           const char **value)
+{
+    if (i >= req->h.nhdrs)
+        return false;
+    *name = req->h.hdrs[i].name;
+    *value = req->h.hdrs[i].value;
+    return true;
 }
 int gt_http_req_http_minor(const struct gt_http_req *req)
 {
@@ -700,6 +723,20 @@ static int too_large(struct gt_http_req *req)
     return body_fail(req, -EFBIG, 413, msg);
 }
 
+/* Up to len bytes of what remains of the body (fixed length) or of the
+ * chunk (chunked). */
+static ssize_t read_remaining(struct gt_http_req *req, void *buf, size_t len, int tmo)
+{
+    ssize_t n = conn_read_some(req->c, buf, len < req->remaining ? len : req->remaining, tmo);
+    if (n < 0) {
+        req->keep_alive = false;
+        return req->body_error = (int)n;
+    }
+    req->remaining -= n;
+    req->body_read += n;
+    return n;
+}
+
 ssize_t gt_http_req_read(struct gt_http_req *req, void *buf, size_t len)
 {
     struct conn *c = req->c;
@@ -718,13 +755,7 @@ ssize_t gt_http_req_read(struct gt_http_req *req, void *buf, size_t len)
             req->body_done = true;
             return 0;
         }
-        ssize_t n = conn_read_some(c, buf, len < req->remaining ? len : req->remaining, tmo);
-        if (n < 0) {
-            req->keep_alive = false;
-            return req->body_error = (int)n;
-        }
-        req->remaining -= n;
-        req->body_read += n;
+        ssize_t n = read_remaining(req, buf, len, tmo);
         if (req->remaining == 0)
             req->body_done = true;
         return n;
@@ -762,13 +793,7 @@ ssize_t gt_http_req_read(struct gt_http_req *req, void *buf, size_t len)
             return too_large(req);
         req->remaining = size;
     }
-    ssize_t n = conn_read_some(c, buf, len < req->remaining ? len : req->remaining, tmo);
-    if (n < 0) {
-        req->keep_alive = false;
-        return req->body_error = (int)n;
-    }
-    req->remaining -= n;
-    req->body_read += n;
+    ssize_t n = read_remaining(req, buf, len, tmo);
     if (req->remaining == 0)
         req->chunk_crlf = true;
     return n;
@@ -831,6 +856,7 @@ static void req_release(struct gt_http_req *req)
     }
     free(req->q);
     free(req->qall);
+    free(req->hall);
     for (size_t i = 0; i < req->ncaps; i++)
         free(req->params[i]);
     gt_strv_free(req->rh);
@@ -1083,12 +1109,10 @@ static void linger_close(struct conn *c)
     gt_http_transport_shutdown_write(&c->tr);
     char sink[16384];
     size_t total = 0;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t deadline = gt_clock_ms() + 1000;
     while (total < DRAIN_MAX) {
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        long left = 1000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-        if (left <= 0 || gt_http_transport_wait(&c->tr, (int)left) <= 0)
+        int left = gt_clock_left_ms(deadline);
+        if (left <= 0 || gt_http_transport_wait(&c->tr, left, -1) <= 0)
             break;
         ssize_t n = recv(c->tr.fd, sink, sizeof sink, 0);
         if (n <= 0)

@@ -146,6 +146,16 @@ const char *gt_http_req_path(const struct gt_http_req *req);
 const char *gt_http_req_target(const struct gt_http_req *req);
 /* Case-insensitive; first occurrence; NULL when absent. */
 const char *gt_http_req_header(const struct gt_http_req *req, const char *name);
+/* Every occurrence of a repeated header (case-insensitive name), in order,
+ * each value as sent (a comma inside one is not split); returns the count
+ * and sets *values (borrowed, NULL-terminated, valid until the next call
+ * or until the handler returns). */
+size_t gt_http_req_header_all(struct gt_http_req *req, const char *name,
+                              const char *const **values);
+/* The i-th header line as sent (0-based): false past the last.  For
+ * headers named by a prefix (Impersonate-Extra-<key>). */
+bool gt_http_req_header_at(const struct gt_http_req *req, size_t i, const char **name,
+                           const char **value);
 /* A named segment of the matched pattern, decoded; NULL when absent. */
 const char *gt_http_req_param(const struct gt_http_req *req, const char *name);
 /* Query values, decoded (%XX and '+'): the first for key, or NULL. */

@@ -55,19 +55,26 @@ ssize_t gt_http_transport_recv(struct gt_http_transport *t, void *buf, size_t le
     }
 }
 
-int gt_http_transport_wait(struct gt_http_transport *t, int timeout_ms)
+int gt_http_poll_fd(int fd, short events, int timeout_ms, int wake_fd)
 {
-    if (t->tls && gnutls_record_check_pending(t->tls) > 0)
-        return 1;
-    struct pollfd p = { .fd = t->fd, .events = POLLIN };
+    struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = wake_fd, .events = POLLIN } };
     for (;;) {
-        int r = poll(&p, 1, timeout_ms);
+        int r = poll(p, wake_fd >= 0 ? 2 : 1, timeout_ms);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             return -errno;
-        return r > 0 ? 1 : 0;
+        if (r == 0 || (wake_fd >= 0 && p[1].revents))
+            return 0;
+        return 1;
     }
+}
+
+int gt_http_transport_wait(struct gt_http_transport *t, int timeout_ms, int wake_fd)
+{
+    if (t->tls && gnutls_record_check_pending(t->tls) > 0)
+        return 1;
+    return gt_http_poll_fd(t->fd, POLLIN, timeout_ms, wake_fd);
 }
 
 static int send_plain(int fd, const struct iovec *iov_in, int n)

@@ -8,12 +8,14 @@
 #include <sys/random.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/mem.h"
 #include "http/internal.h"
 #include "http/websocket.h"
 
 struct gt_ws {
     struct gt_http_conn *conn;
+    struct gt_http_client_conn *own; /* gt_ws_connect's connection */
     bool server;
     char *protocol;
     size_t max_message;
@@ -56,8 +58,14 @@ void gt_ws_free(struct gt_ws *ws)
     if (!ws)
         return;
     pthread_mutex_destroy(&ws->wlock);
+    gt_http_client_conn_free(ws->own);
     free(ws->protocol);
     free(ws);
+}
+
+struct gt_http_conn *gt_ws_conn(const struct gt_ws *ws)
+{
+    return ws->conn;
 }
 
 const char *gt_ws_protocol(const struct gt_ws *ws)
@@ -135,6 +143,63 @@ struct gt_ws *gt_ws_accept(struct gt_http_req *req, const char *const *protocols
     if (*proto)
         ws->protocol = gt_xstrdup(proto);
     return ws;
+}
+
+static bool offered(const char *const *protocols, const char *proto)
+{
+    for (const char *const *p = protocols; p && *p; p++)
+        if (strcmp(*p, proto) == 0)
+            return true;
+    return false;
+}
+
+int gt_ws_connect(struct gt_http_client *c, const char *path, const char *const *protocols,
+                  struct gt_ws **out, struct gt_error *err)
+{
+    uint8_t nonce[16];
+    if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce)
+        return gt_err_sys(err, errno, "WebSocket %s: getrandom", path);
+    char key[BASE64_ENCODE_RAW_LENGTH(sizeof nonce) + 1];
+    base64_encode_raw(key, sizeof nonce, nonce);
+    key[sizeof key - 1] = '\0';
+    cleanup_free char *key_hdr = gt_xasprintf("Sec-WebSocket-Key: %s", key);
+    cleanup_free char *proto_hdr = NULL;
+    for (const char *const *p = protocols; p && *p; p++) {
+        char *h = gt_xasprintf("%s%s%s", proto_hdr ? proto_hdr : "Sec-WebSocket-Protocol: ",
+                               proto_hdr ? ", " : "", *p);
+        free(proto_hdr);
+        proto_hdr = h;
+    }
+    const char *const hs[] = { "Connection: Upgrade", "Upgrade: websocket",
+                               "Sec-WebSocket-Version: 13", key_hdr, proto_hdr, NULL };
+    struct gt_http_response resp;
+    struct gt_http_client_conn *cc = NULL;
+    int r = gt_http_client_upgrade(c, "GET", path, hs, NULL, 0, &resp, &cc, err);
+    if (r < 0)
+        return r;
+    char want[29];
+    gt_ws_accept_key(key, want);
+    const char *accept = gt_http_response_header(&resp, "Sec-WebSocket-Accept");
+    const char *proto = gt_http_response_header(&resp, "Sec-WebSocket-Protocol");
+    if (resp.status != 101)
+        r = gt_err(err, EPROTO, "WebSocket %s: upgrade refused: HTTP %d%s%.200s", path,
+                   resp.status, resp.body ? ": " : "", resp.body ? resp.body : "");
+    else if (!accept || strcmp(accept, want) != 0)
+        r = gt_err(err, EPROTO, "WebSocket %s: bad Sec-WebSocket-Accept", path);
+    else if (proto && !offered(protocols, proto))
+        r = gt_err(err, EPROTO, "WebSocket %s: the server chose subprotocol \"%s\", not offered",
+                   path, proto);
+    if (r == 0) {
+        struct gt_ws *ws = ws_new(gt_http_client_conn_conn(cc), false);
+        ws->own = cc;
+        if (proto)
+            ws->protocol = gt_xstrdup(proto);
+        *out = ws;
+    } else {
+        gt_http_client_conn_free(cc);
+    }
+    gt_http_response_release(&resp);
+    return r;
 }
 
 /* ---- frames ---- */
@@ -225,14 +290,27 @@ static int fail(struct gt_ws *ws, int code, uint16_t close_code)
 
 int gt_ws_recv(struct gt_ws *ws, char **data, size_t *len)
 {
+    return gt_ws_recv_timeout(ws, -1, -1, data, len);
+}
+
+int gt_ws_recv_timeout(struct gt_ws *ws, int timeout_ms, int wake_fd, char **data, size_t *len)
+{
     cleanup_free char *msg = NULL;
     size_t mlen = 0;
     int mop = -1; /* opcode of the message being assembled */
+    int64_t deadline = timeout_ms < 0 ? -1 : gt_clock_ms() + timeout_ms;
     *data = NULL;
     *len = 0;
     for (;;) {
         uint8_t h[2];
-        int r = read_full(ws->conn, h, 2);
+        int r;
+        /* between messages (control frames come there too) */
+        if (mop < 0 && (timeout_ms >= 0 || wake_fd >= 0)) {
+            r = gt_http_conn_wait_woken(ws->conn, gt_clock_left_ms(deadline), wake_fd);
+            if (r <= 0)
+                return r < 0 ? r : -EAGAIN;
+        }
+        r = read_full(ws->conn, h, 2);
         if (r < 0)
             return r;
         bool fin = h[0] & 0x80;

@@ -1,6 +1,7 @@
 /* http/websocket.h - WebSocket (RFC 6455) over a gt_http_conn: the server
- * side of the handshake (kubectl exec: v5.channel.k8s.io), and framing in
- * both roles (the client role is for tests and tools).
+ * side of the handshake (kubectl exec: v5.channel.k8s.io), the client side
+ * over gt_http_client (the etcd watch, tests and tools), and framing in
+ * both roles.
  *
  * What a caller may rely on:
  * - gt_ws_recv() returns whole messages (fragments joined); pings are
@@ -15,7 +16,8 @@
  *   close 1002 is sent).  Messages over the limit (default 16 MiB) give
  *   -EMSGSIZE (close 1009).
  * - gt_ws_free() does not close the underlying connection: on the server
- *   the request owns it and closes it when the handler returns.
+ *   the request owns it and closes it when the handler returns; only the
+ *   connection that gt_ws_connect() made is the WebSocket's own.
  */
 #ifndef GT_HTTP_WEBSOCKET_H
 #define GT_HTTP_WEBSOCKET_H
@@ -24,6 +26,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "http/client.h"
 #include "http/conn.h"
 #include "http/server.h"
 
@@ -49,7 +52,17 @@ struct gt_ws *gt_ws_accept(struct gt_http_req *req, const char *const *protocols
                            struct gt_error *err);
 /* Client: framing over an upgraded connection (masks what it sends). */
 struct gt_ws *gt_ws_client(struct gt_http_conn *conn);
+/* Client: the handshake too.  GET path on a fresh connection of c with a
+ * random Sec-WebSocket-Key, offering `protocols` (NULL-terminated, may be
+ * NULL); the answer must be 101 with the matching Sec-WebSocket-Accept
+ * (and a protocol we offered, if any), else -EPROTO saying what came.
+ * *out owns the connection (gt_ws_free closes it). */
+int gt_ws_connect(struct gt_http_client *c, const char *path, const char *const *protocols,
+                  struct gt_ws **out, struct gt_error *err);
 void gt_ws_free(struct gt_ws *ws);
+
+/* The connection beneath (for gt_http_conn_fd, say). */
+struct gt_http_conn *gt_ws_conn(const struct gt_ws *ws);
 
 /* The chosen subprotocol, or NULL. */
 const char *gt_ws_protocol(const struct gt_ws *ws);
@@ -59,6 +72,11 @@ void gt_ws_set_max_message(struct gt_ws *ws, size_t max);
  * terminated, caller frees) and *len; 0 when the peer closed; negative
  * errno on failure. */
 int gt_ws_recv(struct gt_ws *ws, char **data, size_t *len);
+/* The same, giving up with -EAGAIN when no message has begun within
+ * timeout_ms (-1: no limit) or once wake_fd (if >= 0) polls readable: how
+ * another thread cancels a reader.  A message that has begun is read to
+ * its end. */
+int gt_ws_recv_timeout(struct gt_ws *ws, int timeout_ms, int wake_fd, char **data, size_t *len);
 /* One unfragmented message (GT_WS_TEXT or GT_WS_BINARY). */
 int gt_ws_send(struct gt_ws *ws, int opcode, const void *data, size_t len);
 /* Sends a frame as is (any opcode, fin or not): for pings and for tests of

@@ -101,17 +101,6 @@ char *gt_digest_of(const void *data, size_t len)
     return gt_xstrdup(out);
 }
 
-static int open_dir_p(const char *path, int *fd, struct gt_error *err)
-{
-    int r = gt_mkdir_p(path, 0700, err);
-    if (r < 0)
-        return r;
-    *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (*fd < 0)
-        return gt_err_sys(err, errno, "open %s", path);
-    return 0;
-}
-
 int gt_content_open(const char *data_root, struct gt_content **out, struct gt_error *err)
 {
     struct gt_content *cs = gt_xcalloc(1, sizeof *cs);
@@ -123,9 +112,9 @@ int gt_content_open(const char *data_root, struct gt_content **out, struct gt_er
     cleanup_free char *ingest = gt_path_join(content, "ingest");
     cs->blobs_dir = gt_path_join(content, "blobs/sha256");
     int r;
-    if ((r = open_dir_p(cs->blobs_dir, &cs->blobs_fd, err)) < 0 ||
-        (r = open_dir_p(ingest, &cs->ingest_fd, err)) < 0 ||
-        (r = open_dir_p(content, &cs->content_fd, err)) < 0) {
+    if ((r = cs->blobs_fd = gt_mkdir_p_open(cs->blobs_dir, 0700, err)) < 0 ||
+        (r = cs->ingest_fd = gt_mkdir_p_open(ingest, 0700, err)) < 0 ||
+        (r = cs->content_fd = gt_mkdir_p_open(content, 0700, err)) < 0) {
         gt_content_free(cs);
         return gt_err_prefix(err, "open content store under %s", data_root);
     }

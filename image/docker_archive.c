@@ -478,13 +478,8 @@ static bool contains(char *const *v, const char *s)
 static int export_image(struct gt_image_store *st, struct archive *w, const char *name,
                         json_t *manifest, json_t *repos, char ***written, struct gt_error *err)
 {
-    struct gt_image_record rec;
-    int r = gt_image_store_lookup(st, name, &rec, err);
-    if (r < 0)
-        return r;
     struct gt_image img;
-    r = gt_image_store_load_image(st, &rec, &img, err);
-    gt_image_record_release(&rec);
+    int r = gt_image_store_load_named(st, name, &img, err);
     if (r < 0)
         return r;
     cleanup_free char *cfg_name = gt_xasprintf("%s.json", gt_digest_hex(img.config_digest));

@@ -360,12 +360,10 @@ static int write_json(int dfd, const char *name, json_t *j, struct gt_error *err
 int gt_oci_layout_export(struct gt_image_store *st, char *const *names, const char *dir,
                          struct gt_error *err)
 {
-    int r = gt_mkdir_p(dir, 0755, err);
-    if (r < 0)
-        return r;
-    cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int dfd = gt_mkdir_p_open(dir, 0755, err);
     if (dfd < 0)
-        return gt_err_sys(err, errno, "open %s", dir);
+        return dfd;
+    int r;
     if ((mkdirat(dfd, "blobs", 0755) < 0 && errno != EEXIST) ||
         (mkdirat(dfd, "blobs/sha256", 0755) < 0 && errno != EEXIST))
         return gt_err_sys(err, errno, "create %s/blobs/sha256", dir);
@@ -387,13 +385,8 @@ int gt_oci_layout_export(struct gt_image_store *st, char *const *names, const ch
     json_t *entries = json_object_get(index, "manifests");
 
     for (char *const *nm = names; *nm; nm++) {
-        struct gt_image_record rec;
-        if ((r = gt_image_store_lookup(st, *nm, &rec, err)) < 0)
-            return r;
         struct gt_image img;
-        r = gt_image_store_load_image(st, &rec, &img, err);
-        gt_image_record_release(&rec);
-        if (r < 0)
+        if ((r = gt_image_store_load_named(st, *nm, &img, err)) < 0)
             return r;
         cleanup_free char *mdata = NULL;
         size_t mlen = 0;

@@ -56,7 +56,7 @@ const char *gt_progress_short_id(const char *digest, char *buf, size_t len)
     return buf;
 }
 
-const char *gt_progress_human_size(double bytes, char *buf, size_t len)
+const char *gt_progress_human_size_digits(double bytes, int digits, char *buf, size_t len)
 {
     static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
     size_t i = 0;
@@ -64,8 +64,13 @@ const char *gt_progress_human_size(double bytes, char *buf, size_t len)
         bytes /= 1000.0;
         i++;
     }
-    snprintf(buf, len, "%.4g%s", bytes, units[i]);
+    snprintf(buf, len, "%.*g%s", digits, bytes, units[i]);
     return buf;
+}
+
+const char *gt_progress_human_size(double bytes, char *buf, size_t len)
+{
+    return gt_progress_human_size_digits(bytes, 4, buf, len);
 }
 
 char *gt_progress_bar(int64_t current, int64_t total, int width)

@@ -59,6 +59,8 @@ const char *gt_progress_short_id(const char *digest, char *buf, size_t len);
 /* Sizes as docker prints them: decimal units, 4 significant digits
  * ("1kB", "2.359MB", "512B"). */
 const char *gt_progress_human_size(double bytes, char *buf, size_t len);
+/* The same with `digits` significant digits (docker's image lists: 3). */
+const char *gt_progress_human_size_digits(double bytes, int digits, char *buf, size_t len);
 /* "[=====>      ] 1.2MB/2.4MB" for width > 110 (the engine uses 200);
  * numbers only below that.  Empty string with neither current nor total.
  * Caller frees. */

@@ -540,8 +540,7 @@ void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const
     } else {
         reg_client_creds(c, cred_key, &s->username, &s->password);
     }
-    cleanup_free char *scope = gt_xasprintf("repository:%s:%s", repo, actions);
-    gt_strv_push(&s->scopes, scope);
+    gt_strv_pushf(&s->scopes, "repository:%s:%s", repo, actions);
 }
 
 void reg_session_add_scope(struct reg_session *s, const char *scope)

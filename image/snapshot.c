@@ -47,17 +47,6 @@ struct driver {
 
 static const struct driver overlay_driver, copy_driver;
 
-static int open_dir_p(const char *path, int *fd, struct gt_error *err)
-{
-    int r = gt_mkdir_p(path, 0700, err);
-    if (r < 0)
-        return r;
-    *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (*fd < 0)
-        return gt_err_sys(err, errno, "open %s", path);
-    return 0;
-}
-
 int gt_snapshots_open(struct gt_content *cs, struct gt_snapshots **out, struct gt_error *err)
 {
     struct gt_snapshots *ss = gt_xcalloc(1, sizeof *ss);
@@ -69,9 +58,9 @@ int gt_snapshots_open(struct gt_content *cs, struct gt_snapshots **out, struct g
     ss->tmp = gt_path_join(ss->dir, "tmp");
     ss->empty = gt_path_join(ss->dir, "empty");
     int r;
-    if ((r = open_dir_p(ss->layers, &ss->layers_fd, err)) < 0 ||
-        (r = open_dir_p(ss->active, &ss->active_fd, err)) < 0 ||
-        (r = open_dir_p(ss->tmp, &ss->tmp_fd, err)) < 0 ||
+    if ((r = ss->layers_fd = gt_mkdir_p_open(ss->layers, 0700, err)) < 0 ||
+        (r = ss->active_fd = gt_mkdir_p_open(ss->active, 0700, err)) < 0 ||
+        (r = ss->tmp_fd = gt_mkdir_p_open(ss->tmp, 0700, err)) < 0 ||
         (r = gt_mkdir_p(ss->empty, 0755, err)) < 0) {
         gt_snapshots_free(ss);
         return gt_err_prefix(err, "open snapshots");
@@ -702,22 +691,20 @@ int gt_snapshot_remove(struct gt_snapshots *ss, const char *key, struct gt_error
 
 /* ---- collection and checks ---- */
 
+/* The names in dirfd but hidden ones. */
 static int list_names(int dirfd, char ***out, struct gt_error *err)
 {
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return gt_err_sys(err, errno, "open directory");
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return gt_err_sys(err, errno, "open directory");
+    int r = gt_list_dir_at(dirfd, out, err);
+    if (r < 0)
+        return r;
+    size_t w = 0;
+    for (char **v = *out; *v; v++) {
+        if ((*v)[0] == '.')
+            free(*v);
+        else
+            (*out)[w++] = *v;
     }
-    char **v = gt_xcalloc(1, sizeof *v);
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            gt_strv_push(&v, de->d_name);
-    *out = v;
+    (*out)[w] = NULL;
     return 0;
 }
 

@@ -14,38 +14,16 @@
 
 #include "base/cleanup.h"
 #include "base/mem.h"
+#include "oci/spec.h"
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define PASSWD_MAX (4 << 20)
 
-static const char *const default_caps[] = {
+/* docker's default capability set: what `docker run` grants */
+static const char *const docker_caps[] = {
     "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",     "CAP_MKNOD",
     "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",    "CAP_SETPCAP",
     "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT",       "CAP_KILL",       "CAP_AUDIT_WRITE",
     NULL,
-};
-
-static const char *const masked_paths[] = {
-    "/proc/acpi",       "/proc/asound",    "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/sys/firmware",    "/proc/scsi",      NULL,
-};
-
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
-
-static const char *const namespaces[] = { "pid", "network", "ipc", "uts", "mount", NULL };
-
-/* destination, type, source, options (comma-separated) */
-static const char *const default_mounts[][4] = {
-    { "/proc", "proc", "proc", NULL },
-    { "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k" },
-    { "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5" },
-    { "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k" },
-    { "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev" },
-    { "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro" },
-    { "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro" },
 };
 
 static json_t *str_array(const char *const *v)
@@ -56,36 +34,21 @@ static json_t *str_array(const char *const *v)
     return a;
 }
 
-json_t *gt_spec_default(void)
+json_t *gt_image_spec_default(void)
 {
-    json_t *caps = json_pack("{s:o, s:o, s:o}", "bounding", str_array(default_caps), "effective",
-                             str_array(default_caps), "permitted", str_array(default_caps));
-    json_t *process = json_pack(
-        "{s:b, s:{s:i, s:i}, s:[s], s:[s], s:s, s:o, s:[{s:s, s:i, s:i}], s:b}", "terminal", 0,
-        "user", "uid", 0, "gid", 0, "args", "sh", "env", DEFAULT_PATH, "cwd", "/", "capabilities",
-        caps, "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 0);
-    json_t *mounts = json_array();
-    for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++) {
-        json_t *m = json_pack("{s:s, s:s, s:s}", "destination", default_mounts[i][0], "type",
-                              default_mounts[i][1], "source", default_mounts[i][2]);
-        if (default_mounts[i][3]) {
-            json_t *opts = json_array();
-            cleanup_free char *buf = gt_xstrdup(default_mounts[i][3]);
-            for (char *save = NULL, *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save))
-                json_array_append_new(opts, json_string(o));
-            json_object_set_new(m, "options", opts);
-        }
-        json_array_append_new(mounts, m);
-    }
-    json_t *ns = json_array();
-    for (const char *const *n = namespaces; *n; n++)
-        json_array_append_new(ns, json_pack("{s:s}", "type", *n));
-    json_t *linux_ = json_pack("{s:{s:[{s:b, s:s}]}, s:o, s:o, s:o}", "resources", "devices",
-                               "allow", 0, "access", "rwm", "namespaces", ns, "maskedPaths",
-                               str_array(masked_paths), "readonlyPaths", str_array(readonly_paths));
-    return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2-dev",
-                     "process", process, "root", "path", "rootfs", "readonly", 1, "hostname",
-                     "gantry", "mounts", mounts, "linux", linux_);
+    /* runc's default (oci/spec_default.c) made docker's: its capabilities,
+     * none ambient, noNewPrivileges off; no terminal (and no TERM) unless
+     * a tty is asked for */
+    json_t *spec = gt_spec_template(false);
+    json_t *process = json_object_get(spec, "process");
+    json_object_set_new(process, "terminal", json_false());
+    json_object_set_new(process, "env", json_pack("[s]", "PATH=" GT_DEFAULT_PATH));
+    json_object_set_new(process, "capabilities",
+                        json_pack("{s:o, s:o, s:o}", "bounding", str_array(docker_caps),
+                                  "effective", str_array(docker_caps), "permitted",
+                                  str_array(docker_caps)));
+    json_object_set_new(process, "noNewPrivileges", json_false());
+    return spec;
 }
 
 /* ---- users and groups ---- */
@@ -346,14 +309,14 @@ static void append_strings(json_t *arr, const json_t *src)
             json_array_append(arr, v);
 }
 
-int gt_image_spec(const json_t *config, int rootfs_fd, const struct gt_spec_overrides *ov,
+int gt_image_spec(const json_t *config, int rootfs_fd, const struct gt_image_spec_overrides *ov,
                   json_t **out, struct gt_error *err)
 {
-    static const struct gt_spec_overrides none;
+    static const struct gt_image_spec_overrides none;
     if (!ov)
         ov = &none;
     const json_t *c = cfg_of(config);
-    json_t *spec = gt_spec_default();
+    json_t *spec = gt_image_spec_default();
     json_t *process = json_object_get(spec, "process");
 
     /* args */
@@ -400,7 +363,7 @@ int gt_image_spec(const json_t *config, int rootfs_fd, const struct gt_spec_over
     for (char *const *e = ov->env; e && *e; e++)
         env_set(env, *e);
     if (!env_has(env, "PATH"))
-        json_array_insert_new(env, 0, json_string(DEFAULT_PATH));
+        json_array_insert_new(env, 0, json_string("PATH=" GT_DEFAULT_PATH));
     if (ov->hostname && !env_has(env, "HOSTNAME")) {
         cleanup_free char *h = gt_xasprintf("HOSTNAME=%s", ov->hostname);
         env_set(env, h);

@@ -1,9 +1,10 @@
 /* image/spec.h - an image's config turned into a runtime config.json.
  *
- * The base is the default Linux spec that `runc spec` makes (namespaces
- * pid, network, ipc, uts, mount; /proc, /dev, /dev/pts, /dev/shm,
- * /dev/mqueue, /sys, /sys/fs/cgroup; runc's masked and read-only paths;
- * RLIMIT_NOFILE 1024; all devices denied), with docker's default
+ * The base is the default Linux spec that `runc spec` makes, oci/'s
+ * gt_spec_template() (namespaces pid, network, ipc, uts, mount; /proc,
+ * /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, /sys/fs/cgroup; runc's
+ * masked and read-only paths; RLIMIT_NOFILE 1024; all devices denied),
+ * with docker's default
  * capability set (CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID
  * SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE, no
  * ambient or inheritable ones) and docker's noNewPrivileges=false, since
@@ -28,7 +29,7 @@
 
 #include "base/error.h"
 
-struct gt_spec_overrides {
+struct gt_image_spec_overrides {
     char *const *entrypoint; /* used when entrypoint_set (may then be empty) */
     bool entrypoint_set;
     char *const *cmd;        /* replaces the image's Cmd when non-NULL */
@@ -41,13 +42,13 @@ struct gt_spec_overrides {
     const char *rootfs;      /* root.path, default "rootfs" */
 };
 
-/* The default spec (a new object). */
-json_t *gt_spec_default(void);
+/* The default spec above (a new object). */
+json_t *gt_image_spec_default(void);
 
 /* config: the image config document (with its "config" member, which may
  * be absent); rootfs_fd: the container's root (for users), or -1 (then
  * only numeric users resolve).  *out gets a new object. */
-int gt_image_spec(const json_t *config, int rootfs_fd, const struct gt_spec_overrides *ov,
+int gt_image_spec(const json_t *config, int rootfs_fd, const struct gt_image_spec_overrides *ov,
                   json_t **out, struct gt_error *err);
 
 struct gt_exec_user {

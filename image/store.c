@@ -183,6 +183,18 @@ int gt_image_store_load_image(struct gt_image_store *st, const struct gt_image_r
     return gt_image_load(st->cs, rec->target, &st->platform, img, err);
 }
 
+int gt_image_store_load_named(struct gt_image_store *st, const char *name, struct gt_image *img,
+                              struct gt_error *err)
+{
+    struct gt_image_record rec;
+    int r = gt_image_store_lookup(st, name, &rec, err);
+    if (r < 0)
+        return r;
+    r = gt_image_store_load_image(st, &rec, img, err);
+    gt_image_record_release(&rec);
+    return r;
+}
+
 int gt_image_store_add_image(struct gt_image_store *st, const char *target, char *const *refs,
                        struct gt_image_record *out, struct gt_error *err)
 {
@@ -302,11 +314,12 @@ int gt_image_store_lookup(struct gt_image_store *st, const char *name, struct gt
     int r = records_open(st, false, &rs, err);
     if (r < 0)
         return r;
+    struct gt_error local;
+    if (!err)
+        err = &local;
     const char *target = find(rs.db, name, err);
     if (!target) {
         r = -err->code;
-        if (!err)
-            r = -ENOENT;
     } else {
         record_from_json(rs.db, target, json_object_get(json_object_get(rs.db, "images"), target),
                          out);
@@ -369,12 +382,10 @@ static void push_familiar(char ***out, const char *verb, const char *full)
     struct gt_ref ref;
     if (gt_ref_parse(full, &ref, NULL) == 0) {
         cleanup_free char *fam = gt_ref_familiar(&ref);
-        cleanup_free char *line = gt_xasprintf("%s: %s", verb, fam);
-        gt_strv_push(out, line);
+        gt_strv_pushf(out, "%s: %s", verb, fam);
         gt_ref_release(&ref);
     } else {
-        cleanup_free char *line = gt_xasprintf("%s: %s", verb, full);
-        gt_strv_push(out, line);
+        gt_strv_pushf(out, "%s: %s", verb, full);
     }
 }
 
@@ -433,8 +444,7 @@ int gt_image_store_remove(struct gt_image_store *st, const char *name, bool forc
     }
     if (count_refs(rs.db, target) == 0 && json_object_get(images, target)) {
         const char *cfg = json_string_value(json_object_get(json_object_get(images, target), "config"));
-        cleanup_free char *line = gt_xasprintf("Deleted: %s", cfg ? cfg : target);
-        gt_strv_push(&lines, line);
+        gt_strv_pushf(&lines, "Deleted: %s", cfg ? cfg : target);
         json_object_del(images, target);
     }
     r = records_save(st, &rs, err);

@@ -88,6 +88,9 @@ int gt_image_store_remove(struct gt_image_store *st, const char *name, bool forc
 /* Loads a recorded image (its manifest and config) for the store's platform. */
 int gt_image_store_load_image(struct gt_image_store *st, const struct gt_image_record *rec,
                         struct gt_image *img, struct gt_error *err);
+/* Both steps: gt_image_store_lookup(name), then gt_image_store_load_image. */
+int gt_image_store_load_named(struct gt_image_store *st, const char *name, struct gt_image *img,
+                              struct gt_error *err);
 /* Unpacks an image's layers that are not unpacked yet; *top as in
  * gt_snapshots_prepare_image. */
 int gt_image_store_unpack(struct gt_image_store *st, const struct gt_image_record *rec,

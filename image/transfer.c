@@ -88,14 +88,12 @@ int gt_import_image(struct gt_import_txn *tx, const char *target, char *const *r
             struct gt_ref ref;
             if (gt_ref_parse(*p, &ref, NULL) == 0) {
                 cleanup_free char *fam = gt_ref_familiar(&ref);
-                cleanup_free char *line = gt_xasprintf("Loaded image: %s", fam);
-                gt_strv_push(&tx->loaded, line);
+                gt_strv_pushf(&tx->loaded, "Loaded image: %s", fam);
                 gt_ref_release(&ref);
             }
         }
     } else {
-        cleanup_free char *line = gt_xasprintf("Loaded image ID: %s", rec.config);
-        gt_strv_push(&tx->loaded, line);
+        gt_strv_pushf(&tx->loaded, "Loaded image ID: %s", rec.config);
     }
     gt_image_record_release(&rec);
 out:

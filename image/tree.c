@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/mem.h"
 
 bool gt_tree_is_whiteout(const struct stat *st)
@@ -26,47 +27,12 @@ static int open_dir_at(int dirfd, const char *name)
     return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Lists the names in a directory (without . and ..), sorted, so that the
- * order of operations does not depend on the file system. */
-static int list_dir(int dirfd, char ***names, struct gt_error *err)
-{
-    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return gt_err_sys(err, errno, "open directory");
-    cleanup_dir DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return gt_err_sys(err, errno, "open directory");
-    }
-    char **v = gt_xcalloc(1, sizeof *v);
-    size_t n = 0, cap = 1;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (n + 1 >= cap) {
-            cap = cap * 2 + 8;
-            v = gt_xrealloc(v, cap * sizeof *v);
-        }
-        v[n++] = gt_xstrdup(de->d_name);
-        v[n] = NULL;
-    }
-    if (errno) {
-        int e = errno;
-        gt_strv_free(v);
-        return gt_err_sys(err, e, "read directory");
-    }
-    *names = v;
-    return 0;
-}
-
 static int remove_at(int dirfd, const char *name, dev_t dev, struct gt_error *err);
 
 static int clear_dir(int fd, dev_t dev, struct gt_error *err)
 {
     cleanup_strv char **names = NULL;
-    int r = list_dir(fd, &names, err);
+    int r = gt_list_dir_at(fd, &names, err);
     if (r < 0)
         return r;
     for (char **n = names; *n; n++)
@@ -283,7 +249,7 @@ static int apply_dir(struct apply_ctx *c, int src, int dst, const char *rel,
                      struct gt_error *err)
 {
     cleanup_strv char **names = NULL;
-    int r = list_dir(src, &names, err);
+    int r = gt_list_dir_at(src, &names, err);
     if (r < 0)
         return gt_err_prefix(err, "%s", *rel ? rel : "/");
     for (char **n = names; *n; n++) {
@@ -363,7 +329,7 @@ int gt_tree_apply_layer(int src_fd, int dst_fd, struct gt_error *err)
 static int usage_dir(int fd, int64_t *entries, int64_t *bytes, struct gt_error *err)
 {
     cleanup_strv char **names = NULL;
-    int r = list_dir(fd, &names, err);
+    int r = gt_list_dir_at(fd, &names, err);
     if (r < 0)
         return r;
     for (char **n = names; *n; n++) {

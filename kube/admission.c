@@ -74,7 +74,7 @@ const struct gt_kadm_chain *gt_kadm_default_chain(void)
 {
     static const struct gt_kadm_plugin *const plugins[] = {
         &gt_kadm_namespace_lifecycle, &gt_kadm_limit_ranger, &gt_kadm_service_account,
-        &gt_kadm_pod_security, &gt_kadm_resource_quota,
+        &gt_kadm_pod_security, &gt_kadm_priority, &gt_kadm_resource_quota,
     };
     static const struct gt_kadm_chain chain = { plugins, sizeof(plugins) / sizeof(*plugins) };
     return &chain;

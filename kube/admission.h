@@ -23,7 +23,7 @@
  * missing namespace, 422 for invalid PodSecurity labels).
  *
  * The plugins (their contracts are in the comments below):
- *   NamespaceLifecycle, LimitRanger, ServiceAccount, PodSecurity,
+ *   NamespaceLifecycle, LimitRanger, ServiceAccount, PodSecurity, Priority,
  *   ResourceQuota -- gt_kadm_default_chain() holds them in that order, the
  * order of kube-apiserver.  They read the cluster through attrs->lister
  * (kube/lister.h) and never do I/O of their own.
@@ -87,7 +87,7 @@ int gt_kadm_mutate(const struct gt_kadm_chain *c, struct gt_kadm_attrs *a,
 int gt_kadm_validate(const struct gt_kadm_chain *c, const struct gt_kadm_attrs *a,
                      struct gt_kadm_result *r);
 /* NamespaceLifecycle, LimitRanger, ServiceAccount (with token volumes),
- * PodSecurity, ResourceQuota. */
+ * PodSecurity, Priority, ResourceQuota. */
 const struct gt_kadm_chain *gt_kadm_default_chain(void);
 
 /* The 403 of a refusal for these attributes (admission.NewForbidden). */
@@ -153,6 +153,17 @@ extern const struct gt_kadm_plugin gt_kadm_pod_security;
  * -EINVAL (and *out NULL) for an unknown level or version. */
 int gt_kpsa_evaluate(const char *level, const char *version, const json_t *pod_meta,
                      const json_t *pod_spec, char **out);
+
+/* Priority: pods created get spec.priority and spec.preemptionPolicy from
+ * their spec.priorityClassName (403 "no PriorityClass with name x was
+ * found"), or from the global default class (priorityClassName set to
+ * it), or 0 and PreemptLowerPriority; a priority or preemption policy
+ * given in the pod that differs is refused ("the integer value of priority
+ * (5) must not be provided in pod spec; ...").  A PriorityClass with
+ * globalDefault true is refused while another one is the default
+ * ("PriorityClass x is already marked as default. Only one default can
+ * exist"). */
+extern const struct gt_kadm_plugin gt_kadm_priority;
 
 /* ResourceQuota: every ResourceQuota of the namespace whose spec.hard
  * names a resource the write uses (and whose scopes match the object)

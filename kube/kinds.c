@@ -22,16 +22,18 @@ int gt_kstrcmp(const void *a, const void *b)
 static const struct gt_kind *const all_kinds[] = {
     &gt_kind_configmap, &gt_kind_endpoints, &gt_kind_event, &gt_kind_limitrange,
     &gt_kind_namespace, &gt_kind_node, &gt_kind_pvc, &gt_kind_pv, &gt_kind_pod,
-    &gt_kind_resourcequota, &gt_kind_secret, &gt_kind_serviceaccount, &gt_kind_service,
+    &gt_kind_replicationcontroller, &gt_kind_resourcequota, &gt_kind_secret, &gt_kind_serviceaccount, &gt_kind_service,
     &gt_kind_controllerrevision, &gt_kind_daemonset, &gt_kind_deployment, &gt_kind_replicaset,
     &gt_kind_statefulset,
-    &gt_kind_tokenreview,
-    &gt_kind_ssar, &gt_kind_sar,
+    &gt_kind_selfsubjectreview, &gt_kind_tokenreview,
+    &gt_kind_lsar, &gt_kind_ssar, &gt_kind_ssrr, &gt_kind_sar,
     &gt_kind_hpa,
     &gt_kind_cronjob, &gt_kind_job,
     &gt_kind_ingress, &gt_kind_networkpolicy,
+    &gt_kind_pdb,
     &gt_kind_clusterrolebinding, &gt_kind_clusterrole, &gt_kind_rolebinding, &gt_kind_role,
     &gt_kind_storageclass,
+    &gt_kind_priorityclass,
     &gt_kind_lease,
     &gt_kind_endpointslice,
 };
@@ -370,6 +372,11 @@ json_t *gt_kind_scale(const struct gt_kind *k, const json_t *obj)
     json_t *status = json_pack("{s:I}", "replicas",
                                (json_int_t)gt_kobj_int(obj, "status.replicas", 0));
     json_t *sel = gt_kobj_get(obj, "spec.selector");
+    /* ReplicationControllers select with a plain map of labels */
+    json_t *wrapped = NULL;
+    if (json_is_object(sel) && !json_object_get(sel, "matchLabels") &&
+        !json_object_get(sel, "matchExpressions") && json_object_size(sel))
+        sel = wrapped = json_pack("{s:O}", "matchLabels", sel);
     if (sel) {
         struct gt_klsel *ls;
         if (gt_klsel_from_json(sel, &ls, NULL) == 0) {
@@ -379,6 +386,7 @@ json_t *gt_kind_scale(const struct gt_kind *k, const json_t *obj)
             gt_klsel_free(ls);
         }
     }
+    json_decref(wrapped);
     (void)k;
     return json_pack("{s:s,s:s,s:o,s:{s:I},s:o}", "kind", "Scale", "apiVersion",
                      "autoscaling/v1", "metadata", meta, "spec", "replicas",

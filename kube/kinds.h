@@ -11,7 +11,7 @@
  *   CronJob concurrencyPolicy Allow, ...).  Idempotent; never fails; leaves
  *   malformed fields to validation.  Besides the API's own defaults, Pods
  *   get what the admission plugins of every cluster add (serviceAccountName
- *   "default", priority 0, NoExecute tolerations for not-ready/unreachable
+ *   "default", NoExecute tolerations for not-ready/unreachable
  *   nodes, and on create status.phase Pending with its qosClass); Jobs get
  *   the generated selector and labels once metadata.uid is set; Secrets
  *   fold stringData into data.
@@ -30,6 +30,8 @@
  *   Kubernetes printers do (ages "3m20s", READY "1/2", "<none>").
  * - fields: the field selectors it supports besides metadata.name and
  *   metadata.namespace.
+ * - shape: every field its objects may have, nested types included
+ *   (kube/shape.h), against which requests are checked for unknown fields.
  * Objects are jansson JSON in the external (versioned) form.  Everything
  * here is pure: no I/O, no clock (callers pass now, in seconds).
  */
@@ -46,6 +48,7 @@
 #include "kube/meta.h"
 #include "kube/schema.h"
 #include "kube/selector.h"
+#include "kube/shape.h"
 
 enum {
     GT_KVERB_GET = 1u << 0,
@@ -104,6 +107,8 @@ struct gt_kind {
     /* appends one cell per column to the array cells */
     void (*cells)(const json_t *obj, int64_t now, json_t *cells);
     const struct gt_kfsel_field *fields;
+    /* the fields its objects may have, for fieldValidation (kube/shape.h) */
+    const struct gt_kshape *shape;
 };
 
 /* Every kind, in a stable order. */

@@ -21,7 +21,31 @@ static void check_workload(struct gt_kfe_list *e, const json_t *obj, const json_
     const json_t *sel = gt_kv_obj(e, "spec", spec, "selector", true);
     gt_kv_template_selector(e, "spec.selector", sel, "spec.template", gt_kobj_get(spec, "template"),
                             kind_word);
-    gt_kpod_validate_template(e, "spec.template", gt_kobj_get(spec, "template"), restart_always);
+    const json_t *tmpl = gt_kobj_get(spec, "template");
+    /* a StatefulSet's containers also mount the volumes of its claim
+     * templates (one PVC per pod, named after the template) */
+    json_t *with_claims = NULL;
+    const json_t *claims = gt_kobj_arr(spec, "volumeClaimTemplates");
+    if (json_array_size(claims) && json_is_object(gt_kobj_get(tmpl, "spec"))) {
+        with_claims = json_deep_copy(tmpl);
+        json_t *tspec = gt_kobj_obj(with_claims, "spec");
+        json_t *vols = gt_kobj_arr(tspec, "volumes");
+        if (!vols) {
+            vols = json_array();
+            json_object_set_new(tspec, "volumes", vols);
+        }
+        size_t i;
+        json_t *c;
+        json_array_foreach(claims, i, c) {
+            const char *cn = gt_kobj_str(c, "metadata.name", "");
+            if (cn[0])
+                json_array_append_new(vols, json_pack("{s:s,s:{s:s}}", "name", cn,
+                                                      "persistentVolumeClaim", "claimName", cn));
+        }
+        tmpl = with_claims;
+    }
+    gt_kpod_validate_template(e, "spec.template", tmpl, restart_always);
+    json_decref(with_claims);
     if (replicas)
         gt_kv_int(e, "spec", spec, "replicas", 0, INT32_MAX, false, 0);
     gt_kv_int(e, "spec", spec, "minReadySeconds", 0, INT32_MAX, false, 0);
@@ -155,6 +179,7 @@ const struct gt_kind gt_kind_deployment = {
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS | GT_KIND_SCALE,
     .schema = &deployment_schema, .defaults = deployment_defaults,
     .validate = deployment_validate, .columns = deployment_columns, .cells = deployment_cells,
+    .shape = &gt_kshape_deployment,
 };
 
 /* ---- replicasets ---- */
@@ -209,6 +234,7 @@ const struct gt_kind gt_kind_replicaset = {
     .schema = &workload_schema, .defaults = replicaset_defaults,
     .validate = replicaset_validate, .columns = replicaset_columns, .cells = replicaset_cells,
     .fields = replicaset_fields,
+    .shape = &gt_kshape_replicaset,
 };
 
 /* ---- statefulsets ---- */
@@ -220,8 +246,14 @@ static void statefulset_defaults(json_t *ss)
         return;
     gt_kd_int(spec, "replicas", 1);
     gt_kd_str(spec, "podManagementPolicy", "OrderedReady");
-    gt_kd_str(spec, "updateStrategy.type", "RollingUpdate");
-    if (strcmp(gt_kobj_str(spec, "updateStrategy.type", ""), "RollingUpdate") == 0)
+    /* rollingUpdate appears only with a defaulted type; one given gets
+     * its partition */
+    if (!gt_kobj_str(spec, "updateStrategy.type", "")[0]) {
+        gt_kobj_set_new(spec, "updateStrategy.type", json_string("RollingUpdate"));
+        gt_kobj_ensure(spec, "updateStrategy.rollingUpdate");
+    }
+    if (strcmp(gt_kobj_str(spec, "updateStrategy.type", ""), "RollingUpdate") == 0 &&
+        gt_kobj_obj(spec, "updateStrategy.rollingUpdate"))
         gt_kd_int(spec, "updateStrategy.rollingUpdate.partition", 0);
     gt_kd_int(spec, "revisionHistoryLimit", 10);
     gt_kd_str(spec, "persistentVolumeClaimRetentionPolicy.whenDeleted", "Retain");
@@ -301,6 +333,7 @@ const struct gt_kind gt_kind_statefulset = {
     .schema = &workload_schema, .defaults = statefulset_defaults,
     .validate = statefulset_validate, .columns = statefulset_columns,
     .cells = statefulset_cells,
+    .shape = &gt_kshape_statefulset,
 };
 
 /* ---- daemonsets ---- */
@@ -376,6 +409,7 @@ const struct gt_kind gt_kind_daemonset = {
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS, .schema = &workload_schema,
     .defaults = daemonset_defaults, .validate = daemonset_validate,
     .columns = daemonset_columns, .cells = daemonset_cells,
+    .shape = &gt_kshape_daemonset,
 };
 
 /* ---- controllerrevisions ---- */
@@ -429,4 +463,5 @@ const struct gt_kind gt_kind_controllerrevision = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .validate = controllerrevision_validate, .columns = controllerrevision_columns,
     .cells = controllerrevision_cells,
+    .shape = &gt_kshape_controllerrevision,
 };

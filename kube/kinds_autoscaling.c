@@ -7,11 +7,14 @@
 #include "kube/kinds_internal.h"
 #include "kube/quantity.h"
 
-static void scaling_rules_defaults(json_t *r, int64_t window, bool up)
+/* Scale-down's stabilization window stays unset: the controller's flag
+ * (300 s by default) decides it, as in Kubernetes. */
+static void scaling_rules_defaults(json_t *r, bool up)
 {
     if (!r)
         return;
-    gt_kd_int(r, "stabilizationWindowSeconds", window);
+    if (up)
+        gt_kd_int(r, "stabilizationWindowSeconds", 0);
     gt_kd_str(r, "selectPolicy", "Max");
     if (!gt_kobj_has(r, "policies")) {
         json_t *p = json_array();
@@ -38,8 +41,8 @@ static void hpa_defaults(json_t *hpa)
                                   "averageUtilization", 80));
     json_t *b = gt_kobj_obj(spec, "behavior");
     if (b) {
-        scaling_rules_defaults(gt_kobj_ensure(b, "scaleUp"), 0, true);
-        scaling_rules_defaults(gt_kobj_ensure(b, "scaleDown"), 300, false);
+        scaling_rules_defaults(gt_kobj_ensure(b, "scaleUp"), true);
+        scaling_rules_defaults(gt_kobj_ensure(b, "scaleDown"), false);
     }
 }
 
@@ -243,4 +246,5 @@ const struct gt_kind gt_kind_hpa = {
     .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &hpa_schema, .defaults = hpa_defaults,
     .validate = hpa_validate, .columns = hpa_columns, .cells = hpa_cells,
+    .shape = &gt_kshape_hpa,
 };

@@ -185,6 +185,7 @@ const struct gt_kind gt_kind_job = {
     .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
     .schema = &job_schema, .defaults = job_defaults, .validate = job_validate,
     .columns = job_columns, .cells = job_cells, .fields = job_fields,
+    .shape = &gt_kshape_job,
 };
 
 /* ---- cronjobs ---- */
@@ -395,4 +396,5 @@ const struct gt_kind gt_kind_cronjob = {
     .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS, .schema = &cronjob_schema,
     .defaults = cronjob_defaults, .validate = cronjob_validate, .columns = cronjob_columns,
     .cells = cronjob_cells,
+    .shape = &gt_kshape_cronjob,
 };

@@ -46,4 +46,5 @@ const struct gt_kind gt_kind_lease = {
     .singular = "lease", .namespaced = true, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain, .validate = lease_validate,
     .columns = lease_columns, .cells = lease_cells,
+    .shape = &gt_kshape_lease,
 };

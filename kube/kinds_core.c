@@ -80,6 +80,7 @@ const struct gt_kind gt_kind_namespace = {
     .name_rule = GT_KNAME_LABEL, .flags = GT_KIND_STATUS, .schema = &namespace_schema,
     .defaults = namespace_defaults, .validate = namespace_validate,
     .columns = namespace_columns, .cells = namespace_cells, .fields = namespace_fields,
+    .shape = &gt_kshape_namespace,
 };
 
 /* ---- nodes ---- */
@@ -231,6 +232,7 @@ const struct gt_kind gt_kind_node = {
     .subresources = node_subs, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
     .schema = &node_schema, .defaults = node_defaults, .validate = node_validate,
     .columns = node_columns, .cells = node_cells, .fields = node_fields,
+    .shape = &gt_kshape_node,
 };
 
 /* ---- events ---- */
@@ -336,6 +338,7 @@ const struct gt_kind gt_kind_event = {
     .namespaced = true, .short_names = event_short, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain, .validate = event_validate,
     .columns = event_columns, .cells = event_cells, .fields = event_fields,
+    .shape = &gt_kshape_event,
 };
 
 /* ---- configmaps and secrets ---- */
@@ -415,6 +418,7 @@ const struct gt_kind gt_kind_configmap = {
     .singular = "configmap", .namespaced = true, .short_names = configmap_short,
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &data_schema,
     .validate = configmap_validate, .columns = configmap_columns, .cells = configmap_cells,
+    .shape = &gt_kshape_configmap,
 };
 
 /* stringData is write-only: the API folds it into data (base64) */
@@ -498,6 +502,7 @@ const struct gt_kind gt_kind_secret = {
     .namespaced = true, .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN,
     .schema = &data_schema, .defaults = secret_defaults, .validate = secret_validate,
     .columns = secret_columns, .cells = secret_cells, .fields = secret_fields,
+    .shape = &gt_kshape_secret,
 };
 
 /* ---- serviceaccounts ---- */
@@ -549,4 +554,5 @@ const struct gt_kind gt_kind_serviceaccount = {
     .name_rule = GT_KNAME_SUBDOMAIN, .schema = &serviceaccount_schema,
     .validate = serviceaccount_validate, .columns = serviceaccount_columns,
     .cells = serviceaccount_cells,
+    .shape = &gt_kshape_serviceaccount,
 };

@@ -162,6 +162,7 @@ const struct gt_kind gt_kind_pv = {
     .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .defaults = pv_defaults,
     .validate = pv_validate, .columns = pv_columns, .cells = pv_cells,
+    .shape = &gt_kshape_pv,
 };
 
 /* ---- persistentvolumeclaims ---- */
@@ -260,6 +261,7 @@ const struct gt_kind gt_kind_pvc = {
     .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN, .flags = GT_KIND_STATUS,
     .schema = &gt_ktype_plain, .defaults = pvc_defaults, .validate = pvc_validate,
     .columns = pvc_columns, .cells = pvc_cells,
+    .shape = &gt_kshape_pvc,
 };
 
 /* ---- resourcequotas ---- */
@@ -358,6 +360,7 @@ const struct gt_kind gt_kind_resourcequota = {
     .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .validate = quota_validate,
     .columns = quota_columns, .cells = quota_cells,
+    .shape = &gt_kshape_resourcequota,
 };
 
 /* ---- limitranges ---- */
@@ -461,4 +464,5 @@ const struct gt_kind gt_kind_limitrange = {
     .singular = "limitrange", .namespaced = true, .short_names = limitrange_short,
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = limitrange_defaults, .validate = limitrange_validate,
+    .shape = &gt_kshape_limitrange,
 };

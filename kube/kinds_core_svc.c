@@ -47,6 +47,8 @@ static void service_defaults(json_t *svc)
         gt_kd_bool(spec, "allocateLoadBalancerNodePorts", true);
     if (strcmp(gt_kobj_str(spec, "sessionAffinity", ""), "ClientIP") == 0)
         gt_kd_int(spec, "sessionAffinityConfig.clientIP.timeoutSeconds", 10800);
+    else if (strcmp(gt_kobj_str(spec, "sessionAffinity", ""), "None") == 0)
+        json_object_del(spec, "sessionAffinityConfig");
     if (!gt_kobj_has(svc, "status"))
         gt_kobj_set_new(svc, "status", json_pack("{s:{}}", "loadBalancer"));
 }
@@ -271,6 +273,7 @@ const struct gt_kind gt_kind_service = {
     .name_rule = GT_KNAME_DNS1035, .flags = GT_KIND_STATUS, .schema = &service_schema,
     .defaults = service_defaults, .validate = service_validate, .columns = service_columns,
     .cells = service_cells, .fields = service_fields,
+    .shape = &gt_kshape_service,
 };
 
 /* ---- endpoints ---- */
@@ -404,4 +407,5 @@ const struct gt_kind gt_kind_endpoints = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = endpoints_defaults, .validate = endpoints_validate,
     .columns = endpoints_columns, .cells = endpoints_cells,
+    .shape = &gt_kshape_endpoints,
 };

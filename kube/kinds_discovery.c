@@ -148,4 +148,5 @@ const struct gt_kind gt_kind_endpointslice = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain,
     .defaults = endpointslice_defaults, .validate = endpointslice_validate,
     .columns = endpointslice_columns, .cells = endpointslice_cells,
+    .shape = &gt_kshape_endpointslice,
 };

@@ -13,7 +13,7 @@
 /* ---- kinds, by file ---- */
 extern const struct gt_kind gt_kind_namespace, gt_kind_pod, gt_kind_node, gt_kind_event,
     gt_kind_configmap, gt_kind_secret, gt_kind_serviceaccount;
-extern const struct gt_kind gt_kind_service, gt_kind_endpoints;
+extern const struct gt_kind gt_kind_service, gt_kind_endpoints, gt_kind_replicationcontroller;
 extern const struct gt_kind gt_kind_pv, gt_kind_pvc, gt_kind_resourcequota, gt_kind_limitrange;
 extern const struct gt_kind gt_kind_deployment, gt_kind_replicaset, gt_kind_statefulset,
     gt_kind_daemonset, gt_kind_controllerrevision;
@@ -23,9 +23,11 @@ extern const struct gt_kind gt_kind_networkpolicy, gt_kind_ingress;
 extern const struct gt_kind gt_kind_role, gt_kind_clusterrole, gt_kind_rolebinding,
     gt_kind_clusterrolebinding;
 extern const struct gt_kind gt_kind_storageclass;
+extern const struct gt_kind gt_kind_pdb, gt_kind_priorityclass;
 extern const struct gt_kind gt_kind_lease;
 extern const struct gt_kind gt_kind_endpointslice;
-extern const struct gt_kind gt_kind_ssar, gt_kind_sar, gt_kind_tokenreview;
+extern const struct gt_kind gt_kind_ssar, gt_kind_sar, gt_kind_tokenreview, gt_kind_lsar,
+    gt_kind_ssrr, gt_kind_selfsubjectreview;
 
 /* ---- pod specs (kinds_pod.c), shared by every workload ---- */
 extern const struct gt_ktype gt_ktype_pod_spec, gt_ktype_pod_template;

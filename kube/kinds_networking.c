@@ -22,7 +22,7 @@ static void netpol_defaults(json_t *np)
         json_array_foreach(rules, i, r)
             gt_kd_each_str(r, "ports", "protocol", "TCP");
     }
-    if (!gt_kobj_has(spec, "policyTypes")) {
+    if (gt_kobj_len(spec, "policyTypes") == 0) {
         json_t *pt = json_pack("[s]", "Ingress");
         if (gt_kobj_len(spec, "egress"))
             json_array_append_new(pt, json_string("Egress"));
@@ -168,6 +168,7 @@ const struct gt_kind gt_kind_networkpolicy = {
     .short_names = netpol_short, .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_SUBDOMAIN,
     .schema = &netpol_schema, .defaults = netpol_defaults, .validate = netpol_validate,
     .columns = netpol_columns, .cells = netpol_cells,
+    .shape = &gt_kshape_networkpolicy,
 };
 
 /* ---- ingresses ---- */
@@ -388,4 +389,5 @@ const struct gt_kind gt_kind_ingress = {
     .verbs = GT_KVERBS_ALL, .subresources = gt_ksubs_status, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &gt_ktype_plain, .validate = ingress_validate,
     .columns = ingress_columns, .cells = ingress_cells,
+    .shape = &gt_kshape_ingress,
 };

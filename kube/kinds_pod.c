@@ -150,6 +150,13 @@ static void default_volume(json_t *v)
     json_t *hp = gt_kobj_obj(v, "hostPath");
     if (hp)
         gt_kd_str(hp, "type", "");
+    size_t i;
+    json_t *src;
+    json_array_foreach(gt_kobj_arr(v, "projected.sources"), i, src) {
+        json_t *sat = gt_kobj_obj(src, "serviceAccountToken");
+        if (sat)
+            gt_kd_int(sat, "expirationSeconds", 3600);
+    }
 }
 
 void gt_kpod_default_spec(json_t *spec)
@@ -224,8 +231,8 @@ static void pod_defaults(json_t *pod)
     gt_kpod_default_spec(spec);
     /* Pods only (not templates): requests default to limits, service links,
      * host ports on the host network; and what the admission plugins that
-     * every cluster runs add (service account, priority, NoExecute
-     * tolerations for not-ready and unreachable nodes). */
+     * every cluster runs add (service account, NoExecute tolerations for
+     * not-ready and unreachable nodes; the Priority plugin sets priority). */
     static const char *const lists[] = { "containers", "initContainers" };
     bool host_net = gt_kobj_bool(spec, "hostNetwork", false);
     for (size_t l = 0; l < 2; l++) {
@@ -258,8 +265,6 @@ static void pod_defaults(json_t *pod)
     gt_kd_bool(spec, "enableServiceLinks", true);
     gt_kd_str(spec, "serviceAccountName", "default");
     gt_kd_str(spec, "serviceAccount", gt_kobj_str(spec, "serviceAccountName", "default"));
-    gt_kd_int(spec, "priority", 0);
-    gt_kd_str(spec, "preemptionPolicy", "PreemptLowerPriority");
     json_t *tol = gt_kobj_arr(spec, "tolerations");
     if (!tol && !gt_kobj_has(spec, "tolerations")) {
         tol = json_array();
@@ -991,4 +996,5 @@ const struct gt_kind gt_kind_pod = {
     .verbs = GT_KVERBS_ALL, .subresources = pod_subs, .name_rule = GT_KNAME_SUBDOMAIN,
     .flags = GT_KIND_STATUS, .schema = &pod_schema, .defaults = pod_defaults,
     .validate = pod_validate, .columns = pod_columns, .cells = pod_cells, .fields = pod_fields,
+    .shape = &gt_kshape_pod,
 };

@@ -79,6 +79,7 @@ const struct gt_kind gt_kind_role = {
     .group = RBAC_GROUP, .version = "v1", .kind = "Role", .resource = "roles",
     .singular = "role", .namespaced = true, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain, .validate = role_validate,
+    .shape = &gt_kshape_role,
 };
 
 const struct gt_kind gt_kind_clusterrole = {
@@ -86,10 +87,14 @@ const struct gt_kind gt_kind_clusterrole = {
     .singular = "clusterrole", .namespaced = false, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain,
     .validate = clusterrole_validate,
+    .shape = &gt_kshape_clusterrole,
 };
 
 /* ---- bindings ---- */
 
+/* Users and groups get the RBAC group; a service account's group is ""
+ * and, being omitempty in the Kubernetes type, is left out of the object
+ * (an explicit "" is dropped as Kubernetes' encoder drops it). */
 static void binding_defaults(json_t *b)
 {
     json_t *subjects = gt_kobj_arr(b, "subjects");
@@ -99,10 +104,11 @@ static void binding_defaults(json_t *b)
         if (!json_is_object(s))
             continue;
         const char *kind = gt_kobj_str(s, "kind", "");
+        json_t *group = json_object_get(s, "apiGroup");
+        if (json_is_string(group) && !json_string_length(group))
+            json_object_del(s, "apiGroup");
         if (strcmp(kind, "User") == 0 || strcmp(kind, "Group") == 0)
             gt_kd_str(s, "apiGroup", RBAC_GROUP);
-        else if (strcmp(kind, "ServiceAccount") == 0)
-            gt_kd_str(s, "apiGroup", "");
     }
 }
 
@@ -213,6 +219,7 @@ const struct gt_kind gt_kind_rolebinding = {
     .singular = "rolebinding", .namespaced = true, .verbs = GT_KVERBS_ALL,
     .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain, .defaults = binding_defaults,
     .validate = rolebinding_validate, .columns = binding_columns, .cells = binding_cells,
+    .shape = &gt_kshape_rolebinding,
 };
 
 const struct gt_kind gt_kind_clusterrolebinding = {
@@ -221,4 +228,5 @@ const struct gt_kind gt_kind_clusterrolebinding = {
     .verbs = GT_KVERBS_ALL, .name_rule = GT_KNAME_PATH_SEGMENT, .schema = &gt_ktype_plain,
     .defaults = binding_defaults, .validate = clusterrolebinding_validate,
     .columns = binding_columns, .cells = binding_cells,
+    .shape = &gt_kshape_clusterrolebinding,
 };

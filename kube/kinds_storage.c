@@ -88,4 +88,5 @@ const struct gt_kind gt_kind_storageclass = {
     .name_rule = GT_KNAME_SUBDOMAIN, .schema = &gt_ktype_plain, .defaults = storageclass_defaults,
     .validate = storageclass_validate, .columns = storageclass_columns,
     .cells = storageclass_cells,
+    .shape = &gt_kshape_storageclass,
 };

@@ -1,8 +1,8 @@
 /* kube/proto.h - decoding the Kubernetes protobuf request bodies that
  * kubectl sends (application/vnd.kubernetes.protobuf): "kubectl create
  * namespace|deployment|configmap|secret|job|cronjob|service|serviceaccount|
- * role|rolebinding|clusterrole|clusterrolebinding|quota|ingress" and
- * "kubectl auth can-i".
+ * role|rolebinding|clusterrole|clusterrolebinding|quota|ingress",
+ * "kubectl auth can-i" (--list too) and "kubectl auth whoami".
  *
  * The body is the 4 magic bytes "k8s\0" and a runtime.Unknown message
  * {typeMeta{apiVersion, kind}, raw, contentEncoding, contentType}; raw is the

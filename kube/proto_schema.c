@@ -267,12 +267,30 @@ MSG(SubjectAccessReviewSpec, M(1, "resourceAttributes", ResourceAttributes),
     S(6, "uid"));
 MSG(SubjectAccessReview, M(1, "metadata", ObjectMeta), M(2, "spec", SubjectAccessReviewSpec),
     M(3, "status", SubjectAccessReviewStatus));
+MSG(LocalSubjectAccessReview, M(1, "metadata", ObjectMeta),
+    M(2, "spec", SubjectAccessReviewSpec), M(3, "status", SubjectAccessReviewStatus));
+MSG(SelfSubjectRulesReviewSpec, S(1, "namespace"));
+MSG(SelfSubjectRulesReview, M(1, "metadata", ObjectMeta),
+    M(2, "spec", SelfSubjectRulesReviewSpec));
+MSG(SelfSubjectReview, M(1, "metadata", ObjectMeta));
 MSG(TokenReviewSpec, S(1, "token"), SR(2, "audiences"));
 MSG(UserInfo, S(1, "username"), S(2, "uid"), SR(3, "groups"));
 MSG(TokenReviewStatus, B(1, "authenticated"), M(2, "user", UserInfo), SR(4, "audiences"),
     S(3, "error"));
 MSG(TokenReview, M(1, "metadata", ObjectMeta), M(2, "spec", TokenReviewSpec),
     M(3, "status", TokenReviewStatus));
+
+/* ---- policy, scheduling ---- */
+
+MSG(PodDisruptionBudgetSpec, IS(1, "minAvailable"), M(2, "selector", LabelSelector),
+    IS(3, "maxUnavailable"), S(4, "unhealthyPodEvictionPolicy"));
+MSG(PodDisruptionBudgetStatus, I64(1, "observedGeneration"), I32K(3, "disruptionsAllowed"),
+    I32K(4, "currentHealthy"), I32K(5, "desiredHealthy"), I32K(6, "expectedPods"),
+    MR(7, "conditions", Condition));
+MSG(PodDisruptionBudget, M(1, "metadata", ObjectMeta), M(2, "spec", PodDisruptionBudgetSpec),
+    M(3, "status", PodDisruptionBudgetStatus));
+MSG(PriorityClass, M(1, "metadata", ObjectMeta), I32K(2, "value"), B(3, "globalDefault"),
+    S(4, "description"), S(5, "preemptionPolicy"));
 
 #define PKINDS(X) \
     X("v1", "Namespace", Namespace) \
@@ -290,8 +308,13 @@ MSG(TokenReview, M(1, "metadata", ObjectMeta), M(2, "spec", TokenReviewSpec),
     X("rbac.authorization.k8s.io/v1", "RoleBinding", RoleBinding) \
     X("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", RoleBinding) \
     X("networking.k8s.io/v1", "Ingress", Ingress) \
+    X("policy/v1", "PodDisruptionBudget", PodDisruptionBudget) \
+    X("scheduling.k8s.io/v1", "PriorityClass", PriorityClass) \
     X("authorization.k8s.io/v1", "SelfSubjectAccessReview", SelfSubjectAccessReview) \
     X("authorization.k8s.io/v1", "SubjectAccessReview", SubjectAccessReview) \
+    X("authorization.k8s.io/v1", "LocalSubjectAccessReview", LocalSubjectAccessReview) \
+    X("authorization.k8s.io/v1", "SelfSubjectRulesReview", SelfSubjectRulesReview) \
+    X("authentication.k8s.io/v1", "SelfSubjectReview", SelfSubjectReview) \
     X("authentication.k8s.io/v1", "TokenReview", TokenReview)
 
 #define PKIND_ENTRY(av, kind, msg) { av, kind, &msg },

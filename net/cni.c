@@ -323,33 +323,27 @@ static int find_plugin(const struct gt_cni *cni, const char *type, char **out,
     return gt_err(err, ENOENT, "plugin \"%s\" not found in %s", type, path);
 }
 
+/* The interface in the container: CNI_IFNAME, eth0 unless the runtime
+ * names another. */
+static const char *ifname_of(const struct gt_cni_runtime *rt)
+{
+    return rt->ifname ? rt->ifname : "eth0";
+}
+
 static char **make_env(const struct gt_cni *cni, const char *cmd, const struct gt_cni_runtime *rt)
 {
     char **env = NULL;
     for (char **e = environ; e && *e; e++)
         if (strncmp(*e, "CNI_", 4) != 0)
             gt_strv_push(&env, *e);
-    char *s;
-    s = gt_xasprintf("CNI_COMMAND=%s", cmd);
-    gt_strv_push(&env, s);
-    free(s);
+    gt_strv_pushf(&env, "CNI_COMMAND=%s", cmd);
     if (rt) {
-        s = gt_xasprintf("CNI_CONTAINERID=%s", rt->container_id);
-        gt_strv_push(&env, s);
-        free(s);
-        s = gt_xasprintf("CNI_NETNS=%s", rt->netns ? rt->netns : "");
-        gt_strv_push(&env, s);
-        free(s);
-        s = gt_xasprintf("CNI_IFNAME=%s", rt->ifname ? rt->ifname : "eth0");
-        gt_strv_push(&env, s);
-        free(s);
-        s = gt_xasprintf("CNI_ARGS=%s", rt->args ? rt->args : "");
-        gt_strv_push(&env, s);
-        free(s);
+        gt_strv_pushf(&env, "CNI_CONTAINERID=%s", rt->container_id);
+        gt_strv_pushf(&env, "CNI_NETNS=%s", rt->netns ? rt->netns : "");
+        gt_strv_pushf(&env, "CNI_IFNAME=%s", ifname_of(rt));
+        gt_strv_pushf(&env, "CNI_ARGS=%s", rt->args ? rt->args : "");
     }
-    s = gt_xasprintf("CNI_PATH=%s", cni->plugin_path ? cni->plugin_path : "");
-    gt_strv_push(&env, s);
-    free(s);
+    gt_strv_pushf(&env, "CNI_PATH=%s", cni->plugin_path ? cni->plugin_path : "");
     return env;
 }
 
@@ -458,7 +452,7 @@ int gt_cni_add(const struct gt_cni *cni, const struct gt_cni_netconf *net,
     int r = check_rt(rt, true, err);
     if (r < 0)
         return r;
-    const char *ifname = rt->ifname ? rt->ifname : "eth0";
+    const char *ifname = ifname_of(rt);
     json_t *prev = NULL;
     size_t i;
     json_t *p;
@@ -488,7 +482,7 @@ int gt_cni_del(const struct gt_cni *cni, const struct gt_cni_netconf *net,
     int r = check_rt(rt, false, err);
     if (r < 0)
         return r;
-    const char *ifname = rt->ifname ? rt->ifname : "eth0";
+    const char *ifname = ifname_of(rt);
     cleanup_json json_t *entry = NULL;
     struct gt_error e2;
     json_t *prev = NULL, *cap = rt->capability_args;
@@ -518,7 +512,7 @@ int gt_cni_check(const struct gt_cni *cni, const struct gt_cni_netconf *net,
         return r;
     if (net->disable_check)
         return 0;
-    const char *ifname = rt->ifname ? rt->ifname : "eth0";
+    const char *ifname = ifname_of(rt);
     cleanup_json json_t *entry = NULL;
     r = cache_read(cni, net->name, rt->container_id, ifname, &entry, err);
     if (r < 0)

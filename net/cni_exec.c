@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/mem.h"
 #include "net/cni.h"
 
@@ -32,13 +33,6 @@ static void out_append(struct outbuf *b, const char *d, size_t n)
     memcpy(b->p + b->n, d, n);
     b->n += n;
     b->p[b->n] = '\0';
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int gt_cni_exec(const char *path, char *const env[], const char *input, int timeout_ms,
@@ -97,11 +91,11 @@ int gt_cni_exec(const char *path, char *const env[], const char *input, int time
         close(in[1]);
         in[1] = -1;
     }
-    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
+    int64_t deadline = gt_clock_ms() + (timeout_ms > 0 ? timeout_ms : 60000);
     bool timed_out = false;
     while (out[0] >= 0 || er[0] >= 0) {
         struct pollfd p[3] = { { out[0], POLLIN, 0 }, { er[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };
-        long long left = deadline - now_ms();
+        int64_t left = deadline - gt_clock_ms();
         if (left <= 0) {
             timed_out = true;
             break;

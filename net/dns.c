@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/mem.h"
 #include "net/ip.h"
@@ -40,7 +40,7 @@ struct tcp_conn {
     int fd;
     uint8_t buf[2 + 65535];
     size_t len;
-    long long deadline;
+    int64_t deadline;
 };
 
 struct pending {
@@ -49,7 +49,7 @@ struct pending {
     uint16_t orig;   /* the client's id */
     int upstream;    /* index tried last */
     int tries;
-    long long deadline;
+    int64_t deadline;
     int reply_fd;    /* UDP socket to answer from, or the TCP connection's fd */
     bool tcp;
     struct sockaddr_storage client;
@@ -79,13 +79,6 @@ struct gt_dns_server {
     struct tcp_conn *conns[MAX_TCP];
     uint16_t next_id;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- addresses ---- */
 
@@ -430,7 +423,7 @@ static int forward_try(struct gt_dns_server *s, struct pending *p)
     int fd = up->ss_family == AF_INET6 ? s->up6 : s->up4;
     p->query[0] = (uint8_t)(p->id >> 8);
     p->query[1] = (uint8_t)p->id;
-    p->deadline = now_ms() + s->timeout_ms;
+    p->deadline = gt_clock_ms() + s->timeout_ms;
     p->tries++;
     if (fd < 0 ||
         sendto(fd, p->query, p->query_len, MSG_DONTWAIT, (const struct sockaddr *)up,
@@ -538,7 +531,7 @@ static void handle_upstream(struct gt_dns_server *s, int fd)
     }
 }
 
-static void expire_pending(struct gt_dns_server *s, long long now)
+static void expire_pending(struct gt_dns_server *s, int64_t now)
 {
     for (size_t i = 0; i < MAX_PENDING; i++) {
         struct pending *p = &s->pend[i];
@@ -581,7 +574,7 @@ static void tcp_accept(struct gt_dns_server *s, int lfd)
         if (!s->conns[k]) {
             s->conns[k] = gt_xcalloc(1, sizeof *s->conns[k]);
             s->conns[k]->fd = fd;
-            s->conns[k]->deadline = now_ms() + TCP_IDLE_MS;
+            s->conns[k]->deadline = gt_clock_ms() + TCP_IDLE_MS;
             return;
         }
     close(fd); /* full */
@@ -597,7 +590,7 @@ static void tcp_read(struct gt_dns_server *s, size_t k)
         return;
     }
     c->len += (size_t)n;
-    c->deadline = now_ms() + TCP_IDLE_MS;
+    c->deadline = gt_clock_ms() + TCP_IDLE_MS;
     while (c->len >= 2) {
         size_t ml = (size_t)(c->buf[0] << 8 | c->buf[1]);
         if (c->len < 2 + ml)
@@ -624,7 +617,7 @@ static void *serve(void *arg)
         size_t first_conn = n;
         for (size_t k = 0; k < MAX_TCP; k++)
             p[n++] = (struct pollfd){ s->conns[k] ? s->conns[k]->fd : -1, POLLIN, 0 };
-        long long now = now_ms(), next = now + 1000;
+        int64_t now = gt_clock_ms(), next = now + 1000;
         for (size_t i = 0; i < MAX_PENDING; i++)
             if (s->pend[i].used && s->pend[i].deadline < next)
                 next = s->pend[i].deadline;
@@ -658,7 +651,7 @@ static void *serve(void *arg)
                     (p[first_conn + k].revents & (POLLIN | POLLHUP | POLLERR)))
                     tcp_read(s, k);
         }
-        now = now_ms();
+        now = gt_clock_ms();
         expire_pending(s, now);
         for (size_t k = 0; k < MAX_TCP; k++)
             if (s->conns[k] && s->conns[k]->deadline < now)
@@ -762,7 +755,7 @@ int gt_dns_server_start(const struct gt_dns_config *cfg, struct gt_dns_server **
     s->ttl = cfg->ttl > 0 ? cfg->ttl : 60;
     s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
     s->wake[0] = s->wake[1] = s->up4 = s->up6 = -1;
-    s->next_id = (uint16_t)(now_ms() ^ getpid());
+    s->next_id = (uint16_t)(gt_clock_ms() ^ getpid());
     int r = 0;
     if (!cfg->listen || !cfg->listen[0]) {
         r = gt_err(err, EINVAL, "DNS server: no listen address");
@@ -911,6 +904,17 @@ static bool loopback(const char *ip)
            (a.family == AF_INET6 && !memcmp(a.a, v6lo, 16));
 }
 
+/* A resolv.conf line "key word word...", when there are words. */
+static void put_words(FILE *f, const char *key, char *const *words)
+{
+    if (!words || !words[0])
+        return;
+    fprintf(f, "%s", key);
+    for (char *const *w = words; *w; w++)
+        fprintf(f, " %s", *w);
+    fprintf(f, "\n");
+}
+
 char *gt_resolv_conf_for_container(const char *host_text, const char *dns_server)
 {
     struct gt_resolv_conf rc;
@@ -928,18 +932,8 @@ char *gt_resolv_conf_for_container(const char *host_text, const char *dns_server
             if (!loopback(*ns))
                 fprintf(f, "nameserver %s\n", *ns);
     }
-    if (rc.search && rc.search[0]) {
-        fprintf(f, "search");
-        for (char **s = rc.search; *s; s++)
-            fprintf(f, " %s", *s);
-        fprintf(f, "\n");
-    }
-    if (rc.options && rc.options[0]) {
-        fprintf(f, "options");
-        for (char **s = rc.options; *s; s++)
-            fprintf(f, " %s", *s);
-        fprintf(f, "\n");
-    }
+    put_words(f, "search", rc.search);
+    put_words(f, "options", rc.options);
     fclose(f);
     gt_resolv_conf_release(&rc);
     return out;

@@ -221,12 +221,9 @@ int gt_ipam_open(struct gt_ipam *ipam, const struct gt_ipam_config *cfg, struct 
     ipam->cfg = cfg;
     ipam->dirfd = ipam->lockfd = -1;
     cleanup_free char *dir = gt_path_join(cfg->data_dir, cfg->network);
-    int r = gt_mkdir_p(dir, 0755, err);
-    if (r < 0)
-        return gt_err_prefix(err, "ipam state directory");
-    cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int dfd = gt_mkdir_p_open(dir, 0755, err);
     if (dfd < 0)
-        return gt_err_sys(err, errno, "open ipam state directory %s", dir);
+        return gt_err_prefix(err, "ipam state directory");
     cleanup_close int lfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lfd < 0)
         return gt_err_sys(err, errno, "open %s/lock", dir);
@@ -273,12 +270,9 @@ static int read_owner(int dirfd, const char *name, char *buf, size_t len)
     return 0;
 }
 
-typedef int (*lease_fn)(struct gt_ipam *ipam, const char *name, const struct gt_ip *ip,
-                        void *data, struct gt_error *err);
-
-/* Calls fn for each address file owned by id/ifname. */
-static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifname,
-                          lease_fn fn, void *data, struct gt_error *err)
+/* The state directory, read from its start (through a descriptor of its
+ * own, dirfd stays as it is). */
+static int state_dir(struct gt_ipam *ipam, DIR **out, struct gt_error *err)
 {
     int dfd = dup(ipam->dirfd);
     if (dfd < 0)
@@ -289,8 +283,22 @@ static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifna
         close(dfd);
         return gt_err_sys(err, e, "ipam: read state directory");
     }
-    cleanup_dir DIR *dd = d;
-    rewinddir(dd);
+    rewinddir(d);
+    *out = d;
+    return 0;
+}
+
+typedef int (*lease_fn)(struct gt_ipam *ipam, const char *name, const struct gt_ip *ip,
+                        void *data, struct gt_error *err);
+
+/* Calls fn for each address file owned by id/ifname. */
+static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifname,
+                          lease_fn fn, void *data, struct gt_error *err)
+{
+    cleanup_dir DIR *dd = NULL;
+    int r = state_dir(ipam, &dd, err);
+    if (r < 0)
+        return r;
     struct dirent *de;
     int count = 0;
     while ((de = readdir(dd))) {
@@ -302,8 +310,7 @@ static int for_each_owned(struct gt_ipam *ipam, const char *id, const char *ifna
             continue;
         if (!owner_matches(owner, id, ifname))
             continue;
-        int r = fn(ipam, de->d_name, &ip, data, err);
-        if (r < 0)
+        if ((r = fn(ipam, de->d_name, &ip, data, err)) < 0)
             return r;
         count++;
     }
@@ -380,17 +387,10 @@ int gt_ipam_release(struct gt_ipam *ipam, const char *id, const char *ifname,
 
 int gt_ipam_count(struct gt_ipam *ipam, struct gt_error *err)
 {
-    int dfd = dup(ipam->dirfd);
-    if (dfd < 0)
-        return gt_err_sys(err, errno, "ipam: dup");
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        int e = errno;
-        close(dfd);
-        return gt_err_sys(err, e, "ipam: read state directory");
-    }
-    cleanup_dir DIR *dd = d;
-    rewinddir(dd);
+    cleanup_dir DIR *dd = NULL;
+    int r = state_dir(ipam, &dd, err);
+    if (r < 0)
+        return r;
     struct dirent *de;
     int n = 0;
     struct gt_ip ip;

@@ -200,6 +200,39 @@ static int check_name(const char *name, struct gt_error *err)
     return 0;
 }
 
+/* What a dump collects: entries of `size` bytes. */
+struct nl_vec {
+    void *v;
+    size_t n, cap, size;
+};
+
+/* A new, zeroed entry at the end. */
+static void *nl_vec_push(struct nl_vec *vec)
+{
+    if (vec->n == vec->cap) {
+        vec->cap = vec->cap ? vec->cap * 2 : 16;
+        vec->v = gt_xrealloc(vec->v, vec->cap * vec->size);
+    }
+    void *x = (char *)vec->v + vec->n++ * vec->size;
+    memset(x, 0, vec->size);
+    return x;
+}
+
+/* Attributes by type, for mnl_attr_parse: tb has max + 1 slots. */
+struct attr_table {
+    const struct nlattr **tb;
+    unsigned max;
+};
+
+static int attr_table_cb(const struct nlattr *a, void *data)
+{
+    const struct attr_table *t = data;
+    unsigned type = mnl_attr_get_type(a);
+    if (type <= t->max)
+        t->tb[type] = a;
+    return MNL_CB_OK;
+}
+
 static int linkinfo_attr_cb(const struct nlattr *a, void *data)
 {
     struct gt_nl_link *l = data;
@@ -276,21 +309,10 @@ int gt_nl_link_get_index(struct gt_nl *nl, int index, struct gt_nl_link *out,
     return nl_talk(nl, nlh, link_one_cb, out, err, "get link #%d", index);
 }
 
-struct link_vec {
-    struct gt_nl_link *v;
-    size_t n, cap;
-};
-
 static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-    struct link_vec *lv = data;
-    if (nlh->nlmsg_type != RTM_NEWLINK)
-        return MNL_CB_OK;
-    if (lv->n == lv->cap) {
-        lv->cap = lv->cap ? lv->cap * 2 : 16;
-        lv->v = gt_xrealloc(lv->v, lv->cap * sizeof *lv->v);
-    }
-    parse_link(nlh, &lv->v[lv->n++]);
+    if (nlh->nlmsg_type == RTM_NEWLINK)
+        parse_link(nlh, nl_vec_push(data));
     return MNL_CB_OK;
 }
 
@@ -298,7 +320,7 @@ int gt_nl_link_list(struct gt_nl *nl, struct gt_nl_link **out, size_t *n, struct
 {
     char buf[NL_REQ];
     struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
-    struct link_vec lv = { 0 };
+    struct nl_vec lv = { .size = sizeof **out };
     int r = nl_talk(nl, nlh, link_dump_cb, &lv, err, "list links");
     if (r < 0) {
         free(lv.v);
@@ -309,18 +331,28 @@ int gt_nl_link_list(struct gt_nl *nl, struct gt_nl_link **out, size_t *n, struct
     return 0;
 }
 
+/* A request that creates link name of kind (mtu 0: the kernel's); its
+ * IFLA_LINKINFO nest is left open in *info for the kind's data. */
+static struct nlmsghdr *new_link_msg(char *buf, const char *name, unsigned mtu, const char *kind,
+                                     struct nlattr **info)
+{
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    if (mtu)
+        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+    *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+    return nlh;
+}
+
 int gt_nl_bridge_add(struct gt_nl *nl, const char *name, unsigned mtu, struct gt_error *err)
 {
     int r = check_name(name, err);
     if (r < 0)
         return r;
     char buf[NL_REQ];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    if (mtu)
-        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    struct nlattr *info;
+    struct nlmsghdr *nlh = new_link_msg(buf, name, mtu, "bridge", &info);
     mnl_attr_nest_end(nlh, info);
     return nl_talk(nl, nlh, NULL, NULL, err, "add bridge %s", name);
 }
@@ -332,12 +364,8 @@ int gt_nl_veth_add(struct gt_nl *nl, const char *name, const char *peer, int pee
     if (r < 0 || (r = check_name(peer, err)) < 0)
         return r;
     char buf[NL_REQ];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    if (mtu)
-        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    struct nlattr *info;
+    struct nlmsghdr *nlh = new_link_msg(buf, name, mtu, "veth", &info);
     struct nlattr *idata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
     struct nlattr *p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
     /* the peer is a full ifinfomsg followed by its own attributes */
@@ -471,24 +499,15 @@ int gt_nl_addr_del(struct gt_nl *nl, int index, const struct gt_prefix *addr,
                    gt_prefix_format(addr, s, sizeof s), index);
 }
 
-struct addr_vec {
+/* An address or route dump: what it keeps (index 0, family 0: any). */
+struct nl_dump {
     int index, family;
-    struct gt_nl_addr *v;
-    size_t n, cap;
+    struct nl_vec vec;
 };
-
-static int addr_attr_cb(const struct nlattr *a, void *data)
-{
-    const struct nlattr **tb = data;
-    int t = mnl_attr_get_type(a);
-    if (t == IFA_LOCAL || t == IFA_ADDRESS)
-        tb[t] = a;
-    return MNL_CB_OK;
-}
 
 static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-    struct addr_vec *av = data;
+    struct nl_dump *av = data;
     if (nlh->nlmsg_type != RTM_NEWADDR)
         return MNL_CB_OK;
     const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
@@ -498,18 +517,13 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
     if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
         return MNL_CB_OK;
     const struct nlattr *tb[IFA_MAX + 1] = { 0 };
-    mnl_attr_parse(nlh, sizeof *ifa, addr_attr_cb, tb);
+    mnl_attr_parse(nlh, sizeof *ifa, attr_table_cb, &(struct attr_table){ tb, IFA_MAX });
     /* IFA_LOCAL is the interface's own address on point-to-point links */
     const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
     size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
     if (!a || mnl_attr_get_payload_len(a) != alen)
         return MNL_CB_OK;
-    if (av->n == av->cap) {
-        av->cap = av->cap ? av->cap * 2 : 8;
-        av->v = gt_xrealloc(av->v, av->cap * sizeof *av->v);
-    }
-    struct gt_nl_addr *x = &av->v[av->n++];
-    memset(x, 0, sizeof *x);
+    struct gt_nl_addr *x = nl_vec_push(&av->vec);
     x->index = (int)ifa->ifa_index;
     x->prefix.ip.family = ifa->ifa_family;
     memcpy(x->prefix.ip.a, mnl_attr_get_payload(a), alen);
@@ -526,14 +540,14 @@ int gt_nl_addr_list(struct gt_nl *nl, int index, int family, struct gt_nl_addr *
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
     ifa->ifa_family = (uint8_t)family;
-    struct addr_vec av = { .index = index, .family = family };
+    struct nl_dump av = { .index = index, .family = family, .vec.size = sizeof **out };
     int r = nl_talk(nl, nlh, addr_dump_cb, &av, err, "list addresses");
     if (r < 0) {
-        free(av.v);
+        free(av.vec.v);
         return r;
     }
-    *out = av.v;
-    *n = av.n;
+    *out = av.vec.v;
+    *n = av.vec.n;
     return 0;
 }
 
@@ -590,41 +604,21 @@ int gt_nl_route_del(struct gt_nl *nl, const struct gt_nl_route *r, struct gt_err
     return nl_talk(nl, nlh, NULL, NULL, err, "delete route %s", route_str(r, s, sizeof s));
 }
 
-struct route_vec {
-    int family;
-    struct gt_nl_route *v;
-    size_t n, cap;
-};
-
-static int route_attr_cb(const struct nlattr *a, void *data)
-{
-    const struct nlattr **tb = data;
-    int t = mnl_attr_get_type(a);
-    if (t == RTA_DST || t == RTA_GATEWAY || t == RTA_OIF || t == RTA_TABLE)
-        tb[t] = a;
-    return MNL_CB_OK;
-}
-
 static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-    struct route_vec *rv = data;
+    struct nl_dump *rv = data;
     if (nlh->nlmsg_type != RTM_NEWROUTE)
         return MNL_CB_OK;
     const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
     if (rtm->rtm_family != rv->family || rtm->rtm_type != RTN_UNICAST)
         return MNL_CB_OK;
     const struct nlattr *tb[RTA_MAX + 1] = { 0 };
-    mnl_attr_parse(nlh, sizeof *rtm, route_attr_cb, tb);
+    mnl_attr_parse(nlh, sizeof *rtm, attr_table_cb, &(struct attr_table){ tb, RTA_MAX });
     unsigned table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
     if (table != RT_TABLE_MAIN)
         return MNL_CB_OK;
     size_t alen = rv->family == AF_INET ? 4 : 16;
-    if (rv->n == rv->cap) {
-        rv->cap = rv->cap ? rv->cap * 2 : 8;
-        rv->v = gt_xrealloc(rv->v, rv->cap * sizeof *rv->v);
-    }
-    struct gt_nl_route *x = &rv->v[rv->n++];
-    memset(x, 0, sizeof *x);
+    struct gt_nl_route *x = nl_vec_push(&rv->vec);
     x->dst.ip.family = rv->family;
     x->dst.len = rtm->rtm_dst_len;
     if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == alen)
@@ -647,13 +641,13 @@ int gt_nl_route_list(struct gt_nl *nl, int family, struct gt_nl_route **out, siz
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
     rtm->rtm_family = (uint8_t)family;
-    struct route_vec rv = { .family = family };
+    struct nl_dump rv = { .family = family, .vec.size = sizeof **out };
     int r = nl_talk(nl, nlh, route_dump_cb, &rv, err, "list routes");
     if (r < 0) {
-        free(rv.v);
+        free(rv.vec.v);
         return r;
     }
-    *out = rv.v;
-    *n = rv.n;
+    *out = rv.vec.v;
+    *n = rv.vec.n;
     return 0;
 }

@@ -78,25 +78,24 @@ struct sysctl_args {
     size_t len;
 };
 
-static int sysctl_path(const char *key, char *path, size_t len, struct gt_error *err)
+/* Opens /proc/sys/<key> (path[len] gets that name): the fd, or negative. */
+static int sysctl_open(const char *key, int flags, char *path, size_t len, struct gt_error *err)
 {
     if (!key || !*key || strstr(key, "..") || key[0] == '/')
         return gt_err(err, EINVAL, "invalid sysctl key \"%s\"", key ? key : "");
     snprintf(path, len, "/proc/sys/%s", key);
-    return 0;
+    int fd = open(path, flags | O_CLOEXEC);
+    return fd < 0 ? gt_err_sys(err, errno, "sysctl %s", path) : fd;
 }
 
 static int sysctl_write_here(void *p, struct gt_error *err)
 {
     struct sysctl_args *a = p;
     char path[256];
-    int r = sysctl_path(a->key, path, sizeof path, err);
-    if (r < 0)
-        return r;
-    cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+    cleanup_close int fd = sysctl_open(a->key, O_WRONLY, path, sizeof path, err);
     if (fd < 0)
-        return gt_err_sys(err, errno, "sysctl %s", path);
-    r = gt_write_all(fd, a->value, strlen(a->value));
+        return fd;
+    int r = gt_write_all(fd, a->value, strlen(a->value));
     if (r < 0)
         return gt_err_sys(err, -r, "sysctl %s=%s", path, a->value);
     return 0;
@@ -106,12 +105,9 @@ static int sysctl_read_here(void *p, struct gt_error *err)
 {
     struct sysctl_args *a = p;
     char path[256];
-    int r = sysctl_path(a->key, path, sizeof path, err);
-    if (r < 0)
-        return r;
-    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cleanup_close int fd = sysctl_open(a->key, O_RDONLY, path, sizeof path, err);
     if (fd < 0)
-        return gt_err_sys(err, errno, "sysctl %s", path);
+        return fd;
     ssize_t n = gt_read_all(fd, a->buf, a->len - 1);
     if (n < 0)
         return gt_err_sys(err, (int)-n, "read sysctl %s", path);

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -287,17 +287,10 @@ static int make_dir(struct gt_cg_dir *d, struct gt_error *err)
     return 0;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* rmdir, retrying until deadline (CLOCK_MONOTONIC ms) while processes
  * finish exiting (a cgroup stays busy until its last task is gone); in an
  * emulated tree, rm -rf. */
-static int remove_dir(const struct gt_cg_dir *d, const char *path, long deadline,
+static int remove_dir(const struct gt_cg_dir *d, const char *path, int64_t deadline,
                       struct gt_error *err)
 {
     if (d->emulated)
@@ -324,7 +317,7 @@ static int remove_dir(const struct gt_cg_dir *d, const char *path, long deadline
         int e = errno;
         if (e != EBUSY)
             return gt_err_sys(err, e, "remove cgroup %s", path);
-        if (now_ms() >= deadline) {
+        if (gt_clock_ms() >= deadline) {
             pid_t *pids = NULL;
             size_t n = 0;
             gt_cg_read_pids(path, &pids, &n, NULL);
@@ -346,7 +339,7 @@ static void roll_back(struct gt_cgroup *cg)
         struct gt_cg_dir *d = &cg->dirs[i];
         if (!d->created)
             continue;
-        remove_dir(d, d->path, now_ms() + 500, NULL);
+        remove_dir(d, d->path, gt_clock_ms() + 500, NULL);
         cleanup_free char *p = gt_xstrdup(d->path);
         size_t top = strlen(d->created);
         for (;;) {
@@ -544,7 +537,7 @@ int gt_cgroup_oom_kills(struct gt_cgroup *cg, uint64_t *out, struct gt_error *er
 int gt_cgroup_destroy(struct gt_cgroup *cg, struct gt_error *err)
 {
     int first = 0;
-    long deadline = now_ms() + 5000; /* for all hierarchies together */
+    int64_t deadline = gt_clock_ms() + 5000; /* for all hierarchies together */
     for (size_t i = 0; i < cg->n_dirs; i++) {
         struct gt_cg_dir *d = &cg->dirs[i];
         struct gt_error e2;

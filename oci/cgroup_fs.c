@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/mem.h"
 #include "oci/cgroup_internal.h"
@@ -158,8 +158,7 @@ int gt_cg_wait_value(const struct gt_cg_dir *d, const char *file, const char *wa
         key = gt_xstrndup(want, (size_t)(sp - want));
         val = sp + 1;
     }
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = gt_clock_ms();
     unsigned delay_us = 100;
     cleanup_free char *last = NULL;
     for (;;) {
@@ -170,9 +169,7 @@ int gt_cg_wait_value(const struct gt_cg_dir *d, const char *file, const char *wa
             return r;
         if (content_matches(last, key, val))
             return 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms >= timeout_ms)
+        if (gt_clock_ms() - start >= timeout_ms)
             return gt_err(err, ETIMEDOUT, "%s/%s: still \"%s\" after %d ms, expected \"%s\"",
                           d->path, file, last, timeout_ms, want);
         usleep(delay_us);
@@ -286,3 +283,64 @@ int gt_cg_write_rdma(const struct gt_cg_dir *d, const struct gt_cg_resources *r,
     return 0;
 }
 
+
+int gt_cg_write_limit(const struct gt_cg_dir *d, const char *file, int64_t v, const char *field,
+                      struct gt_error *err)
+{
+    if (v < 0)
+        return gt_cg_write(d, file, "max", field, err);
+    return gt_cg_writef(d, file, field, err, "%" PRId64, v);
+}
+
+int gt_cg_check_memory_usage(const struct gt_cg_dir *d, const char *usage_file,
+                             const struct gt_cg_resources *r, bool updating,
+                             struct gt_error *err)
+{
+    const typeof(r->memory) *m = &r->memory;
+    if (!updating || !m->check_before_update.set || !m->check_before_update.v || !m->limit.set ||
+        m->limit.v <= 0)
+        return 0;
+    uint64_t usage;
+    int rc = gt_cg_read_u64(d, usage_file, &usage, err);
+    if (rc < 0)
+        return rc;
+    if ((uint64_t)m->limit.v < usage)
+        return gt_err(err, EBUSY,
+                      "linux.resources.memory.limit: %" PRId64 " is below the current usage %" PRIu64
+                      " (checkBeforeUpdate)",
+                      m->limit.v, usage);
+    return 0;
+}
+
+void gt_cg_put_u64(json_t *o, const char *key, const struct gt_cg_dir *d, const char *file,
+                   json_int_t if_max)
+{
+    uint64_t v;
+    if (gt_cg_read_u64(d, file, &v, NULL) == 0)
+        json_object_set_new(o, key, json_integer(v == UINT64_MAX ? if_max
+                                                 : v > INT64_MAX  ? INT64_MAX
+                                                                  : (json_int_t)v));
+}
+
+json_t *gt_cg_keyed_object(const char *s)
+{
+    json_t *o = json_object();
+    cleanup_free char *copy = gt_xstrdup(s);
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *sp = strchr(line, ' ');
+        if (!sp)
+            continue;
+        *sp = '\0';
+        json_object_set_new(o, line, json_integer((json_int_t)strtoull(sp + 1, NULL, 10)));
+    }
+    return o;
+}
+
+void gt_cg_stats_pids(const struct gt_cg_dir *d, json_t *out)
+{
+    json_t *pids = json_object();
+    gt_cg_put_u64(pids, "current", d, "pids.current", 0);
+    gt_cg_put_u64(pids, "limit", d, "pids.max", 0);
+    json_object_set_new(out, "pids", pids);
+}

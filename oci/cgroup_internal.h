@@ -197,6 +197,56 @@ int gt_cg_write_rdma(const struct gt_cg_dir *d, const struct gt_cg_resources *r,
                      struct gt_error *err);
 /* Sorted, deduplicated pids of <dir> and its descendants. */
 int gt_cg_read_pids(const char *dir, pid_t **pids, size_t *n, struct gt_error *err);
+/* Writes v, or "max" when v < 0 (the spec's -1: unlimited). */
+int gt_cg_write_limit(const struct gt_cg_dir *d, const char *file, int64_t v, const char *field,
+                      struct gt_error *err);
+/* memory.checkBeforeUpdate, on update only: EBUSY naming both values when
+ * the new memory limit is below the usage that usage_file reports. */
+int gt_cg_check_memory_usage(const struct gt_cg_dir *d, const char *usage_file,
+                             const struct gt_cg_resources *r, bool updating,
+                             struct gt_error *err);
+
+/* ---- statistics, shared by both backends ---- */
+
+/* o[key] = the value of <dir>/<file>, when it reads: "max" (v1's -1) as
+ * if_max, and what JSON's int64 cannot hold as INT64_MAX. */
+void gt_cg_put_u64(json_t *o, const char *key, const struct gt_cg_dir *d, const char *file,
+                   json_int_t if_max);
+/* "key value" lines (cpu.stat, memory.stat) into a new object. */
+json_t *gt_cg_keyed_object(const char *s);
+/* out.pids = {current, limit} (limit 0: unlimited), as runc gives them. */
+void gt_cg_stats_pids(const struct gt_cg_dir *d, json_t *out);
+
+/* ---- devices on v1: updates that write only the difference ---- */
+
+/* An exception of the v1 devices controller, as devices.list shows it. */
+struct gt_cg_dev_entry {
+    char type;            /* 'b' or 'c' */
+    int64_t major, minor; /* -1: "*" */
+    unsigned access;      /* GT_CG_DEV_* bits */
+};
+/* One write: "c 1:3 rw" to devices.allow (allow) or devices.deny. */
+struct gt_cg_dev_write {
+    bool allow;
+    char line[64];
+};
+/* The exceptions a deny-by-default cgroup has after the rules, computed
+ * as the kernel would; false (nothing to free) when the result depends on
+ * what the cgroup had (the rules do not begin by denying everything) or is
+ * allow-by-default. */
+bool gt_cg_v1_devices_whitelist(const struct gt_cg_device_rule *rules, size_t n,
+                                struct gt_cg_dev_entry **out, size_t *n_out);
+/* Parses devices.list; false for an allow-by-default cgroup ("a *:* rwm",
+ * whose exceptions are not shown) or text it does not understand. */
+bool gt_cg_v1_devices_parse_list(const char *text, struct gt_cg_dev_entry **out, size_t *n_out);
+/* The writes that take whitelist cur to want, grants first; returns how
+ * many (*out, caller frees). */
+size_t gt_cg_v1_devices_transition(const struct gt_cg_dev_entry *cur, size_t n_cur,
+                                   const struct gt_cg_dev_entry *want, size_t n_want,
+                                   struct gt_cg_dev_write **out);
+/* Same exceptions with the same access, in any order. */
+bool gt_cg_v1_devices_equal(const struct gt_cg_dev_entry *a, size_t na,
+                            const struct gt_cg_dev_entry *b, size_t nb);
 
 /* ---- devices on v2: a BPF_PROG_TYPE_CGROUP_DEVICE program ---- */
 

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -97,18 +97,8 @@ static int apply_memory(struct gt_cgroup *cg, const struct gt_cg_resources *r, b
         if (rc < 0)
             return rc;
     }
-    if (updating && m->check_before_update.set && m->check_before_update.v && m->limit.set &&
-        m->limit.v > 0) {
-        uint64_t usage;
-        rc = gt_cg_read_u64(d, "memory.usage_in_bytes", &usage, err);
-        if (rc < 0)
-            return rc;
-        if ((uint64_t)m->limit.v < usage)
-            return gt_err(err, EBUSY,
-                          RES ".memory.limit: %" PRId64 " is below the current usage %" PRIu64
-                              " (checkBeforeUpdate)",
-                          m->limit.v, usage);
-    }
+    if ((rc = gt_cg_check_memory_usage(d, "memory.usage_in_bytes", r, updating, err)) < 0)
+        return rc;
     /* The kernel keeps limit <= memsw at every step, so the order of the
      * two writes depends on which way memsw moves. */
     struct gt_cg_i64 swap = m->swap;
@@ -324,7 +314,46 @@ static void devnum_str(int64_t v, char out[16])
  * the spec means.  A whole wildcard is "a" (which also resets the list);
  * v1 cannot express "a" with numbers or partial access, so those become a
  * "c" and a "b" rule. */
-static int apply_devices(struct gt_cgroup *cg, const struct gt_cg_resources *r,
+/* On update, a whitelist that the rules fully describe is reached by
+ * writing only the difference from devices.list (cgroup_v1_devices.c), so
+ * that the container never goes without the devices it keeps.  1: done,
+ * 0: not applicable (or the result did not match: write the rules). */
+static int update_devices(struct gt_cg_dir *d, const struct gt_cg_resources *r,
+                          struct gt_error *err)
+{
+    struct gt_cg_dev_entry *want = NULL, *cur = NULL, *now = NULL;
+    struct gt_cg_dev_write *w = NULL;
+    size_t n_want = 0, n_cur = 0, n_now = 0, n_w = 0;
+    char *list = NULL;
+    int rc = 0;
+    struct gt_error e2;
+    if (!gt_cg_v1_devices_whitelist(r->devices, r->n_devices, &want, &n_want) ||
+        gt_cg_read(d, "devices.list", &list, &e2) < 0 ||
+        !gt_cg_v1_devices_parse_list(list, &cur, &n_cur))
+        goto out;
+    n_w = gt_cg_v1_devices_transition(cur, n_cur, want, n_want, &w);
+    for (size_t i = 0; i < n_w; i++) {
+        rc = gt_cg_write(d, w[i].allow ? "devices.allow" : "devices.deny", w[i].line,
+                         RES ".devices", err);
+        if (rc < 0)
+            goto out;
+    }
+    free(list);
+    list = NULL;
+    if (gt_cg_read(d, "devices.list", &list, &e2) == 0 &&
+        gt_cg_v1_devices_parse_list(list, &now, &n_now) &&
+        gt_cg_v1_devices_equal(now, n_now, want, n_want))
+        rc = 1;
+out:
+    free(want);
+    free(cur);
+    free(now);
+    free(w);
+    free(list);
+    return rc;
+}
+
+static int apply_devices(struct gt_cgroup *cg, const struct gt_cg_resources *r, bool updating,
                          struct gt_error *err)
 {
     if (!r->n_devices)
@@ -333,6 +362,8 @@ static int apply_devices(struct gt_cgroup *cg, const struct gt_cg_resources *r,
     int rc = need(cg, "devices", RES ".devices", &d, err);
     if (rc < 0)
         return rc;
+    if (updating && (rc = update_devices(d, r, err)) != 0)
+        return rc < 0 ? rc : 0;
     for (size_t i = 0; i < r->n_devices; i++) {
         const struct gt_cg_device_rule *rule = &r->devices[i];
         const char *file = rule->allow ? "devices.allow" : "devices.deny";
@@ -395,15 +426,11 @@ static int v1_apply(struct gt_cgroup *cg, const struct gt_cg_resources *r, bool 
         struct gt_cg_dir *d;
         if ((rc = need(cg, "pids", RES ".pids.limit", &d, err)) < 0)
             return rc;
-        if (r->pids_limit.v < 0)
-            rc = gt_cg_write(d, "pids.max", "max", RES ".pids.limit", err);
-        else
-            rc = set_i64(d, "pids.max", r->pids_limit.v, RES ".pids.limit", err);
-        if (rc < 0)
+        if ((rc = gt_cg_write_limit(d, "pids.max", r->pids_limit.v, RES ".pids.limit", err)) < 0)
             return rc;
     }
     if ((rc = apply_blkio(cg, r, err)) < 0 || (rc = apply_hugetlb(cg, r, err)) < 0 ||
-        (rc = apply_devices(cg, r, err)) < 0 || (rc = apply_network(cg, r, err)) < 0)
+        (rc = apply_devices(cg, r, updating, err)) < 0 || (rc = apply_network(cg, r, err)) < 0)
         return rc;
     if (r->n_rdma) {
         struct gt_cg_dir *d;
@@ -435,8 +462,7 @@ static int v1_freeze(struct gt_cgroup *cg, bool frozen, struct gt_error *err)
         return gt_err(err, ENOTSUP, "no freezer hierarchy under %s", cg->root);
     const char *want = frozen ? "FROZEN" : "THAWED";
     const int timeout_ms = 10000;
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = gt_clock_ms();
     unsigned delay_us = 100;
     for (int i = 0;; i++) {
         int r;
@@ -447,9 +473,7 @@ static int v1_freeze(struct gt_cgroup *cg, bool frozen, struct gt_error *err)
             return r;
         if (strcmp(state, want) == 0)
             return 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms >= timeout_ms) {
+        if (gt_clock_ms() - start >= timeout_ms) {
             if (frozen)
                 gt_cg_write(d, "freezer.state", "THAWED", NULL, NULL);
             return gt_err(err, ETIMEDOUT, "%s/freezer.state: still %s after %d ms%s", d->path,
@@ -499,11 +523,10 @@ static int v1_oom_kills(struct gt_cgroup *cg, uint64_t *out, struct gt_error *er
 
 /* ---- statistics, in the shape of runc's events --stats ---- */
 
+/* "max" (or -1) reads as 0, as runc reports it */
 static void put_u64(json_t *o, const char *key, struct gt_cg_dir *d, const char *file)
 {
-    uint64_t v;
-    if (gt_cg_read_u64(d, file, &v, NULL) == 0)
-        json_object_set_new(o, key, json_integer(v == UINT64_MAX ? 0 : (json_int_t)v));
+    gt_cg_put_u64(o, key, d, file, 0);
 }
 
 static json_t *u64_list(const char *s)
@@ -520,22 +543,6 @@ static json_t *u64_list(const char *s)
             p++;
     }
     return a;
-}
-
-/* "key value" lines into an object */
-static json_t *keyed_object(const char *s)
-{
-    json_t *o = json_object();
-    cleanup_free char *copy = gt_xstrdup(s);
-    char *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *sp = strchr(line, ' ');
-        if (!sp)
-            continue;
-        *sp = '\0';
-        json_object_set_new(o, line, json_integer((json_int_t)strtoull(sp + 1, NULL, 10)));
-    }
-    return o;
 }
 
 static void stats_cpu(struct gt_cgroup *cg, json_t *out)
@@ -559,7 +566,7 @@ static void stats_cpu(struct gt_cgroup *cg, json_t *out)
         }
         /* cpuacct.stat counts USER_HZ ticks; runc reports nanoseconds */
         if (gt_cg_read(acct, "cpuacct.stat", &s, NULL) == 0) {
-            cleanup_json json_t *k = keyed_object(s);
+            cleanup_json json_t *k = gt_cg_keyed_object(s);
             long hz = sysconf(_SC_CLK_TCK);
             if (hz <= 0)
                 hz = 100;
@@ -574,7 +581,7 @@ static void stats_cpu(struct gt_cgroup *cg, json_t *out)
     struct gt_cg_dir *c = gt_cg_v1_dir(cg, "cpu");
     cleanup_free char *st = NULL;
     if (c && gt_cg_read(c, "cpu.stat", &st, NULL) == 0) {
-        cleanup_json json_t *k = keyed_object(st);
+        cleanup_json json_t *k = gt_cg_keyed_object(st);
         json_object_set(thr, "periods", json_object_get(k, "nr_periods"));
         json_object_set(thr, "throttled_periods", json_object_get(k, "nr_throttled"));
         json_object_set(thr, "throttled_time", json_object_get(k, "throttled_time"));
@@ -607,7 +614,7 @@ static void stats_memory(struct gt_cgroup *cg, json_t *out)
     json_t *m = json_object();
     cleanup_free char *stat = NULL;
     if (gt_cg_read(d, "memory.stat", &stat, NULL) == 0) {
-        json_t *raw = keyed_object(stat);
+        json_t *raw = gt_cg_keyed_object(stat);
         json_object_set(m, "cache", json_object_get(raw, "total_cache") ?: json_object_get(raw, "cache"));
         json_object_set_new(m, "raw", raw);
     }
@@ -709,12 +716,8 @@ static int v1_stats(struct gt_cgroup *cg, json_t *out, struct gt_error *err)
     stats_cpu(cg, out);
     stats_memory(cg, out);
     struct gt_cg_dir *d = gt_cg_v1_dir(cg, "pids");
-    if (d) {
-        json_t *pids = json_object();
-        put_u64(pids, "current", d, "pids.current");
-        put_u64(pids, "limit", d, "pids.max");
-        json_object_set_new(out, "pids", pids);
-    }
+    if (d)
+        gt_cg_stats_pids(d, out);
     stats_blkio(cg, out);
     stats_hugetlb(cg, out);
     return 0;

@@ -202,17 +202,8 @@ static int apply_memory(struct gt_cg_dir *d, const struct gt_cg_resources *r, bo
     bool swap_set;
     if ((rc = gt_cg_swap_to_v2(r, &swap, &swap_set, err)) < 0)
         return rc;
-    if (updating && m->check_before_update.set && m->check_before_update.v && m->limit.set &&
-        m->limit.v > 0) {
-        uint64_t usage;
-        if ((rc = gt_cg_read_u64(d, "memory.current", &usage, err)) < 0)
-            return rc;
-        if ((uint64_t)m->limit.v < usage)
-            return gt_err(err, EBUSY,
-                          RES ".memory.limit: %" PRId64 " is below the current usage %" PRIu64
-                              " (checkBeforeUpdate)",
-                          m->limit.v, usage);
-    }
+    if ((rc = gt_cg_check_memory_usage(d, "memory.current", r, updating, err)) < 0)
+        return rc;
     /* unlimited memory implies unlimited swap, where there is swap */
     if (swap_set && !m->swap.set && !d->emulated && !gt_cg_has_file(d, "memory.swap.max"))
         swap_set = false;
@@ -222,27 +213,15 @@ static int apply_memory(struct gt_cg_dir *d, const struct gt_cg_resources *r, bo
                           RES ".memory.swap: %s/memory.swap.max is missing (swap accounting is "
                               "off: boot with swapaccount=1)",
                           d->path);
-        rc = swap < 0 ? gt_cg_write(d, "memory.swap.max", "max", RES ".memory.swap", err)
-                      : gt_cg_writef(d, "memory.swap.max", RES ".memory.swap", err, "%" PRId64,
-                                     swap);
-        if (rc < 0)
+        if ((rc = gt_cg_write_limit(d, "memory.swap.max", swap, RES ".memory.swap", err)) < 0)
             return rc;
     }
-    if (m->limit.set) {
-        rc = m->limit.v < 0 ? gt_cg_write(d, "memory.max", "max", RES ".memory.limit", err)
-                            : gt_cg_writef(d, "memory.max", RES ".memory.limit", err, "%" PRId64,
-                                           m->limit.v);
-        if (rc < 0)
-            return rc;
-    }
-    if (m->reservation.set) {
-        rc = m->reservation.v < 0
-                 ? gt_cg_write(d, "memory.low", "max", RES ".memory.reservation", err)
-                 : gt_cg_writef(d, "memory.low", RES ".memory.reservation", err, "%" PRId64,
-                                m->reservation.v);
-        if (rc < 0)
-            return rc;
-    }
+    if (m->limit.set &&
+        (rc = gt_cg_write_limit(d, "memory.max", m->limit.v, RES ".memory.limit", err)) < 0)
+        return rc;
+    if (m->reservation.set && (rc = gt_cg_write_limit(d, "memory.low", m->reservation.v,
+                                                      RES ".memory.reservation", err)) < 0)
+        return rc;
     return 0;
 }
 
@@ -367,14 +346,9 @@ static int v2_apply(struct gt_cgroup *cg, const struct gt_cg_resources *r, bool 
         return rc;
     if ((rc = apply_cpu(d, r, err)) < 0 || (rc = apply_memory(d, r, updating, err)) < 0)
         return rc;
-    if (r->pids_limit.set) {
-        rc = r->pids_limit.v < 0
-                 ? gt_cg_write(d, "pids.max", "max", RES ".pids.limit", err)
-                 : gt_cg_writef(d, "pids.max", RES ".pids.limit", err, "%" PRId64,
-                                r->pids_limit.v);
-        if (rc < 0)
-            return rc;
-    }
+    if (r->pids_limit.set &&
+        (rc = gt_cg_write_limit(d, "pids.max", r->pids_limit.v, RES ".pids.limit", err)) < 0)
+        return rc;
     if ((rc = apply_io(d, r, err)) < 0)
         return rc;
     for (size_t i = 0; i < r->n_hugepages; i++) {
@@ -444,21 +418,6 @@ static int v2_kill_fast(struct gt_cgroup *cg, struct gt_error *err)
 
 /* ---- statistics, in the shape runc gives on v2 ---- */
 
-static json_t *keyed(const char *s)
-{
-    json_t *o = json_object();
-    cleanup_free char *copy = gt_xstrdup(s);
-    char *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *sp = strchr(line, ' ');
-        if (!sp)
-            continue;
-        *sp = '\0';
-        json_object_set_new(o, line, json_integer((json_int_t)strtoull(sp + 1, NULL, 10)));
-    }
-    return o;
-}
-
 static json_int_t getk(json_t *o, const char *k)
 {
     return json_integer_value(json_object_get(o, k));
@@ -467,9 +426,7 @@ static json_int_t getk(json_t *o, const char *k)
 /* "max" reads as the largest value JSON numbers here can carry */
 static void put_u64(json_t *o, const char *key, struct gt_cg_dir *d, const char *file)
 {
-    uint64_t v;
-    if (gt_cg_read_u64(d, file, &v, NULL) == 0)
-        json_object_set_new(o, key, json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
+    gt_cg_put_u64(o, key, d, file, INT64_MAX);
 }
 
 static void stats_io(struct gt_cg_dir *d, json_t *out)
@@ -541,7 +498,7 @@ static int v2_stats(struct gt_cgroup *cg, json_t *out, struct gt_error *err)
     /* cpu.stat is in every cgroup, the cpu controller only adds throttling */
     json_t *usage = json_object(), *thr = json_object();
     if (gt_cg_read(d, "cpu.stat", &s, NULL) == 0) {
-        cleanup_json json_t *k = keyed(s);
+        cleanup_json json_t *k = gt_cg_keyed_object(s);
         json_object_set_new(usage, "total", json_integer(getk(k, "usage_usec") * 1000));
         json_object_set_new(usage, "user", json_integer(getk(k, "user_usec") * 1000));
         json_object_set_new(usage, "kernel", json_integer(getk(k, "system_usec") * 1000));
@@ -567,7 +524,7 @@ static int v2_stats(struct gt_cgroup *cg, json_t *out, struct gt_error *err)
     }
     cleanup_free char *ms = NULL;
     if (gt_cg_read(d, "memory.stat", &ms, NULL) == 0) {
-        json_t *raw = keyed(ms);
+        json_t *raw = gt_cg_keyed_object(ms);
         json_object_set(mem, "cache", json_object_get(raw, "file"));
         json_object_set_new(mem, "raw", raw);
     }
@@ -575,11 +532,7 @@ static int v2_stats(struct gt_cgroup *cg, json_t *out, struct gt_error *err)
         json_object_set_new(mem, "oomKills", json_integer((json_int_t)v));
     json_object_set_new(out, "memory", mem);
 
-    json_t *pids = json_object();
-    put_u64(pids, "current", d, "pids.current");
-    if (gt_cg_read_u64(d, "pids.max", &v, NULL) == 0)
-        json_object_set_new(pids, "limit", json_integer(v == UINT64_MAX ? 0 : (json_int_t)v));
-    json_object_set_new(out, "pids", pids);
+    gt_cg_stats_pids(d, out);
     stats_io(d, out);
     stats_hugetlb(d, out);
     return 0;

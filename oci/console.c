@@ -32,6 +32,16 @@ int gt_console_connect(const char *path, int *out, struct gt_error *err)
     return 0;
 }
 
+bool gt_console_get_size(int fd, unsigned short *rows, unsigned short *cols)
+{
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
+        return false;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return true;
+}
+
 int gt_console_send_fd(int sock, int fd, const char *name)
 {
     char cbuf[CMSG_SPACE(sizeof(int))];

@@ -19,6 +19,11 @@ int gt_console_connect(const char *path, int *out, struct gt_error *err);
  * slave is also bound onto /dev/console.  rows/cols of 0 leave the size. */
 int gt_console_setup(int sock, unsigned short rows, unsigned short cols, bool mount_console,
                      struct gt_error *err);
+/* The window size of the terminal on fd; false when fd is not one (or
+ * has no size).  When the runtime relays its own terminal (run -t, exec -t
+ * in the foreground), the container's pty starts at this size: set in the
+ * process before it runs, not after, when it may already have looked. */
+bool gt_console_get_size(int fd, unsigned short *rows, unsigned short *cols);
 /* SCM_RIGHTS helpers. */
 int gt_console_send_fd(int sock, int fd, const char *name);
 /* Receives one fd; returns it or a negative code. */

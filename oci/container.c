@@ -119,15 +119,6 @@ char *gt_hook_state_json(const struct gt_state *st, enum gt_status status)
     return s;
 }
 
-int gt_run_hooks(const json_t *hooks, enum gt_hook_kind kind, const char *state,
-                 struct gt_error *err)
-{
-    int r = gt_hooks_run(hooks, kind, state, err);
-    if (r == -ETIMEDOUT)
-        gt_err_prefix(err, "hook timeout");
-    return r;
-}
-
 static bool hooks_of(const json_t *hooks, const char *kind)
 {
     json_t *h = hooks ? json_object_get(hooks, kind) : NULL;
@@ -143,11 +134,29 @@ static void run_hooks_warn(const struct gt_state *st, enum gt_hook_kind kind,
     cleanup_free char *state = gt_hook_state_json(st, status);
     struct gt_error err;
     gt_err_clear(&err);
-    if (gt_run_hooks(st->hooks, kind, state, &err) < 0)
+    if (gt_hooks_run(st->hooks, kind, state, &err) < 0)
         gt_warn("%s", err.msg);
 }
 
 /* ---- status ------------------------------------------------------------- */
+
+/* The container's cgroup, or NULL when it has none or it cannot be opened
+ * (for the callers that go on without it). */
+static struct gt_cgroup *cgroup_of(const struct gt_state *st)
+{
+    struct gt_cgroup *cg;
+    struct gt_error e2;
+    return st->cgroup_path && gt_cgroup_open(st->cgroup_path, &cg, &e2) == 0 ? cg : NULL;
+}
+
+/* The container's cgroup, for a command that cannot do without. */
+static int cgroup_needed(const struct gt_state *st, struct gt_cgroup **cg, struct gt_error *err)
+{
+    if (!st->cgroup_path)
+        return gt_err(err, ENOENT, "the container has no cgroup");
+    return gt_cgroup_open(st->cgroup_path, cg, err);
+}
+
 
 int gt_container_status(const struct gt_state_dir *d, const struct gt_state *st,
                         enum gt_status *out, struct gt_error *err)
@@ -161,15 +170,13 @@ int gt_container_status(const struct gt_state_dir *d, const struct gt_state *st,
         return 0;
     }
     *out = GT_STATUS_RUNNING;
-    if (st->cgroup_path) {
-        struct gt_cgroup *cg;
+    struct gt_cgroup *cg = cgroup_of(st);
+    if (cg) {
+        bool frozen = false;
         struct gt_error e2;
-        if (gt_cgroup_open(st->cgroup_path, &cg, &e2) == 0) {
-            bool frozen = false;
-            if (gt_cgroup_is_frozen(cg, &frozen, &e2) == 0 && frozen)
-                *out = GT_STATUS_PAUSED;
-            gt_cgroup_free(cg);
-        }
+        if (gt_cgroup_is_frozen(cg, &frozen, &e2) == 0 && frozen)
+            *out = GT_STATUS_PAUSED;
+        gt_cgroup_free(cg);
     }
     return 0;
 }
@@ -187,6 +194,25 @@ int gt_container_open(const char *root, const char *id, int lock, struct gt_stat
         return r;
     }
     return 0;
+}
+
+/* A container opened for one command, by gt_container_open(). */
+struct opened {
+    struct gt_state_dir d;
+    struct gt_state st;
+    enum gt_status status;
+};
+
+static int opened_open(const char *root, const char *id, int lock, struct opened *c,
+                       struct gt_error *err)
+{
+    return gt_container_open(root, id, lock, &c->d, &c->st, &c->status, err);
+}
+
+static void opened_release(struct opened *c)
+{
+    gt_state_release(&c->st);
+    gt_state_dir_release(&c->d);
 }
 
 /* ---- create ------------------------------------------------------------- */
@@ -362,8 +388,11 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     own_console = own_console && s->process && s->process->terminal && !o->console_socket;
     if ((r = check_host(s, o, own_console, err)) < 0)
         goto fail;
-    if (s->seccomp && (r = gt_seccomp_compile(s->seccomp, &c->seccomp, err)) < 0)
-        goto fail;
+    if (s->seccomp) {
+        cleanup_free char *cache = gt_path_join(root, GT_STATE_SECCOMP_CACHE);
+        if ((r = gt_seccomp_compile_cached(s->seccomp, cache, &c->seccomp, NULL, err)) < 0)
+            goto fail;
+    }
     for (int i = 0; i < GT_NS_COUNT; i++) {
         if (!s->ns[i].present || !s->ns[i].path)
             continue;
@@ -407,6 +436,10 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
     if (o->console_socket && (r = gt_console_connect(o->console_socket, &console, err)) < 0)
         goto fail;
     if (own_console) {
+        /* the pty starts at the caller's size, unless the spec gives one */
+        struct gt_process *proc = c->spec->process;
+        if (!proc->console_height && !proc->console_width)
+            gt_console_get_size(STDIN_FILENO, &proc->console_height, &proc->console_width);
         int cp[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0) {
             r = gt_err_sys(err, errno, "socketpair");
@@ -562,8 +595,8 @@ static int do_create(const char *root, const struct gt_create_opts *o, bool own_
         }
         if (m.kind == GT_SYNC_HOOKS) {
             cleanup_free char *state = gt_hook_state_json(&c->st, GT_STATUS_CREATING);
-            if ((r = gt_run_hooks(s->hooks, GT_HOOK_PRESTART, state, err)) < 0 ||
-                (r = gt_run_hooks(s->hooks, GT_HOOK_CREATE_RUNTIME, state, err)) < 0)
+            if ((r = gt_hooks_run(s->hooks, GT_HOOK_PRESTART, state, err)) < 0 ||
+                (r = gt_hooks_run(s->hooks, GT_HOOK_CREATE_RUNTIME, state, err)) < 0)
                 goto fail;
             gt_sync_send(c->sync_fd, GT_SYNC_HOOKS_DONE, 0, NULL);
             continue;
@@ -660,22 +693,19 @@ static int exec_fifo_release(const struct gt_state_dir *d, const struct gt_state
 
 int gt_container_start(const char *root, const char *id, struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_EX, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_EX, &c, err);
     if (r < 0)
         return r;
-    if (status == GT_STATUS_STOPPED)
+    if (c.status == GT_STATUS_STOPPED)
         r = gt_err(err, EINVAL, "cannot start a container that has stopped");
-    else if (status != GT_STATUS_CREATED)
+    else if (c.status != GT_STATUS_CREATED)
         r = gt_err(err, EINVAL, "cannot start an already running container");
     else
-        r = exec_fifo_release(&d, &st, err);
+        r = exec_fifo_release(&c.d, &c.st, err);
     if (r == 0)
-        run_hooks_warn(&st, GT_HOOK_POSTSTART, GT_STATUS_RUNNING);
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+        run_hooks_warn(&c.st, GT_HOOK_POSTSTART, GT_STATUS_RUNNING);
+    opened_release(&c);
     return r;
 }
 
@@ -685,10 +715,8 @@ int gt_container_start(const char *root, const char *id, struct gt_error *err)
  * the cgroup) and waits for the init to be gone. */
 static int kill_and_wait(const struct gt_state *st, bool paused, struct gt_error *err)
 {
-    struct gt_cgroup *cg = NULL;
+    struct gt_cgroup *cg = cgroup_of(st);
     struct gt_error e2;
-    if (st->cgroup_path && gt_cgroup_open(st->cgroup_path, &cg, &e2) < 0)
-        cg = NULL;
     if (cg && !st->own_pidns)
         gt_cgroup_kill_all(cg, SIGKILL, &e2);
     int pidfd = gt_pidfd_open_checked(st->pid, st->start_time);
@@ -711,18 +739,16 @@ static int kill_and_wait(const struct gt_state *st, bool paused, struct gt_error
 /* Removes every trace of a stopped container. */
 int gt_container_destroy(struct gt_state_dir *d, const struct gt_state *st, struct gt_error *err)
 {
-    if (st->cgroup_path) {
-        struct gt_cgroup *cg;
+    struct gt_cgroup *cg = cgroup_of(st);
+    if (cg) {
+        /* whatever is left (a shared pid namespace, or an init whose
+         * record no longer matches) goes with the container */
         struct gt_error e2;
-        if (gt_cgroup_open(st->cgroup_path, &cg, &e2) == 0) {
-            /* whatever is left (a shared pid namespace, or an init whose
-             * record no longer matches) goes with the container */
-            gt_cgroup_kill_all(cg, SIGKILL, &e2);
-            int r = gt_cgroup_destroy(cg, err);
-            gt_cgroup_free(cg);
-            if (r < 0)
-                return r;
-        }
+        gt_cgroup_kill_all(cg, SIGKILL, &e2);
+        int r = gt_cgroup_destroy(cg, err);
+        gt_cgroup_free(cg);
+        if (r < 0)
+            return r;
     }
     run_hooks_warn(st, GT_HOOK_POSTSTOP, GT_STATUS_STOPPED);
     return gt_state_dir_remove(d, err);
@@ -831,15 +857,12 @@ int gt_container_run(const char *root, const struct gt_create_opts *o, bool deta
 
 int gt_container_state(const char *root, const char *id, json_t **out, struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_SH, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_SH, &c, err);
     if (r < 0)
         return r;
-    *out = gt_state_to_json(&st, status, "");
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+    *out = gt_state_to_json(&c.st, c.status, "");
+    opened_release(&c);
     return 0;
 }
 
@@ -868,17 +891,15 @@ int gt_container_list(const char *root, json_t **out, struct gt_error *err)
     while ((de = readdir(dir))) {
         if (de->d_name[0] == '.' || gt_state_check_id(de->d_name, NULL) < 0)
             continue;
-        struct gt_state_dir d;
-        struct gt_state st;
-        enum gt_status status;
+        struct opened c;
         struct gt_error e2;
         /* a container being created (or deleted) holds its lock: skip it
          * rather than wait */
-        if (gt_container_open(root, de->d_name, LOCK_SH | LOCK_NB, &d, &st, &status, &e2) < 0)
+        if (opened_open(root, de->d_name, LOCK_SH | LOCK_NB, &c, &e2) < 0)
             continue;
         struct stat sb;
         char owner[64] = "";
-        if (fstat(d.fd, &sb) == 0) {
+        if (fstat(c.d.fd, &sb) == 0) {
             cleanup_free char *name = gt_passwd_field("/etc/passwd", sb.st_uid, 0);
             if (name)
                 snprintf(owner, sizeof owner, "%s", name);
@@ -889,9 +910,8 @@ int gt_container_list(const char *root, json_t **out, struct gt_error *err)
             cap = cap ? cap * 2 : 16;
             items = gt_xrealloc(items, cap * sizeof *items);
         }
-        items[n++] = gt_state_to_json(&st, status, owner);
-        gt_state_release(&st);
-        gt_state_dir_release(&d);
+        items[n++] = gt_state_to_json(&c.st, c.status, owner);
+        opened_release(&c);
     }
     if (n)
         qsort(items, n, sizeof *items, cmp_state_id);
@@ -904,105 +924,100 @@ int gt_container_list(const char *root, json_t **out, struct gt_error *err)
 
 int gt_container_kill(const char *root, const char *id, int sig, bool all, struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_SH, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_SH, &c, err);
     if (r < 0)
         return r;
     if (all) {
-        struct gt_cgroup *cg;
-        struct gt_error e2;
-        if (st.cgroup_path && gt_cgroup_open(st.cgroup_path, &cg, &e2) == 0) {
+        struct gt_cgroup *cg = cgroup_of(&c.st);
+        if (cg) {
             r = gt_cgroup_kill_all(cg, sig, err);
             gt_cgroup_free(cg);
-        } else if (status != GT_STATUS_STOPPED) {
+        } else if (c.status != GT_STATUS_STOPPED) {
             r = gt_err(err, ENOENT, "kill --all: the container has no cgroup");
         }
-    } else if (status == GT_STATUS_STOPPED) {
+    } else if (c.status == GT_STATUS_STOPPED) {
         r = gt_err(err, ESRCH, "container not running");
     } else {
-        int pidfd = gt_pidfd_open_checked(st.pid, st.start_time);
+        int pidfd = gt_pidfd_open_checked(c.st.pid, c.st.start_time);
         if (pidfd < 0) {
             r = gt_err(err, ESRCH, "container not running");
         } else {
             if ((r = gt_pidfd_signal(pidfd, sig)) < 0)
-                gt_err_sys(err, -r, "send signal %d to %d", sig, (int)st.pid);
+                gt_err_sys(err, -r, "send signal %d to %d", sig, (int)c.st.pid);
             close(pidfd);
         }
+        /* A task in a frozen v1 cgroup does not act on SIGKILL until it is
+         * thawed (the v2 freezer lets fatal signals through, Linux 5.2):
+         * SIGKILL to a paused container thaws it, as runc does, so that
+         * engines killing a paused task (containerd's `ctr task kill`, a
+         * forced delete) see it exit.  Other signals wait for resume. */
+        if (r == 0 && sig == SIGKILL && c.status == GT_STATUS_PAUSED && c.st.cgroup_path) {
+            struct gt_cgroup *cg;
+            if ((r = gt_cgroup_open(c.st.cgroup_path, &cg, err)) == 0) {
+                r = gt_cgroup_freeze(cg, false, err);
+                gt_cgroup_free(cg);
+            }
+            if (r < 0)
+                gt_err_prefix(err, "thaw the paused container after SIGKILL");
+        }
     }
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+    opened_release(&c);
     return r;
 }
 
 int gt_container_pause(const char *root, const char *id, bool pause, struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_EX, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_EX, &c, err);
     if (r < 0)
         return r;
-    if (pause && status != GT_STATUS_RUNNING && status != GT_STATUS_CREATED)
+    struct gt_cgroup *cg;
+    if (pause && c.status != GT_STATUS_RUNNING && c.status != GT_STATUS_CREATED)
         r = gt_err(err, EINVAL, "container not running");
-    else if (!pause && status != GT_STATUS_PAUSED)
+    else if (!pause && c.status != GT_STATUS_PAUSED)
         r = gt_err(err, EINVAL, "container not paused");
-    else {
-        struct gt_cgroup *cg;
-        if (!st.cgroup_path)
-            r = gt_err(err, ENOENT, "the container has no cgroup");
-        else if ((r = gt_cgroup_open(st.cgroup_path, &cg, err)) == 0) {
-            r = gt_cgroup_freeze(cg, pause, err);
-            gt_cgroup_free(cg);
-        }
+    else if ((r = cgroup_needed(&c.st, &cg, err)) == 0) {
+        r = gt_cgroup_freeze(cg, pause, err);
+        gt_cgroup_free(cg);
     }
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+    opened_release(&c);
     return r;
 }
 
 int gt_container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
                       struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_SH, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_SH, &c, err);
     if (r < 0)
         return r;
     *pids = NULL;
     *n = 0;
-    struct gt_cgroup *cg;
-    struct gt_error e2;
-    if (st.cgroup_path && gt_cgroup_open(st.cgroup_path, &cg, &e2) == 0) {
+    struct gt_cgroup *cg = cgroup_of(&c.st);
+    if (cg) {
         r = gt_cgroup_pids(cg, pids, n, err);
         gt_cgroup_free(cg);
-    } else if (status != GT_STATUS_STOPPED) {
+    } else if (c.status != GT_STATUS_STOPPED) {
         r = gt_err(err, ENOENT, "the container has no cgroup");
     }
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+    opened_release(&c);
     return r;
 }
 
 int gt_container_update(const char *root, const char *id, json_t *resources,
                         struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_EX, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_EX, &c, err);
     if (r < 0)
         return r;
     struct gt_cgroup *cg = NULL;
-    if (status == GT_STATUS_STOPPED)
+    if (c.status == GT_STATUS_STOPPED)
         r = gt_err(err, EINVAL, "container not running");
     else if ((r = gt_cgroup_validate(resources, err)) < 0)
         ;
-    else if (!st.cgroup_path)
-        r = gt_err(err, ENOENT, "the container has no cgroup");
-    else if ((r = gt_cgroup_open(st.cgroup_path, &cg, err)) == 0)
+    else if ((r = cgroup_needed(&c.st, &cg, err)) == 0)
         r = gt_cgroup_update(cg, resources, err);
     if (cg)
         gt_cgroup_free(cg);
@@ -1012,7 +1027,7 @@ int gt_container_update(const char *root, const char *id, json_t *resources,
         size_t len;
         cleanup_json json_t *cfg = NULL;
         struct gt_error e2;
-        if (gt_read_file_at(d.fd, "config.json", 0, &buf, &len, &e2) == 0 &&
+        if (gt_read_file_at(c.d.fd, "config.json", 0, &buf, &len, &e2) == 0 &&
             gt_json_load_buf(buf, len, "config.json", &cfg, &e2) == 0) {
             json_t *lx = json_object_get(cfg, "linux");
             if (!json_is_object(lx)) {
@@ -1025,37 +1040,31 @@ int gt_container_update(const char *root, const char *id, json_t *resources,
                 json_object_set_new(lx, "resources", res);
             }
             json_object_update_recursive(res, resources);
-            cleanup_free char *path = gt_path_join(d.path, "config.json");
+            cleanup_free char *path = gt_path_join(c.d.path, "config.json");
             if (gt_json_dump_file(path, cfg, false, &e2) < 0)
                 gt_warn("update: %s", e2.msg);
         }
     }
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+    opened_release(&c);
     return r;
 }
 
 int gt_container_stats(const char *root, const char *id, json_t **out, struct gt_error *err)
 {
-    struct gt_state_dir d;
-    struct gt_state st;
-    enum gt_status status;
-    int r = gt_container_open(root, id, LOCK_SH, &d, &st, &status, err);
+    struct opened c;
+    int r = opened_open(root, id, LOCK_SH, &c, err);
     if (r < 0)
         return r;
     struct gt_cgroup *cg = NULL;
     json_t *data = NULL;
-    if (status == GT_STATUS_STOPPED)
+    if (c.status == GT_STATUS_STOPPED)
         r = gt_err(err, EINVAL, "container not running");
-    else if (!st.cgroup_path)
-        r = gt_err(err, ENOENT, "the container has no cgroup");
-    else if ((r = gt_cgroup_open(st.cgroup_path, &cg, err)) == 0)
+    else if ((r = cgroup_needed(&c.st, &cg, err)) == 0)
         r = gt_cgroup_stats(cg, &data, err);
     if (cg)
         gt_cgroup_free(cg);
     if (r == 0)
         *out = json_pack("{s:s,s:s,s:o}", "type", "stats", "id", id, "data", data);
-    gt_state_release(&st);
-    gt_state_dir_release(&d);
+    opened_release(&c);
     return r;
 }

@@ -23,10 +23,6 @@ int gt_pidfd_signal(int pidfd, int sig);
 int gt_write_pid_file(const char *path, pid_t pid, struct gt_error *err);
 /* The state JSON given to hooks (caller frees). */
 char *gt_hook_state_json(const struct gt_state *st, enum gt_status status);
-/* gt_hooks_run, with runc's word for a hook killed at its timeout
- * ("hook timeout: ...") in front, as engines look for it. */
-int gt_run_hooks(const json_t *hooks, enum gt_hook_kind kind, const char *state,
-                 struct gt_error *err);
 int gt_container_status(const struct gt_state_dir *d, const struct gt_state *st,
                         enum gt_status *out, struct gt_error *err);
 /* The locked directory, the state and the status of a container. */

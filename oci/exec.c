@@ -274,8 +274,11 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
         r = gt_err(err, EINVAL, "--console-socket given but the process has no terminal");
         goto out;
     }
-    if (spec->seccomp && (r = gt_seccomp_compile(spec->seccomp, &seccomp, err)) < 0)
-        goto out;
+    if (spec->seccomp) {
+        cleanup_free char *cache = gt_path_join(root, GT_STATE_SECCOMP_CACHE);
+        if ((r = gt_seccomp_compile_cached(spec->seccomp, cache, &seccomp, NULL, err)) < 0)
+            goto out;
+    }
     init_pidfd = gt_pidfd_open_checked(st.pid, st.start_time);
     if (init_pidfd < 0) {
         r = gt_err(err, EINVAL, "cannot exec in a stopped container");
@@ -290,6 +293,10 @@ int gt_container_exec(const char *root, const struct gt_exec_opts *o, int *exit_
             if ((r = gt_console_connect(o->console_socket, &console, err)) < 0)
                 goto out;
         } else {
+            /* the pty starts at the caller's size, unless --process
+             * gives one */
+            if (!proc.console_height && !proc.console_width)
+                gt_console_get_size(STDIN_FILENO, &proc.console_height, &proc.console_width);
             int cp[2];
             if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0) {
                 r = gt_err_sys(err, errno, "socketpair");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -124,13 +125,6 @@ int gt_hooks_validate(const json_t *hooks, struct gt_error *err)
     return 0;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Between fork and execve: async-signal-safe calls only. */
 static __attribute__((noreturn)) void exec_child(const struct hook *h, int in, int out, int errfd,
                                                  int report)
@@ -231,7 +225,7 @@ static int run_hook(const struct hook *h, const char *label, const char *state,
         in[1] = -1;
     }
     struct buf ebuf = { 0 }, obuf = { 0 };
-    long deadline = h->timeout > 0 ? now_ms() + h->timeout * 1000 : -1;
+    int64_t deadline = h->timeout > 0 ? gt_clock_ms() + h->timeout * 1000 : -1;
     bool exited = false, timed_out = false, got_epipe = false;
     while (!exited) {
         struct pollfd pf[4];
@@ -249,7 +243,7 @@ static int run_hook(const struct hook *h, const char *label, const char *state,
         if (pidfd >= 0)
             wait_ms = -1;
         if (deadline >= 0) {
-            long rem = deadline - now_ms();
+            int64_t rem = deadline - gt_clock_ms();
             if (rem <= 0) {
                 timed_out = true;
                 kill(-pid, SIGKILL);
@@ -328,8 +322,8 @@ static int run_hook(const struct hook *h, const char *label, const char *state,
     } else if (exec_errno) {
         r = gt_err_sys(err, exec_errno, "%s: exec", label);
     } else if (timed_out) {
-        r = gt_err(err, ETIMEDOUT, "%s: timed out after %" PRId64 "s (killed)%s%s", label,
-                   h->timeout, sep, first);
+        r = gt_err(err, ETIMEDOUT, "%s: hook timeout: still running after %" PRId64
+                   "s, killed%s%s", label, h->timeout, sep, first);
     } else if (WIFSIGNALED(st)) {
         char name[32];
         r = gt_err(err, EINTR, "%s: killed by %s%s%s", label,

@@ -3,8 +3,9 @@
  * Each hook is {path, args, env, timeout}.  A hook gets the container's
  * state JSON on stdin; a non-zero exit, a signal, or a timeout (the hook is
  * then killed) is an error that names the hook kind, its index and path,
- * the exit status and the first line of its stderr.  Hooks of one kind run
- * in order; the first failure stops the rest.
+ * the exit status and the first line of its stderr; a timeout's says
+ * "hook timeout" (-ETIMEDOUT).  Hooks of one kind run in order; the first
+ * failure stops the rest.
  *
  * A hook's argv is its args (argv[0] included), or just its path when args
  * is absent; its environment is exactly its env (empty when absent); its

@@ -173,7 +173,7 @@ static int init_setup(const struct gt_init_args *a, pid_t *host_pid, struct gt_e
     }
     if (has_hooks(s, "createContainer")) {
         cleanup_free char *state = hook_state(a, *host_pid, GT_STATUS_CREATING);
-        if ((r = gt_run_hooks(s->hooks, GT_HOOK_CREATE_CONTAINER, state, err)) < 0)
+        if ((r = gt_hooks_run(s->hooks, GT_HOOK_CREATE_CONTAINER, state, err)) < 0)
             goto out;
     }
     if ((r = gt_process_set_oom_score_adj(p, err)) < 0)
@@ -249,7 +249,7 @@ __attribute__((noreturn)) void gt_init_main(const struct gt_init_args *a)
 
     if (has_hooks(s, "startContainer")) {
         cleanup_free char *state = hook_state(a, host_pid, GT_STATUS_CREATED);
-        if (gt_run_hooks(s->hooks, GT_HOOK_START_CONTAINER, state, &err) < 0)
+        if (gt_hooks_run(s->hooks, GT_HOOK_START_CONTAINER, state, &err) < 0)
             goto late;
     }
     if (a->seccomp && p->no_new_privileges && gt_seccomp_load(a->seccomp, &err) < 0)

@@ -128,9 +128,7 @@ const char **gt_process_env(const struct gt_process *p, char ***extra)
     *extra = NULL;
     if (!env_get(p->env, "HOME")) {
         cleanup_free char *home = gt_passwd_field("/etc/passwd", p->user.uid, 5);
-        char *h = gt_xasprintf("HOME=%s", home ? home : "/");
-        gt_strv_push(extra, h);
-        free(h);
+        gt_strv_pushf(extra, "HOME=%s", home ? home : "/");
         env[n++] = (*extra)[0];
     }
     return env;

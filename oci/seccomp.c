@@ -36,11 +36,7 @@
 
 #define SC "linux.seccomp"
 
-struct gt_seccomp {
-    struct sock_filter *insns;
-    unsigned short len;
-    unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
-};
+#include "oci/seccomp_internal.h"
 
 static const struct {
     const char *name;

@@ -6,6 +6,8 @@
  *   <root>/<id>/config.json  the config.json the container was created with
  *   <root>/<id>/exec.fifo    exists while the container is "created": its
  *                            init blocks opening it until `start` reads it
+ *   <root>/.@seccomp/        compiled seccomp filters (oci/seccomp.h); not
+ *                            a container ('@' is not allowed in an id)
  *
  * Concurrency: every command on a container holds a flock on its directory
  * (exclusive to change it, shared to read it), so two commands on one id
@@ -25,6 +27,7 @@
 #include "base/error.h"
 
 #define GT_STATE_DEFAULT_ROOT "/run/gantry/runtime"
+#define GT_STATE_SECCOMP_CACHE ".@seccomp"
 
 enum gt_status {
     GT_STATUS_CREATING,

@@ -49,7 +49,8 @@ int gt_supervise(pid_t pid, int pidfd, int master, const sigset_t *sigs, int *st
     bool in_open = master >= 0, out_open = master >= 0, exited = false;
     int r = 0;
     while (!exited || out_open) {
-        pid_t w = waitpid(pid, status, WNOHANG);
+        /* once reaped, the pid is not ours to wait for again (ECHILD) */
+        pid_t w = exited ? 0 : waitpid(pid, status, WNOHANG);
         if (w == pid) {
             exited = true;
             if (!out_open)

@@ -630,6 +630,9 @@ static void et_free(struct gt_store *gs)
     for (size_t i = 0; i < s->npool; i++)
         curl_easy_cleanup(s->pool[i]);
     free(s->pool);
+    for (size_t i = 0; i < s->nendpoints; i++)
+        gt_http_client_free(s->http[i]);
+    free(s->http);
     gt_strv_free(s->endpoints);
     free(s->ca_file);
     free(s->cert_file);
@@ -666,8 +669,19 @@ static int et_open(const struct gt_store_options *opts, struct gt_store **out,
             et_free(&s->base);
             return gt_err(err, EINVAL, "etcd endpoint \"%s\": expected http:// or https://", e);
         }
+        struct gt_http_client_opts ho = {
+            .url = e, .ca_file = s->ca_file, .cert_file = s->cert_file, .key_file = s->key_file,
+            .timeout_ms = s->timeout_ms, .connect_timeout_ms = s->timeout_ms,
+        };
+        struct gt_http_client *hc;
+        int r = gt_http_client_new(&ho, &hc, err);
+        if (r < 0) {
+            et_free(&s->base);
+            return r;
+        }
         gt_strv_push(&s->endpoints, e);
-        s->nendpoints++;
+        s->http = gt_xrealloc(s->http, (s->nendpoints + 1) * sizeof *s->http);
+        s->http[s->nendpoints++] = hc;
     }
     if (s->nendpoints == 0) {
         et_free(&s->base);

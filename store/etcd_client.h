@@ -9,11 +9,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "http/client.h"
 #include "store/store.h"
 
 struct etcd_store {
     struct gt_store base;
     char **endpoints; /* NULL-terminated */
+    struct gt_http_client **http; /* one per endpoint: the watch streams' */
     size_t nendpoints;
     atomic_size_t current; /* the endpoint that answered last */
     char *ca_file, *cert_file, *key_file;

@@ -1,30 +1,37 @@
 /* store/etcd_watch.c - watches of the etcd backend.
  *
  * Each watch is one etcd watch stream: the WebSocket form of the gateway's
- * /v3/watch (see websocket.h), carrying our create request, then etcd's
- * responses (events, progress notifications, cancellation), and our
- * progress requests.  Periodic progress notifications are asked for by us
+ * /v3/watch, carrying our create request, then etcd's responses (events,
+ * progress notifications, cancellation), and our progress requests.  The
+ * WebSocket form because the gateway answers a plain POST /v3/watch only
+ * once the request body has ended, so a stream that must carry requests
+ * after the first needs it; libcurl (Debian's 7.88 has no WebSocket
+ * support) only makes the connection, through http/'s client upgrade, and
+ * http/websocket.h does the handshake and the framing.  Periodic progress notifications are asked for by us
  * when the watch has been idle for the interval, rather than left to
  * etcd's server-wide --experimental-watch-progress-notify-interval. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "http/websocket.h"
 #include "store/etcd_client.h"
-#include "store/websocket.h"
 
 #define ETCD_PROGRESS_MS 10000
+/* Largest message accepted: a watch response replaying history can be big,
+ * but not this big. */
+#define ETCD_WATCH_MAX_MESSAGE (256u << 20)
 
 struct etcd_watch {
     struct gt_store_watch base;
     struct etcd_store *s;
-    struct gt_etcd_ws *ws;
+    struct gt_ws *ws;
     int wake_fd;
     atomic_bool canceled;
     bool progress_notify;
@@ -34,19 +41,26 @@ struct etcd_watch {
     struct gt_error dead_err;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int send_json(struct etcd_watch *w, json_t *msg, struct gt_error *err)
 {
     cleanup_free char *text = json_dumps(msg, JSON_COMPACT);
     if (!text)
         return gt_err(err, ENOMEM, "encode a watch request");
-    return gt_etcd_ws_send_text(w->ws, text, strlen(text), err);
+    int r = gt_ws_send(w->ws, GT_WS_TEXT, text, strlen(text));
+    return r < 0 ? gt_err_sys(err, -r, "send a watch request") : 0;
+}
+
+/* The next message of the stream: 1 with *text (caller frees), 0 when
+ * timeout_ms ran out or wake_fd (if >= 0) woke us, negative on failure. */
+static int recv_message(struct etcd_watch *w, int timeout_ms, int wake_fd, char **text,
+                        size_t *len, struct gt_error *err)
+{
+    int r = gt_ws_recv_timeout(w->ws, timeout_ms, wake_fd, text, len);
+    if (r == -EAGAIN)
+        return 0;
+    if (r == 0)
+        return gt_err(err, ECONNRESET, "the server closed the stream");
+    return r < 0 ? gt_err_sys(err, -r, "receive from the stream") : 1;
 }
 
 /* What one message of the stream says. */
@@ -132,7 +146,7 @@ static int handle_message(struct etcd_watch *w, const char *text, size_t len,
 
 static void watch_destroy(struct etcd_watch *w)
 {
-    gt_etcd_ws_free(w->ws);
+    gt_ws_free(w->ws);
     if (w->wake_fd >= 0)
         close(w->wake_fd);
     free(w);
@@ -154,15 +168,13 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
     }
     int r = -ECONNREFUSED;
     size_t first = atomic_load(&s->current);
-    for (size_t i = 0; i < s->nendpoints && r == -ECONNREFUSED; i++) {
-        cleanup_free char *url =
-            gt_xasprintf("%s/v3/watch", s->endpoints[(first + i) % s->nendpoints]);
-        r = gt_etcd_ws_connect(url, etcd_curl_setup, s, s->timeout_ms, &w->ws, err);
-    }
+    for (size_t i = 0; i < s->nendpoints && r == -ECONNREFUSED; i++)
+        r = gt_ws_connect(s->http[(first + i) % s->nendpoints], "/v3/watch", NULL, &w->ws, err);
     if (r < 0) {
         watch_destroy(w);
         return r;
     }
+    gt_ws_set_max_message(w->ws, ETCD_WATCH_MAX_MESSAGE);
 
     cleanup_json json_t *create = json_object();
     json_object_set_new(create, "key", etcd_b64(o->key[0] ? o->key : "", o->key[0] ? strlen(o->key) : 1));
@@ -180,18 +192,19 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
 
     /* wait for "created", so that a caller's write after this returns is
      * seen by the watch */
-    int64_t deadline = now_ms() + s->timeout_ms;
+    int64_t deadline = gt_clock_ms() + s->timeout_ms;
     while (r == 0) {
-        char *text;
+        cleanup_free char *text = NULL;
         size_t len;
-        int left = (int)(deadline - now_ms());
-        r = gt_etcd_ws_recv(w->ws, left > 0 ? left : 0, -1, &text, &len, err);
+        r = recv_message(w, gt_clock_left_ms(deadline), -1, &text, &len, err);
         if (r == 0) {
             r = gt_err(err, ETIMEDOUT, "etcd did not confirm the watch");
             break;
         }
-        if (r < 0)
+        if (r < 0) {
+            gt_err_prefix(err, "etcd watch");
             break;
+        }
         struct gt_store_watch_batch b = { 0 };
         enum msg_kind kind;
         r = handle_message(w, text, len, &b, &kind, err);
@@ -205,7 +218,7 @@ int etcd_watch(struct gt_store *gs, const struct gt_store_watch_opts *o,
         watch_destroy(w);
         return r;
     }
-    w->last_ms = now_ms();
+    w->last_ms = gt_clock_ms();
     *out = &w->base;
     return 0;
 }
@@ -214,7 +227,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
                     struct gt_error *err)
 {
     struct etcd_watch *w = (struct etcd_watch *)gw;
-    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : gt_clock_ms() + timeout_ms;
     for (;;) {
         if (atomic_load(&w->canceled))
             return gt_err(err, ECANCELED, "watch cancelled");
@@ -223,7 +236,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
                 *err = w->dead_err;
             return w->dead;
         }
-        int64_t now = now_ms();
+        int64_t now = gt_clock_ms();
         int64_t due = w->progress_notify ? w->last_ms + w->interval_ms : -1;
         if (due >= 0 && now >= due) {
             cleanup_json json_t *req = json_pack("{s:{}}", "progress_request");
@@ -238,17 +251,17 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
         int64_t until = deadline;
         if (due >= 0 && (until < 0 || due < until))
             until = due;
-        char *text;
+        cleanup_free char *text = NULL;
         size_t len;
-        int r = gt_etcd_ws_recv(w->ws, until < 0 ? -1 : (int)(until > now ? until - now : 0),
-                           w->wake_fd, &text, &len, &w->dead_err);
+        int r = recv_message(w, until < 0 ? -1 : (int)(until > now ? until - now : 0), w->wake_fd,
+                             &text, &len, &w->dead_err);
         if (r < 0) {
             gt_err_prefix(&w->dead_err, "etcd watch");
             w->dead = r;
             continue;
         }
         if (r == 0) {
-            if (deadline >= 0 && now_ms() >= deadline && !atomic_load(&w->canceled))
+            if (deadline >= 0 && gt_clock_ms() >= deadline && !atomic_load(&w->canceled))
                 return -EAGAIN;
             continue;
         }
@@ -259,7 +272,7 @@ int etcd_watch_next(struct gt_store_watch *gw, int timeout_ms, struct gt_store_w
             continue;
         }
         if (kind == MSG_EVENTS || kind == MSG_PROGRESS) {
-            w->last_ms = now_ms();
+            w->last_ms = gt_clock_ms();
             return 0;
         }
     }
@@ -288,7 +301,7 @@ int etcd_watch_request_progress(struct gt_store_watch *gw, struct gt_error *err)
 
 int etcd_watch_fd(struct gt_store_watch *gw)
 {
-    return gt_etcd_ws_fd(((struct etcd_watch *)gw)->ws);
+    return gt_http_conn_fd(gt_ws_conn(((struct etcd_watch *)gw)->ws));
 }
 
 void etcd_watch_cancel(struct gt_store_watch *gw)

@@ -39,6 +39,14 @@ gnet() {
     "$GANTRY" net --data-dir "$_it_case_dir/data" "$@"
 }
 
+# attach ID NS NETWORK [gnet args...]: attaches namespace NS as container ID
+# (the result in ./ID.json), detached at the end of the case
+attach() {
+    local id=$1 ns=$2 net=$3; shift 3
+    gnet attach --id "$id" --netns "/run/netns/$ns" --network "$net" "$@" >"$id.json"
+    defer try gnet detach --id "$id" --netns "/run/netns/$ns" --network "$net"
+}
+
 # serve NS PORT: a TCP server in NS on PORT answering "hello from <peer>";
 # ended at the end of the case
 serve() {

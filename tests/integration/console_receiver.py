@@ -6,6 +6,9 @@ import os
 import socket
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from lib_pty import chunks  # noqa: E402
+
 path, out = sys.argv[1], sys.argv[2]
 data_in = sys.argv[3].encode() if len(sys.argv) > 3 else b""
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -23,12 +26,6 @@ master = fds[0]
 if data_in:
     os.write(master, data_in)
 with open(out, "wb") as f:
-    while True:
-        try:
-            d = os.read(master, 4096)
-        except OSError:
-            break
-        if not d:
-            break
+    for d in chunks(master):
         f.write(d)
         f.flush()

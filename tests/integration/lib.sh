@@ -37,6 +37,9 @@ _it_exit() {
     rm -rf "$T" 2>/dev/null || { umount -R "$T" 2>/dev/null; rm -rf "$T"; }
 }
 trap _it_exit EXIT
+# a timeout (tests/run.sh) or ^C still runs the cleanup: exit runs the EXIT trap
+trap "exit 143" TERM
+trap "exit 130" INT
 
 fail() {
     echo "FAIL: $*" >&2

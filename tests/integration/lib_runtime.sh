@@ -117,6 +117,26 @@ wait_for() {
     fail "timed out waiting for: $*"
 }
 
+# receive NAME [INPUT]: starts a console receiver on ./NAME.sock writing ./NAME.out
+receive() {
+    /usr/bin/python3 "$IT_ROOT/tests/integration/console_receiver.py" "$PWD/$1.sock" \
+        "$PWD/$1.out" "${2:-}" &
+    echo $! > "$1.pid"
+    wait_for "test -e $PWD/$1.out.ready"
+}
+
+# create_must_fail ID BUNDLE [FLAGS...]: rt create must fail; its message
+# is shown and left in ./err
+create_must_fail() {
+    local id=$1 b=$2
+    shift 2
+    if rt create --bundle "$b" "$@" "$id" </dev/null 2>err; then
+        rt delete --force "$id"
+        fail "create succeeded"
+    fi
+    echo "message: $(cat err)"
+}
+
 # assert_no_trace ID NAME: no state dir, no cgroup, no mount of the bundle
 assert_no_trace() {
     local id=$1 name=$2 c

@@ -7,12 +7,6 @@
 
 C1=gtc1-$$ C2=gtc2-$$ C3=gtc3-$$ CLIENT=gtcl-$$ SERVER=gtsv-$$
 
-attach() { # attach ID NS NETWORK [gnet args...]
-    local id=$1 ns=$2 net=$3; shift 3
-    gnet attach --id "$id" --netns "/run/netns/$ns" --network "$net" "$@" >"$id.json"
-    defer try gnet detach --id "$id" --netns "/run/netns/$ns" --network "$net"
-}
-
 two_containers_reach_each_other() {
     need_net_tools
     new_ns $C1; new_ns $C2

@@ -33,12 +33,6 @@ EOF
 EOF
 }
 
-attach() { # attach ID NS NETWORK [gnet args...]
-    local id=$1 ns=$2 net=$3; shift 3
-    gnet attach --id "$id" --netns "/run/netns/$ns" --network "$net" "$@" >"$id.json"
-    defer try gnet detach --id "$id" --netns "/run/netns/$ns" --network "$net"
-}
-
 reference_two_containers() {
     need_reference
     new_ns $C1; new_ns $C2

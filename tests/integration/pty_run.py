@@ -11,6 +11,9 @@ import sys
 import termios
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from lib_pty import chunks  # noqa: E402
+
 size, data_in, argv = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
 rows, cols = (int(x) for x in size.split("x"))
 master, slave = pty.openpty()
@@ -28,15 +31,7 @@ os.close(slave)
 if data_in:
     time.sleep(0.5)
     os.write(master, data_in)
-out = b""
-while True:
-    try:
-        d = os.read(master, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
+out = b"".join(chunks(master))
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 sys.exit(os.waitstatus_to_exitcode(status))

@@ -53,20 +53,14 @@ test_tls_with_the_right_and_a_wrong_ca() {
     gantry_reg --root "$PWD/dst" --quiet --certs-dir "" --ca-file "$PWD/ca.crt" pull "$R/tls/app:1"
     same_blobs "$PWD/src" "$PWD/dst" "$m" $(manifest_blobs "$PWD/src" "$m")
 
-    if out=$(gantry_reg --root "$PWD/x" --certs-dir "" --ca-file "$PWD/other.crt" pull "$R/tls/app:1" 2>&1); then
-        fail "pull trusting the wrong CA succeeded"
-    fi
+    reg_fails "pull trusting the wrong CA succeeded" --root "$PWD/x" --certs-dir "" --ca-file "$PWD/other.crt" pull "$R/tls/app:1"
     assert_contains "$out" "pull $R/tls/app:1: GET https://$R/v2/tls/app/manifests/1: "
     assert_contains "$out" "certificate"
-    if out=$(gantry_reg --root "$PWD/x" --certs-dir "" pull "$R/tls/app:1" 2>&1); then
-        fail "pull trusting only the system CAs succeeded"
-    fi
+    reg_fails "pull trusting only the system CAs succeeded" --root "$PWD/x" --certs-dir "" pull "$R/tls/app:1"
     assert_contains "$out" "certificate"
     [ -z "$(ls "$PWD/x/content/blobs/sha256" 2>/dev/null)" ] || fail "blobs stored by refused pulls"
     # a CA file that is not there is named
-    if out=$(gantry_reg --root "$PWD/x" --ca-file "$PWD/nope.crt" pull "$R/tls/app:1" 2>&1); then
-        fail "a missing CA file was accepted"
-    fi
+    reg_fails "a missing CA file was accepted" --root "$PWD/x" --ca-file "$PWD/nope.crt" pull "$R/tls/app:1"
     assert_contains "$out" "CA file $PWD/nope.crt does not exist"
 }
 
@@ -82,9 +76,7 @@ test_certs_d_with_ca_and_client_certificate() {
     mkdir -p "certs.d/$R"
     cp ca.crt "certs.d/$R/ca.crt"
     # a CA alone is not enough: this registry wants a client certificate
-    if out=$(gantry_reg --root "$PWD/src" --certs-dir "$PWD/certs.d" push "$R/c/app:1" "$m" 2>&1); then
-        fail "push without a client certificate succeeded"
-    fi
+    reg_fails "push without a client certificate succeeded" --root "$PWD/src" --certs-dir "$PWD/certs.d" push "$R/c/app:1" "$m"
     assert_contains "$out" "push $R/c/app:1: "
     cp client.crt "certs.d/$R/client.cert"
     cp client.key "certs.d/$R/client.key"
@@ -106,9 +98,7 @@ test_insecure_registries() {
 
     # plain HTTP: refused unless insecure (by host:port or by CIDR)
     REG_ADDR=$ADDR reg_start P
-    if out=$(gantry_reg --root "$PWD/src" push "$P/i/app:1" "$m" 2>&1); then
-        fail "push over plain HTTP to a secure registry succeeded"
-    fi
+    reg_fails "push over plain HTTP to a secure registry succeeded" --root "$PWD/src" push "$P/i/app:1" "$m"
     assert_contains "$out" "push $P/i/app:1: "
     assert_contains "$out" "https://$P/"
     case "$out" in *"http://$P/"*) fail "plain HTTP was tried for a secure registry: $out" ;; esac

@@ -6,13 +6,6 @@
 . "$(dirname "$0")/lib_runtime.sh"
 
 PTY_RUN=$IT_ROOT/tests/integration/pty_run.py
-RECEIVER=$IT_ROOT/tests/integration/console_receiver.py
-
-receive() {
-    /usr/bin/python3 "$RECEIVER" "$PWD/$1.sock" "$PWD/$1.out" "${2:-}" &
-    echo $! > "$1.pid"
-    wait_for "test -e $PWD/$1.out.ready"
-}
 
 test_console_size_and_dev_console() {
     b=$(new_bundle csize '.process.terminal=true | .process.consoleSize={"height":33,"width":111}
@@ -66,6 +59,19 @@ test_exec_tty_in_the_foreground() {
     assert_contains "$out" "got-abc"
 }
 
+test_run_tty_output_at_exit() {
+    # a burst of output just before the exit: the pty still holds some of
+    # it when the process is reaped; all of it arrives, and the status
+    for i in 1 2 3; do
+        b=$(new_bundle burst$i '.process.terminal=true | .process.args=["sh","-c","head -c 200000 /dev/zero | tr \"\\0\" x; echo; echo end-of-burst; exit 5"]')
+        rc=0
+        out=$(/usr/bin/python3 "$PTY_RUN" 24x80 "" "$RUNTIME" --root "$RT_ROOT" run --bundle "$b" "$(rt_id burst$i)") || rc=$?
+        assert_eq "$rc" 5 "exit status after a burst of output"
+        assert_eq "$(echo "$out" | head -1 | tr -d '\n' | wc -c)" 200000 "bytes of output"
+        assert_contains "$out" end-of-burst
+    done
+}
+
 test_console_socket_without_terminal_is_refused() {
     b=$(new_bundle noterm '.process.args=["true"]')
     id=$(rt_id noterm)
@@ -77,6 +83,7 @@ test_console_socket_without_terminal_is_refused() {
 }
 
 t "process.consoleSize and /dev/console" test_console_size_and_dev_console
+t "run -t: a burst of output at exit arrives whole, with the status" test_run_tty_output_at_exit
 t "input through the console socket reaches the process" test_console_input_reaches_the_process
 t "run -t in the foreground: the runtime relays its terminal" test_run_tty_in_the_foreground
 t "exec -t in the foreground: the runtime relays its terminal" test_exec_tty_in_the_foreground

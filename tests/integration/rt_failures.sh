@@ -11,11 +11,7 @@ fails_in_init() {
     local name=$1 word=$2 b=$3 id
     shift 3
     id=$(rt_id "$name")
-    if rt create --bundle "$b" "$@" "$id" </dev/null 2>err; then
-        rt delete --force "$id"
-        fail "create succeeded"
-    fi
-    echo "message: $(cat err)"
+    create_must_fail "$id" "$b" "$@"
     grep -q -- "$word" err || fail "the message does not name '$word': $(cat err)"
     assert_no_trace "$id" "$name"
     ! pgrep -f "gantry-runtime.*create.*$id" >/dev/null || fail "an init of $id is still alive"

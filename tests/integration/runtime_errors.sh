@@ -7,11 +7,7 @@
 refused() {
     local name=$1 word=$2 b=$3 id
     id=$(rt_id "$name")
-    if rt create --bundle "$b" "$id" </dev/null 2>err; then
-        rt delete --force "$id"
-        fail "create succeeded"
-    fi
-    echo "message: $(cat err)"
+    create_must_fail "$id" "$b"
     grep -qi -- "$word" err || fail "the message does not name '$word': $(cat err)"
     assert_no_trace "$id" "$name"
     [ -z "$(ls "$(cg_dir memory "")" 2>/dev/null | grep "^$name\$")" ] || fail "cgroup left"

@@ -1,7 +1,6 @@
 #!/bin/bash
 # exec into a running container, and terminals through the console socket.
 . "$(dirname "$0")/lib_runtime.sh"
-RECEIVER="$IT_ROOT/tests/integration/console_receiver.py"
 
 # start_sleeper NAME [JQ-FILTER]: a running container; prints its id
 start_sleeper() {
@@ -79,13 +78,6 @@ test_exec_into_stopped_container_fails() {
     wait_for "test \"\$(rt_state $id status)\" = stopped"
     rt exec "$id" true 2>err && fail "exec into a stopped container succeeded"
     true
-}
-
-# receive NAME [INPUT]: starts a console receiver on ./NAME.sock writing ./NAME.out
-receive() {
-    /usr/bin/python3 "$RECEIVER" "$PWD/$1.sock" "$PWD/$1.out" "${2:-}" &
-    echo $! > "$1.pid"
-    wait_for "test -e $PWD/$1.out.ready"
 }
 
 test_terminal_through_console_socket() {

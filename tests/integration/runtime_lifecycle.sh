@@ -155,6 +155,23 @@ test_pause_and_resume() {
     wait_for 'test "$(cat "$b/rootfs/tmp/tick")" != "$t1"'
 }
 
+test_sigkill_reaches_a_paused_container() {
+    b=$(new_bundle pkill '.process.args=["sleep","100"]')
+    id=$(rt_id pkill)
+    defer rt delete --force "$id"
+    rt run --detach --bundle "$b" "$id" </dev/null
+    rt pause "$id"
+    # another signal waits for resume
+    rt kill "$id" TERM
+    sleep 0.3
+    assert_eq "$(rt_state "$id" status)" paused "after SIGTERM"
+    rt kill "$id" KILL
+    wait_for '[ "$(rt_state "$id" status)" = stopped ]'
+    assert_eq "$(cat "$(cg_dir freezer pkill)/freezer.state")" THAWED
+    rt delete "$id"
+    assert_no_trace "$id" pkill
+}
+
 test_run_detach_and_stdio() {
     b=$(new_bundle det '.process.args=["sh","-c","read line; echo got:$line"]')
     id=$(rt_id det)
@@ -214,6 +231,7 @@ t "delete of a stopped container" test_delete_of_stopped_container
 t "an id in use is refused" test_id_in_use_is_refused
 t "list and ps" test_list_and_ps
 t "pause freezes, resume thaws" test_pause_and_resume
+t "SIGKILL reaches a paused container (thawed), other signals wait" test_sigkill_reaches_a_paused_container
 t "run passes stdin" test_run_detach_and_stdio
 t "run forwards signals and returns the status" test_run_forwards_signals
 t "--log-format json records the error" test_log_json_names_the_error

@@ -82,6 +82,28 @@ test_seccomp_default_errno_and_args() {
     assert_contains "$out" "Operation not permitted"
 }
 
+test_seccomp_cache() {
+    [ "$RT_NAME" = gantry-runtime ] || skip "gantry-runtime's own cache"
+    RT_ROOT=$PWD/sroot
+    filter='.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]} | .process.args=["sh","-c","mkdir /tmp/d 2>&1; echo done"]'
+    out=$(rt_run sc1 "$(new_bundle sc1 "$filter")")
+    assert_contains "$out" "Permission denied"
+    entries=("$RT_ROOT"/.@seccomp/*.bpf)
+    assert_eq "${#entries[@]}" 1 "cache entries"
+    ino=$(stat -c %i "${entries[0]}")
+    # the same profile again: answered from the cache (the entry is not rewritten)
+    out=$(rt_run sc2 "$(new_bundle sc2 "$filter")")
+    assert_contains "$out" "Permission denied"
+    assert_eq "$(stat -c %i "${entries[0]}")" "$ino" "the entry was rewritten on a hit"
+    # a damaged entry is compiled again, with the same effect
+    /usr/bin/python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(-20, 2); b = f.read(1); f.seek(-20, 2); f.write(bytes([b[0] ^ 0xff]))' "${entries[0]}"
+    out=$(rt_run sc3 "$(new_bundle sc3 "$filter")")
+    assert_contains "$out" "Permission denied"
+    [ "$(stat -c %i "${entries[0]}")" != "$ino" ] || fail "the damaged entry was used"
+    # not a container
+    assert_eq "$(rt list -q)" ""
+}
+
 t "the memory limit holds and the OOM kill shows" test_memory_limit_and_oom_kill
 t "memory reservation" test_memory_reservation_and_swap
 t "pids.max stops a fork bomb" test_pids_limit_stops_fork_bomb
@@ -89,4 +111,5 @@ t "cpu shares, quota, period and cpuset" test_cpu_settings
 t "update changes the limits of a running container" test_update_changes_limits
 t "seccomp answers a blocked syscall with the configured errno" test_seccomp_errno
 t "seccomp argument conditions and the default errno" test_seccomp_default_errno_and_args
+t "seccomp: compiled filters are cached under the root; a damaged entry is a miss" test_seccomp_cache
 done_testing

@@ -35,6 +35,24 @@ static void h_echo(struct gt_http_req *req, void *ctx)
     gt_http_respond_json(req, 200, j);
 }
 
+/* every value of X-Group, and the names of the X-Extra-* headers */
+static void h_headers(struct gt_http_req *req, void *ctx)
+{
+    const char *const *vs;
+    size_t n = gt_http_req_header_all(req, "x-group", &vs);
+    json_t *groups = json_array(), *extra = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(groups, json_string(vs[i]));
+    const char *name, *value;
+    for (size_t i = 0; gt_http_req_header_at(req, i, &name, &value); i++)
+        if (!strncasecmp(name, "X-Extra-", 8))
+            json_array_append_new(extra, json_pack("[ss]", name + 8, value));
+    n = gt_http_req_header_all(req, "x-none", &vs);
+    cleanup_json json_t *j = json_pack("{s:o,s:o,s:i,s:b}", "groups", groups, "extra", extra,
+                                       "none", (int)n, "terminated", vs[n] == NULL);
+    gt_http_respond_json(req, 200, j);
+}
+
 static void h_body(struct gt_http_req *req, void *ctx)
 {
     cleanup_free char *b = NULL;
@@ -151,6 +169,7 @@ static const struct gt_http_route routes[] = {
     { "DELETE", "/images/{name:.+}", h_echo },
     { "POST", "/images/{name:.+}/tag", h_echo },
     { "GET", "/echo", h_echo },
+    { "GET", "/headers", h_headers },
     { "POST", "/body", h_body },
     { "POST", "/build", h_body, 100000 },
     { "PUT", "/small", h_body, 10 },
@@ -306,6 +325,26 @@ TEST(http_query_parsing)
     CHECK_STR_CONTAINS(r.body, "\"all\":true");
     /* header names are case-insensitive */
     CHECK_STR_CONTAINS(r.body, "\"ua\":\"Docker-Client/28.2.2 (linux)\"");
+    th_resp_free(&r);
+    close(fd);
+    stop(&f);
+}
+
+TEST(http_repeated_headers_all_values)
+{
+    struct fixture f;
+    start(&f);
+    int fd = th_connect_unix(f.sock);
+    struct th_resp r;
+    REQUIRE(ask(fd,
+                "GET /headers HTTP/1.1\r\nhost: x\r\nX-Group: a\r\nx-extra-Reason: test\r\n"
+                "x-group: b, c\r\nX-GROUP: d\r\nX-Extra-Scopes: s1\r\n\r\n",
+                &r));
+    /* in order, any case, a comma inside a value kept */
+    CHECK_STR_CONTAINS(r.body, "\"groups\":[\"a\",\"b, c\",\"d\"]");
+    CHECK_STR_CONTAINS(r.body, "\"extra\":[[\"Reason\",\"test\"],[\"Scopes\",\"s1\"]]");
+    CHECK_STR_CONTAINS(r.body, "\"none\":0");
+    CHECK_STR_CONTAINS(r.body, "\"terminated\":true");
     th_resp_free(&r);
     close(fd);
     stop(&f);

@@ -1,6 +1,9 @@
 /* WebSocket (RFC 6455) on the server: handshake, subprotocol, frames in
  * and out, masking, fragmentation, ping/pong, close. */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/mem.h"
@@ -55,6 +58,17 @@ static struct gt_http_server *start(int *port)
     if (l < 0)
         abort();
     *port = gt_http_server_port(srv, l);
+    return srv;
+}
+
+/* The server, and a client of it (*c NULL if it could not be made). */
+static struct gt_http_server *start_with_client(struct gt_http_client **c)
+{
+    int port;
+    struct gt_http_server *srv = start(&port);
+    cleanup_free char *url = gt_xasprintf("http://127.0.0.1:%d", port);
+    if (gt_http_client_new(&(struct gt_http_client_opts){ .url = url }, c, NULL) < 0)
+        *c = NULL;
     return srv;
 }
 
@@ -199,12 +213,10 @@ TEST(ws_bad_handshakes_are_refused)
 
 TEST(ws_client_role_large_messages)
 {
-    int port;
-    struct gt_http_server *srv = start(&port);
-    struct gt_error err;
     struct gt_http_client *c;
-    cleanup_free char *url = gt_xasprintf("http://127.0.0.1:%d", port);
-    REQUIRE(gt_http_client_new(&(struct gt_http_client_opts){ .url = url }, &c, &err) == 0);
+    struct gt_http_server *srv = start_with_client(&c);
+    REQUIRE(c);
+    struct gt_error err;
     static const char *const hs[] = { "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
                                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
                                       "Sec-WebSocket-Protocol: v4.channel.k8s.io, v5.channel.k8s.io", NULL };
@@ -238,6 +250,52 @@ TEST(ws_client_role_large_messages)
     gt_ws_free(ws);
     gt_http_client_conn_free(cc);
     gt_http_response_release(&resp);
+    gt_http_client_free(c);
+    gt_http_server_free(srv);
+}
+
+TEST(ws_connect_handshake_timeout_wake_and_fd)
+{
+    struct gt_http_client *c;
+    struct gt_http_server *srv = start_with_client(&c);
+    REQUIRE(c);
+    struct gt_error err;
+    /* a path without a WebSocket behind it: refused, saying so */
+    struct gt_ws *ws = NULL;
+    CHECK_INT_EQ(gt_ws_connect(c, "/nowhere", NULL, &ws, &err), -EPROTO);
+    CHECK_STR_CONTAINS(err.msg, "upgrade refused: HTTP 404");
+    CHECK(ws == NULL);
+
+    static const char *const offer[] = { "v4.channel.k8s.io", "v5.channel.k8s.io", NULL };
+    int r = gt_ws_connect(c, "/api/v1/namespaces/default/pods/p/exec", offer, &ws, &err);
+    if (r < 0)
+        unit_fail(__FILE__, __LINE__, "%s", err.msg);
+    REQUIRE(r == 0 && ws);
+    CHECK_STR_EQ(gt_ws_protocol(ws), "v5.channel.k8s.io");
+    int fd = gt_http_conn_fd(gt_ws_conn(ws));
+    CHECK(fd >= 0);
+
+    /* nothing sent: the time runs out, and a wake fd cuts the wait short */
+    char *m = NULL;
+    size_t n = 0;
+    CHECK_INT_EQ(gt_ws_recv_timeout(ws, 50, -1, &m, &n), -EAGAIN);
+    int pfd[2];
+    REQUIRE(pipe(pfd) == 0);
+    REQUIRE(write(pfd[1], "x", 1) == 1);
+    CHECK_INT_EQ(gt_ws_recv_timeout(ws, 10000, pfd[0], &m, &n), -EAGAIN);
+    close(pfd[0]);
+    close(pfd[1]);
+
+    /* the echo arrives within the time, and the socket polled readable */
+    CHECK_INT_EQ(gt_ws_send(ws, GT_WS_TEXT, "hello", 5), 0);
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    CHECK_INT_EQ(poll(&p, 1, 5000), 1);
+    CHECK_INT_EQ(gt_ws_recv_timeout(ws, 5000, -1, &m, &n), GT_WS_TEXT);
+    CHECK(n == 5 && m && !memcmp(m, "hello", 5));
+    free(m);
+    CHECK_INT_EQ(gt_ws_close(ws, 1000, NULL), 0);
+    CHECK_INT_EQ(gt_ws_recv(ws, &m, &n), 0);
+    gt_ws_free(ws); /* closes the connection it made */
     gt_http_client_free(c);
     gt_http_server_free(srv);
 }

@@ -169,7 +169,7 @@ TEST(spec_overrides_like_docker_run)
     char *cmd[] = { "sh", "-c", "true", NULL };
     char *env[] = { "A=2", "C=3", NULL };
     char *ep[] = { NULL };
-    struct gt_spec_overrides ov = {
+    struct gt_image_spec_overrides ov = {
         .cmd = cmd, .env = env, .user = "nobody", .tty = true, .hostname = "box",
         .workdir = "/tmp", .read_only = true,
     };
@@ -194,17 +194,17 @@ TEST(spec_overrides_like_docker_run)
     CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(proc, "user"), "uid")), 65534);
 
     /* an overridden entrypoint drops the image's Cmd */
-    struct gt_spec_overrides ov2 = { .entrypoint = ep, .entrypoint_set = true, .cmd = cmd };
+    struct gt_image_spec_overrides ov2 = { .entrypoint = ep, .entrypoint_set = true, .cmd = cmd };
     cleanup_json json_t *spec2 = NULL;
     REQUIRE(gt_image_spec(cfg, root, &ov2, &spec2, &err) == 0);
     args = json_object_get(json_object_get(spec2, "process"), "args");
     CHECK_INT_EQ(json_array_size(args), 3);
     CHECK_STR_EQ(str_at(args, 0), "sh");
-    struct gt_spec_overrides ov3 = { .entrypoint = ep, .entrypoint_set = true };
+    struct gt_image_spec_overrides ov3 = { .entrypoint = ep, .entrypoint_set = true };
     json_t *spec3 = NULL;
     CHECK(gt_image_spec(cfg, root, &ov3, &spec3, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "no command specified");
-    struct gt_spec_overrides ov4 = { .user = "ghost" };
+    struct gt_image_spec_overrides ov4 = { .user = "ghost" };
     CHECK(gt_image_spec(cfg, root, &ov4, &spec3, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "unable to find user ghost");
 }

@@ -48,10 +48,10 @@ static const char *msg(const struct gt_kadm_result *r)
 TEST(default_chain_is_kubernetes_order)
 {
     const struct gt_kadm_chain *c = gt_kadm_default_chain();
-    REQUIRE(c->n == 5);
+    REQUIRE(c->n == 6);
     const char *names[] = { "NamespaceLifecycle", "LimitRanger", "ServiceAccount", "PodSecurity",
-                            "ResourceQuota" };
-    for (size_t i = 0; i < 5; i++)
+                            "Priority", "ResourceQuota" };
+    for (size_t i = 0; i < 6; i++)
         CHECK_STR_EQ(c->plugins[i]->name, names[i]);
     CHECK_STR_EQ(gt_kadm_op_name(GT_KADM_CONNECT), "CONNECT");
 }
@@ -911,4 +911,70 @@ TEST(malformed_objects_never_crash_the_chain)
         json_decref(pod);
         ts_release(&s);
     }
+}
+
+/* ---- Priority ---- */
+
+TEST(priority_from_the_class_or_the_default)
+{
+    struct test_store s;
+    struct gt_klister l;
+    cluster(&s, &l);
+    ts_put(&s, "priorityclasses.scheduling.k8s.io",
+           J("{\"metadata\":{\"name\":\"high\"},\"value\":1000,\"preemptionPolicy\":\"Never\"}"));
+    struct gt_kadm_result r;
+    /* no class and no default: 0 */
+    json_t *pod = J("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"containers\":[{\"name\":\"c\"}]}}");
+    struct gt_kadm_attrs a = pod_create(&l, "default", pod);
+    CHECK_INT_EQ(admit(&a, &r), 0);
+    CHECK_INT_EQ(gt_kobj_int(pod, "spec.priority", -1), 0);
+    CHECK_STR_EQ(gt_kobj_str(pod, "spec.preemptionPolicy", ""), "PreemptLowerPriority");
+    gt_kadm_result_release(&r);
+    json_decref(pod);
+    /* a named class */
+    pod = J("{\"metadata\":{\"name\":\"b\"},\"spec\":{\"priorityClassName\":\"high\","
+            "\"containers\":[{\"name\":\"c\"}]}}");
+    a = pod_create(&l, "default", pod);
+    CHECK_INT_EQ(admit(&a, &r), 0);
+    CHECK_INT_EQ(gt_kobj_int(pod, "spec.priority", -1), 1000);
+    CHECK_STR_EQ(gt_kobj_str(pod, "spec.preemptionPolicy", ""), "Never");
+    gt_kadm_result_release(&r);
+    json_decref(pod);
+    /* a missing class, a priority of one's own */
+    pod = J("{\"metadata\":{\"name\":\"c\"},\"spec\":{\"priorityClassName\":\"nope\","
+            "\"containers\":[{\"name\":\"c\"}]}}");
+    a = pod_create(&l, "default", pod);
+    CHECK_INT_EQ(admit(&a, &r), -EACCES);
+    CHECK_STR_EQ(msg(&r), "pods \"c\" is forbidden: no PriorityClass with name nope was found");
+    gt_kadm_result_release(&r);
+    json_decref(pod);
+    pod = J("{\"metadata\":{\"name\":\"d\"},\"spec\":{\"priorityClassName\":\"high\","
+            "\"priority\":5,\"containers\":[{\"name\":\"c\"}]}}");
+    a = pod_create(&l, "default", pod);
+    CHECK_INT_EQ(admit(&a, &r), -EACCES);
+    CHECK_STR_CONTAINS(msg(&r), "the integer value of priority (5) must not be provided in pod "
+                                "spec; priority admission controller computed 1000");
+    gt_kadm_result_release(&r);
+    json_decref(pod);
+    /* the global default names itself in the pod; a second default is refused */
+    ts_put(&s, "priorityclasses.scheduling.k8s.io",
+           J("{\"metadata\":{\"name\":\"std\"},\"value\":10,\"globalDefault\":true}"));
+    pod = J("{\"metadata\":{\"name\":\"e\"},\"spec\":{\"containers\":[{\"name\":\"c\"}]}}");
+    a = pod_create(&l, "default", pod);
+    CHECK_INT_EQ(admit(&a, &r), 0);
+    CHECK_STR_EQ(gt_kobj_str(pod, "spec.priorityClassName", ""), "std");
+    CHECK_INT_EQ(gt_kobj_int(pod, "spec.priority", -1), 10);
+    gt_kadm_result_release(&r);
+    json_decref(pod);
+    json_t *pc = J("{\"metadata\":{\"name\":\"other\"},\"value\":20,\"globalDefault\":true}");
+    struct gt_kadm_attrs pa = { .op = GT_KADM_CREATE, .group = "scheduling.k8s.io",
+                                .version = "v1", .kind = "PriorityClass",
+                                .resource = "priorityclasses", .namespace = "", .name = "other",
+                                .obj = pc, .lister = &l, .now = NOW };
+    CHECK_INT_EQ(admit(&pa, &r), -EACCES);
+    CHECK_STR_CONTAINS(msg(&r), "PriorityClass std is already marked as default. Only one "
+                                "default can exist");
+    gt_kadm_result_release(&r);
+    json_decref(pc);
+    ts_release(&s);
 }

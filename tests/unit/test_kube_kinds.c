@@ -56,7 +56,12 @@ TEST(kinds_lookup)
     CHECK(gt_kind_subresource(gt_kind_find("configmaps"), "status") == NULL);
     size_t n;
     const struct gt_kind *const *all = gt_kinds(&n);
-    CHECK_INT_EQ(n, 33);
+    CHECK_INT_EQ(n, 39);
+    /* the reviews kubectl auth whoami, can-i --list and can-i -n post */
+    CHECK(gt_kind_by_resource("authentication.k8s.io", "v1", "selfsubjectreviews") != NULL);
+    CHECK(gt_kind_by_resource("authorization.k8s.io", "v1", "selfsubjectrulesreviews") != NULL);
+    CHECK(gt_kind_by_resource("authorization.k8s.io", "v1", "localsubjectaccessreviews")
+              ->namespaced);
     /* every kind has its plural and singular, and validation never crashes on {} */
     for (size_t i = 0; i < n; i++) {
         CHECK(all[i]->resource[0] && all[i]->singular[0]);
@@ -461,6 +466,8 @@ TEST(rbac_validation)
     CHECK_STR_EQ(s4, "");
     CHECK_STR_EQ(gt_kobj_str(json_array_get(gt_kobj_arr(old, "subjects"), 0), "apiGroup", ""),
                  "rbac.authorization.k8s.io");
+    /* a service account's group is "": omitted, as Kubernetes encodes it */
+    CHECK(!json_object_get(json_array_get(gt_kobj_arr(old, "subjects"), 1), "apiGroup"));
     json_t *b = json_deep_copy(old);
     gt_kobj_set_new(b, "roleRef.name", json_string("other"));
     cleanup_free char *s5 = check("rolebindings", b, old);

@@ -21,35 +21,10 @@
 #include "base/mem.h"
 #include "oci/cgroup.h"
 #include "oci/cgroup_internal.h"
+#include "tests/unit/oci_test.h"
 #include "tests/unit/unit.h"
 
 #define V1ROOT "/sys/fs/cgroup"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, 0, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
-
-/* A unique cgroup path below the run's test parent; skips without one. */
-static char *test_path(const char *name)
-{
-    const char *parent = getenv("GANTRY_TEST_CGROUP");
-    if (!parent || !*parent)
-        unit_skip("GANTRY_TEST_CGROUP is not set (tests/run.sh sets it)");
-    if (geteuid() != 0)
-        unit_skip("needs root for cgroups");
-    unsetenv("GANTRY_CGROUP_ROOT");
-    enum gt_cgroup_version v;
-    if (gt_cgroup_detect(&v, NULL) < 0 || v != GT_CGROUP_V1)
-        unit_skip("the host is not cgroup v1");
-    return gt_xasprintf("/%s/%s-%d", parent, name, (int)getpid());
-}
 
 static char *v1_file(const char *ctrl, const char *path, const char *file)
 {
@@ -1144,4 +1119,160 @@ TEST(cgroup_v1_destroy_of_a_busy_cgroup_says_so)
     CHECK_INT_EQ(gt_cgroup_destroy(cg, &err), 0);
     check_gone(path);
     gt_cgroup_free(cg);
+}
+
+/* ---- v1 devices on update: the difference only ---- */
+
+static struct gt_cg_device_rule DR(bool allow, char type, int64_t major, int64_t minor,
+                                   unsigned access)
+{
+    return (struct gt_cg_device_rule){ allow, type, major, minor, access };
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "c 1:3 rwm" lines of entries, sorted, one string */
+static char *entries_str(const struct gt_cg_dev_entry *e, size_t n)
+{
+    char **lines = gt_xcalloc(n + 1, sizeof *lines);
+    for (size_t i = 0; i < n; i++) {
+        char maj[24] = "*", min[24] = "*";
+        if (e[i].major >= 0)
+            snprintf(maj, sizeof maj, "%" PRId64, e[i].major);
+        if (e[i].minor >= 0)
+            snprintf(min, sizeof min, "%" PRId64, e[i].minor);
+        lines[i] = gt_xasprintf("%c %s:%s %s%s%s", e[i].type, maj, min,
+                                e[i].access & GT_CG_DEV_READ ? "r" : "",
+                                e[i].access & GT_CG_DEV_WRITE ? "w" : "",
+                                e[i].access & GT_CG_DEV_MKNOD ? "m" : "");
+    }
+    qsort(lines, n, sizeof *lines, cmp_str);
+    char *out = gt_xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *x = gt_xasprintf("%s%s%s", out, i ? "," : "", lines[i]);
+        free(out);
+        free(lines[i]);
+        out = x;
+    }
+    free(lines);
+    return out;
+}
+
+TEST(cgroup_v1_devices_whitelist_is_what_the_kernel_keeps)
+{
+    const unsigned A = GT_CG_DEV_ALL, R = GT_CG_DEV_READ, W = GT_CG_DEV_WRITE;
+    struct gt_cg_dev_entry *e = NULL;
+    size_t n = 0;
+    /* an engine's usual list: deny everything, allow some */
+    struct gt_cg_device_rule usual[] = {
+        DR(false, 'a', -1, -1, A), DR(true, 'c', 1, 3, A), DR(true, 'c', 136, -1, A),
+        DR(true, 'c', 1, 3, R), /* merged into the same key */
+        DR(true, 'a', 10, 200, R | W), /* "a" with numbers: a "c" and a "b" */
+        DR(true, 'c', 1, 5, A), DR(false, 'c', 1, 5, W), /* bits taken back */
+        DR(true, 'c', 1, 7, R), DR(false, 'c', 1, 7, R), /* and all of them: gone */
+        DR(false, 'c', 136, 4, A), /* not the key of c 136:*: no effect */
+    };
+    REQUIRE(gt_cg_v1_devices_whitelist(usual, sizeof usual / sizeof usual[0], &e, &n));
+    cleanup_free char *s = entries_str(e, n);
+    CHECK_STR_EQ(s, "b 10:200 rw,c 10:200 rw,c 136:* rwm,c 1:3 rwm,c 1:5 rm");
+    free(e);
+    /* a later "deny everything" starts over */
+    struct gt_cg_device_rule reset[] = { DR(false, 'a', -1, -1, A), DR(true, 'c', 1, 3, A),
+                                         DR(false, 'a', -1, -1, A), DR(true, 'c', 1, 9, R) };
+    REQUIRE(gt_cg_v1_devices_whitelist(reset, 4, &e, &n));
+    cleanup_free char *s2 = entries_str(e, n);
+    CHECK_STR_EQ(s2, "c 1:9 r");
+    free(e);
+    /* not knowable from the rules alone: no leading deny, or allow-all */
+    struct gt_cg_device_rule partial[] = { DR(true, 'c', 1, 3, A) };
+    CHECK(!gt_cg_v1_devices_whitelist(partial, 1, &e, &n));
+    struct gt_cg_device_rule open_[] = { DR(false, 'a', -1, -1, A), DR(true, 'a', -1, -1, A) };
+    CHECK(!gt_cg_v1_devices_whitelist(open_, 2, &e, &n));
+}
+
+TEST(cgroup_v1_devices_list_parses_and_transition_grants_first)
+{
+    struct gt_cg_dev_entry *cur = NULL, *want = NULL;
+    size_t n_cur = 0, n_want = 0;
+    REQUIRE(gt_cg_v1_devices_parse_list("c 1:3 rwm\nc 136:* rwm\nb 8:0 r\nc 1:5 rw\n", &cur,
+                                        &n_cur));
+    cleanup_free char *s = entries_str(cur, n_cur);
+    CHECK_STR_EQ(s, "b 8:0 r,c 136:* rwm,c 1:3 rwm,c 1:5 rw");
+    /* allow-by-default shows no exceptions: not a whitelist to diff */
+    CHECK(!gt_cg_v1_devices_parse_list("a *:* rwm\n", &want, &n_want));
+    CHECK(!gt_cg_v1_devices_parse_list("c 1:x rwm\n", &want, &n_want));
+    CHECK(!gt_cg_v1_devices_parse_list("c 1:3 rwz\n", &want, &n_want));
+    /* an empty list: deny everything */
+    REQUIRE(gt_cg_v1_devices_parse_list("", &want, &n_want));
+    CHECK_INT_EQ((int)n_want, 0);
+    free(want);
+
+    REQUIRE(gt_cg_v1_devices_parse_list("c 1:3 rwm\nc 1:5 rwm\nc 10:200 rwm\n", &want, &n_want));
+    struct gt_cg_dev_write *w = NULL;
+    size_t n = gt_cg_v1_devices_transition(cur, n_cur, want, n_want, &w);
+    REQUIRE(n == 4);
+    /* grants first: 1:5 gets m, 10:200 is new; then 8:0 and 136:* go */
+    CHECK(w[0].allow && w[1].allow && !w[2].allow && !w[3].allow);
+    CHECK_STR_EQ(w[0].line, "c 1:5 m");
+    CHECK_STR_EQ(w[1].line, "c 10:200 rwm");
+    CHECK_STR_EQ(w[2].line, "c 136:* rwm");
+    CHECK_STR_EQ(w[3].line, "b 8:0 r");
+    free(w);
+    /* none when there is nothing to change */
+    CHECK_INT_EQ((int)gt_cg_v1_devices_transition(want, n_want, want, n_want, &w), 0);
+    free(w);
+    CHECK(gt_cg_v1_devices_equal(want, n_want, want, n_want));
+    CHECK(!gt_cg_v1_devices_equal(cur, n_cur, want, n_want));
+    free(cur);
+    free(want);
+}
+
+static char *read_all(const char *path)
+{
+    char *s = NULL;
+    if (gt_read_file(path, 0, &s, NULL, NULL) < 0)
+        return gt_xstrdup("(unreadable)");
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    return s;
+}
+
+TEST(cgroup_v1_devices_update_writes_the_difference)
+{
+    cleanup_free char *path = test_path("devupd");
+    struct gt_error err;
+    const char *base = "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                       "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+                       "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"}";
+    cleanup_free char *doc = gt_xasprintf("%s]}", base);
+    cleanup_json json_t *res = J(doc);
+    struct gt_cgroup *cg = NULL;
+    int r = gt_cgroup_create(path, res, 0, &cg, &err);
+    if (r < 0)
+        unit_fail(__FILE__, __LINE__, "create: %s", err.msg);
+    REQUIRE(r == 0);
+    cleanup_free char *list = v1_file("devices", path, "devices.list");
+    cleanup_free char *l0 = read_all(list);
+    CHECK_STR_EQ(l0, "c 1:3 rwm\nc 136:* rwm");
+    /* one more device, one with less access */
+    cleanup_free char *more = gt_xasprintf(
+        "%s,{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"r\"},"
+        "{\"allow\":false,\"type\":\"c\",\"major\":136,\"access\":\"m\"}]}", base);
+    cleanup_json json_t *up = J(more);
+    if (gt_cgroup_update(cg, up, &err) < 0)
+        unit_fail(__FILE__, __LINE__, "update: %s", err.msg);
+    cleanup_free char *l1 = read_all(list);
+    CHECK_STR_EQ(l1, "c 1:3 rwm\nc 136:* rw\nc 1:5 r");
+    /* and back */
+    if (gt_cgroup_update(cg, res, &err) < 0)
+        unit_fail(__FILE__, __LINE__, "update: %s", err.msg);
+    cleanup_free char *l2 = read_all(list);
+    CHECK_STR_EQ(l2, "c 1:3 rwm\nc 136:* rwm");
+    CHECK_INT_EQ(gt_cgroup_destroy(cg, &err), 0);
+    gt_cgroup_free(cg);
+    check_gone(path);
 }

@@ -14,21 +14,8 @@
 #include "base/mem.h"
 #include "oci/cgroup.h"
 #include "oci/container_internal.h"
+#include "tests/unit/oci_test.h"
 #include "tests/unit/unit.h"
-
-static char *test_path(const char *name)
-{
-    const char *parent = getenv("GANTRY_TEST_CGROUP");
-    if (!parent || !*parent)
-        unit_skip("GANTRY_TEST_CGROUP is not set (tests/run.sh sets it)");
-    if (geteuid() != 0)
-        unit_skip("needs root for cgroups");
-    unsetenv("GANTRY_CGROUP_ROOT");
-    enum gt_cgroup_version v;
-    if (gt_cgroup_detect(&v, NULL) < 0 || v != GT_CGROUP_V1)
-        unit_skip("the host is not cgroup v1");
-    return gt_xasprintf("/%s/%s-%d", parent, name, (int)getpid());
-}
 
 /* Clones a child that joins cg (unless into_only) and writes its
  * /proc/self/cgroup to a pipe; returns what it wrote. */

@@ -1,4 +1,5 @@
 /* oci/seccomp: filters compiled here and loaded in forked children. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
@@ -15,18 +16,8 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "oci/seccomp.h"
+#include "tests/unit/oci_test.h"
 #include "tests/unit/unit.h"
-
-static json_t *J(const char *s)
-{
-    json_error_t je;
-    json_t *j = json_loads(s, 0, &je);
-    if (!j) {
-        fprintf(stderr, "bad test JSON: %s: %s\n", je.text, s);
-        abort();
-    }
-    return j;
-}
 
 static struct gt_seccomp *compile_ok(const char *doc)
 {
@@ -312,4 +303,227 @@ TEST(seccomp_features_list_what_compile_accepts)
         CHECK_INT_EQ(gt_seccomp_compile(doc, &c, &err), 0);
         gt_seccomp_free(c);
     }
+}
+
+/* ---- the cache of compiled filters ---- */
+
+#define CACHE_PROFILE \
+    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" \
+    "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":18}]}"
+
+/* compile through the cache; *hit tells whether the cache answered */
+static struct gt_seccomp *cached(const char *dir, const char *doc, bool *hit)
+{
+    struct gt_error err;
+    cleanup_json json_t *j = J(doc);
+    struct gt_seccomp *s = NULL;
+    if (gt_seccomp_compile_cached(j, dir, &s, hit, &err) < 0) {
+        unit_fail(__FILE__, __LINE__, "compile_cached: %s", err.msg);
+        return NULL;
+    }
+    return s;
+}
+
+/* the one entry of the cache directory (its path), or NULL */
+static char *only_entry(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char *path = NULL;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.') {
+            n++;
+            free(path);
+            path = gt_path_join(dir, de->d_name);
+        }
+    closedir(d);
+    if (n != 1) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+TEST(seccomp_cache_answers_the_second_time_with_the_same_filter)
+{
+    cleanup_free char *dir = gt_path_join(unit_tmpdir(), "cache");
+    bool hit = true;
+    struct gt_seccomp *a = cached(dir, CACHE_PROFILE, &hit);
+    REQUIRE(a);
+    CHECK(!hit);
+    cleanup_free char *entry = only_entry(dir);
+    REQUIRE(entry);
+    struct stat st;
+    REQUIRE(stat(dir, &st) == 0);
+    CHECK_INT_EQ(st.st_mode & 0777, 0700);
+    REQUIRE(stat(entry, &st) == 0);
+    CHECK_INT_EQ(st.st_mode & 0777, 0600);
+    ino_t ino = st.st_ino;
+
+    struct gt_seccomp *b = cached(dir, CACHE_PROFILE, &hit);
+    REQUIRE(b);
+    CHECK(hit);
+    REQUIRE(stat(entry, &st) == 0);
+    CHECK(st.st_ino == ino); /* a hit does not rewrite the entry */
+    /* the loaded filter works as the compiled one does */
+    EXPECT_EXIT(run_filtered(b, mkdir_fails, (void *)(long)EXDEV), 0);
+    gt_seccomp_free(a);
+    gt_seccomp_free(b);
+
+    /* another profile is another entry */
+    struct gt_seccomp *c = cached(dir, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                                       "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+                                  &hit);
+    REQUIRE(c);
+    CHECK(!hit);
+    CHECK_INT_EQ((int)count_entries(dir), 2);
+    EXPECT_EXIT(run_filtered(c, getcwd_fails, (void *)(long)EPERM), 0);
+    gt_seccomp_free(c);
+}
+
+/* damage (a function of the entry's bytes and size) makes it a miss: the
+ * filter is compiled again, correct, and the entry rewritten */
+static void check_damage_is_a_miss(void (*damage)(const char *path, size_t size))
+{
+    cleanup_free char *dir = gt_path_join(unit_tmpdir(), "cache");
+    bool hit;
+    struct gt_seccomp *s = cached(dir, CACHE_PROFILE, &hit);
+    REQUIRE(s);
+    gt_seccomp_free(s);
+    cleanup_free char *entry = only_entry(dir);
+    REQUIRE(entry);
+    struct stat st;
+    REQUIRE(stat(entry, &st) == 0);
+    damage(entry, (size_t)st.st_size);
+    s = cached(dir, CACHE_PROFILE, &hit);
+    REQUIRE(s);
+    CHECK(!hit);
+    EXPECT_EXIT(run_filtered(s, mkdir_fails, (void *)(long)EXDEV), 0);
+    gt_seccomp_free(s);
+    s = cached(dir, CACHE_PROFILE, &hit); /* rewritten whole */
+    REQUIRE(s);
+    CHECK(hit);
+    gt_seccomp_free(s);
+}
+
+static void flip_last_insn(const char *path, size_t size)
+{
+    int fd = open(path, O_RDWR);
+    unsigned char c;
+    /* the last instruction's k: just before the 8-byte checksum */
+    REQUIRE(pread(fd, &c, 1, (off_t)size - 9) == 1);
+    c ^= 0x01;
+    REQUIRE(pwrite(fd, &c, 1, (off_t)size - 9) == 1);
+    close(fd);
+}
+
+static void truncate_entry(const char *path, size_t size)
+{
+    REQUIRE(truncate(path, (off_t)size - 8) == 0);
+}
+
+static void make_world_writable(const char *path, size_t size)
+{
+    REQUIRE(chmod(path, 0666) == 0);
+}
+
+static void give_to_nobody(const char *path, size_t size)
+{
+    REQUIRE(chown(path, 65534, 65534) == 0);
+}
+
+TEST(seccomp_cache_damaged_entries_are_misses)
+{
+    check_damage_is_a_miss(flip_last_insn);
+    check_damage_is_a_miss(truncate_entry);
+    check_damage_is_a_miss(make_world_writable);
+    if (geteuid() == 0)
+        check_damage_is_a_miss(give_to_nobody);
+}
+
+TEST(seccomp_cache_entry_under_the_wrong_name_is_a_miss)
+{
+    /* a whole, valid entry of another profile where this profile's entry
+     * belongs (what a hash collision would look like): the name proves
+     * nothing, the key inside decides */
+    cleanup_free char *dir = gt_path_join(unit_tmpdir(), "cache");
+    const char *other = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                        "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+    bool hit;
+    struct gt_seccomp *s = cached(dir, other, &hit);
+    REQUIRE(s);
+    gt_seccomp_free(s);
+    cleanup_free char *other_entry = only_entry(dir);
+    REQUIRE(other_entry);
+    cleanup_free char *moved = gt_path_join(unit_tmpdir(), "other.bpf");
+    REQUIRE(rename(other_entry, moved) == 0);
+    s = cached(dir, CACHE_PROFILE, &hit);
+    REQUIRE(s);
+    gt_seccomp_free(s);
+    cleanup_free char *entry = only_entry(dir);
+    REQUIRE(entry);
+    REQUIRE(rename(moved, entry) == 0);
+
+    s = cached(dir, CACHE_PROFILE, &hit);
+    REQUIRE(s);
+    CHECK(!hit);
+    EXPECT_EXIT(run_filtered(s, mkdir_fails, (void *)(long)EXDEV), 0);
+    EXPECT_EXIT(run_filtered(s, getcwd_fails, (void *)0), 1); /* getcwd works */
+    gt_seccomp_free(s);
+}
+
+TEST(seccomp_cache_keeps_no_failures_and_needs_no_directory)
+{
+    cleanup_free char *dir = gt_path_join(unit_tmpdir(), "cache");
+    struct gt_error err;
+    cleanup_json json_t *bad = J("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                                 "{\"names\":[\"nosuch\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+    struct gt_seccomp *s = NULL;
+    for (int i = 0; i < 2; i++) {
+        CHECK(gt_seccomp_compile_cached(bad, dir, &s, NULL, &err) == -EINVAL);
+        CHECK_STR_EQ(err.msg, "linux.seccomp.syscalls[0].names[0]: unknown syscall \"nosuch\"");
+    }
+    CHECK_INT_EQ((int)count_entries(dir), 0);
+
+    /* a cache that cannot be made (a file in the way): compiled all the same */
+    cleanup_free char *file = gt_path_join(unit_tmpdir(), "file");
+    REQUIRE(gt_write_file(file, "x", 1, 0600, &err) == 0);
+    cleanup_free char *under = gt_path_join(file, "cache");
+    bool hit = true;
+    s = cached(under, CACHE_PROFILE, &hit);
+    REQUIRE(s);
+    CHECK(!hit);
+    EXPECT_EXIT(run_filtered(s, mkdir_fails, (void *)(long)EXDEV), 0);
+    gt_seccomp_free(s);
+}
+
+TEST(seccomp_cache_is_bounded)
+{
+    cleanup_free char *dir = gt_path_join(unit_tmpdir(), "cache");
+    for (int i = 0; i < GT_SECCOMP_CACHE_MAX + 5; i++) {
+        cleanup_free char *doc = gt_xasprintf(
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+            "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":%d}]}", i + 1);
+        bool hit;
+        struct gt_seccomp *s = cached(dir, doc, &hit);
+        REQUIRE(s);
+        gt_seccomp_free(s);
+    }
+    CHECK_INT_EQ((int)count_entries(dir), GT_SECCOMP_CACHE_MAX);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/mem.h"
 #include "store/store.h"
@@ -187,12 +188,9 @@ struct rec {
 static size_t collect(struct gt_store_watch *w, struct rec *out, size_t n, int timeout_ms)
 {
     size_t got = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t deadline = gt_clock_ms() + timeout_ms;
     while (got < n) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        int left = timeout_ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
-                                      (t1.tv_nsec - t0.tv_nsec) / 1000000);
+        int left = gt_clock_left_ms(deadline);
         if (left <= 0)
             break;
         struct gt_store_watch_batch b;

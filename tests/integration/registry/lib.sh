@@ -141,3 +141,27 @@ no_ingest() { # ROOT
 gantry_reg() {
     "$GANTRY" registry "$@"
 }
+
+# make_htpasswd FILE USER PASS: a bcrypt htpasswd entry, as the registry
+# requires (python3's crypt, else htpasswd; skips without either)
+make_htpasswd() {
+    local hash
+    hash=$("$PY" -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$3" 2>/dev/null) || hash=""
+    case "$hash" in
+    '$2'*) echo "$2:$hash" > "$1" ;;
+    *)
+        command -v htpasswd >/dev/null || skip "no bcrypt: neither python3's crypt nor htpasswd (apache2-utils)"
+        htpasswd -Bbn "$2" "$3" > "$1"
+        ;;
+    esac
+}
+
+# reg_fails WHY ARGS...: gantry_reg ARGS must fail (else: fail WHY); sets
+# out to what it printed
+reg_fails() {
+    local why=$1
+    shift
+    if out=$(gantry_reg "$@" 2>&1); then
+        fail "$why"
+    fi
+}

@@ -25,16 +25,16 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import lib_serve  # noqa: E402
+
 BLOB_RE = re.compile(r"^/v2/(.+)/blobs/(sha256:[0-9a-f]{64})$")
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
        "upgrade"}
-log_lock = threading.Lock()
 
 
 def log(args, line):
-    with log_lock:
-        with open(args.log, "a") as f:
-            f.write(line + "\n")
+    lib_serve.log(args.log, line)
 
 
 def make_handler(args, storage_port):
@@ -157,12 +157,7 @@ def main():
         st = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_storage(args))
         storage_port = st.server_address[1]
         threading.Thread(target=st.serve_forever, daemon=True).start()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args, storage_port))
-    srv.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    lib_serve.serve(make_handler(args, storage_port), args.port_file)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ import argparse
 import base64
 import http.server
 import json
-import os
 import sys
-import threading
 import time
 import urllib.parse
 import uuid
@@ -25,7 +23,8 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-log_lock = threading.Lock()
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import lib_serve  # noqa: E402
 
 
 def main():
@@ -64,13 +63,11 @@ def main():
                 except Exception:
                     u, p = "", None
                 if users.get(u) != p:
-                    with log_lock, open(args.log, "a") as f:
-                        f.write("TOKEN user=%s refused\n" % u)
+                    lib_serve.log(args.log, "TOKEN user=%s refused" % u)
                     return self.reply(401, {"details": "incorrect username or password"})
                 user = u
-            with log_lock, open(args.log, "a") as f:
-                f.write("TOKEN user=%s scope=%s service=%s\n"
-                        % (user or "-", " ".join(scopes) or "-", q.get("service", ["-"])[0]))
+            lib_serve.log(args.log, "TOKEN user=%s scope=%s service=%s"
+                          % (user or "-", " ".join(scopes) or "-", q.get("service", ["-"])[0]))
             access = []
             for s in scopes:
                 parts = s.split(":")
@@ -88,12 +85,7 @@ def main():
             self.reply(200, {"token": token, "access_token": token, "expires_in": 300,
                              "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))})
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(args.port_file + ".tmp", args.port_file)
-    srv.serve_forever()
+    lib_serve.serve(Handler, args.port_file)
 
 
 if __name__ == "__main__":
