@@ -533,7 +533,7 @@ int gt_engine_info(struct gt_engine *e, json_t **out, struct gt_error *err)
     for (char **x = e->mirrors; x && *x; x++)
         json_array_append_new(mirrors, json_string(*x));
     json_t *j = json_pack(
-        "{s:s,s:i,s:i,s:i,s:i,s:i,s:s,s:[[s,s]],s:{s:[s],s:[s,s],s:[s]},s:b,s:b,s:b,s:b,s:b,"
+        "{s:s,s:i,s:i,s:i,s:i,s:i,s:s,s:[[s,s]],s:{s:[s],s:[s,s,s],s:[s]},s:b,s:b,s:b,s:b,s:b,"
         "s:b,s:b,s:b,s:b,s:b,s:b}",
         "ID", host, "Containers", total, "ContainersRunning", running, "ContainersPaused", paused,
         "ContainersStopped", stopped, "Images", (int)nimg, "Driver",
