@@ -561,11 +561,11 @@ int gt_image_load(struct gt_content *cs, const char *target, const struct gt_pla
     memset(img, 0, sizeof *img);
     img->target = gt_xstrdup(target);
     cleanup_free char *data = NULL;
+    cleanup_json json_t *doc = NULL; /* before the first goto: fail releases it */
     size_t len = 0;
     int r = read_checked(cs, target, GT_MANIFEST_MAX, &data, &len, err);
     if (r < 0)
         goto fail;
-    cleanup_json json_t *doc = NULL;
     if ((r = gt_json_load_buf(data, len, target, &doc, err)) < 0)
         goto fail;
     const char *mt = json_string_value(json_object_get(doc, "mediaType"));
