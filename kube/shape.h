@@ -35,12 +35,37 @@ enum gt_kshape_form {
     GT_KSH_INLINE, /* shape's fields are this type's (name "") */
 };
 
+/* What a GT_KSH_VALUE holds, for the OpenAPI schemas (kubectl explain);
+ * the unknown-field check does not use it. */
+enum gt_kshape_type {
+    GT_KT_ANY = 0,        /* not declared: any JSON */
+    GT_KT_STRING,         /* string */
+    GT_KT_INT32,          /* integer, int32 */
+    GT_KT_INT64,          /* integer, int64 */
+    GT_KT_BOOL,           /* boolean */
+    GT_KT_NUMBER,         /* number, double */
+    GT_KT_STRINGS,        /* []string */
+    GT_KT_INT32S,         /* []int32 */
+    GT_KT_MAP_STRING,     /* map[string]string */
+    GT_KT_MAP_STRINGS,    /* map[string][]string */
+    GT_KT_MAP_QUANTITY,   /* map[string]Quantity (ResourceList) */
+    GT_KT_MAP_BYTES,      /* map[string][]byte (base64 strings) */
+    GT_KT_QUANTITY,       /* resource.Quantity */
+    GT_KT_TIME,           /* meta/v1 Time (RFC 3339) */
+    GT_KT_MICROTIME,      /* meta/v1 MicroTime */
+    GT_KT_DURATION,       /* meta/v1 Duration ("1h2m") */
+    GT_KT_INT_OR_STRING,  /* intstr.IntOrString */
+    GT_KT_BYTES,          /* []byte (a base64 string) */
+    GT_KT_RAW,            /* an arbitrary object (RawExtension, FieldsV1) */
+};
+
 struct gt_kshape;
 
 struct gt_kshape_field {
     const char *name;
     enum gt_kshape_form form;
     const struct gt_kshape *shape;
+    enum gt_kshape_type type; /* for GT_KSH_VALUE */
 };
 
 struct gt_kshape {

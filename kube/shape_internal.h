@@ -13,12 +13,32 @@
 
 #include "kube/shape.h"
 
-#define V(n) { n, GT_KSH_VALUE, NULL }
-#define O(n, t) { n, GT_KSH_OBJECT, &ksh_##t }
-#define L(n, t) { n, GT_KSH_LIST, &ksh_##t }
-#define IN(t) { "", GT_KSH_INLINE, &ksh_##t }
+#define V(n) { n, GT_KSH_VALUE, NULL, GT_KT_ANY }
+#define O(n, t) { n, GT_KSH_OBJECT, &ksh_##t, GT_KT_ANY }
+#define L(n, t) { n, GT_KSH_LIST, &ksh_##t, GT_KT_ANY }
+#define IN(t) { "", GT_KSH_INLINE, &ksh_##t, GT_KT_ANY }
+/* values of a declared type (enum gt_kshape_type) */
+#define VT_(n, t) { n, GT_KSH_VALUE, NULL, GT_KT_##t }
+#define VS(n) VT_(n, STRING)
+#define VI(n) VT_(n, INT32)
+#define VL(n) VT_(n, INT64)
+#define VB(n) VT_(n, BOOL)
+#define VF(n) VT_(n, NUMBER)
+#define VSL(n) VT_(n, STRINGS)
+#define VIL(n) VT_(n, INT32S)
+#define VMS(n) VT_(n, MAP_STRING)
+#define VMSL(n) VT_(n, MAP_STRINGS)
+#define VMQ(n) VT_(n, MAP_QUANTITY)
+#define VMB(n) VT_(n, MAP_BYTES)
+#define VQ(n) VT_(n, QUANTITY)
+#define VTM(n) VT_(n, TIME)
+#define VMT(n) VT_(n, MICROTIME)
+#define VD(n) VT_(n, DURATION)
+#define VIS(n) VT_(n, INT_OR_STRING)
+#define VBY(n) VT_(n, BYTES)
+#define VRAW(n) VT_(n, RAW)
 
-#define SHAPE_FIELDS(...) (const struct gt_kshape_field[]){ __VA_ARGS__, { NULL, 0, NULL } }
+#define SHAPE_FIELDS(...) (const struct gt_kshape_field[]){ __VA_ARGS__, { NULL, 0, NULL, GT_KT_ANY } }
 #define SHAPE(t, ...) static const struct gt_kshape ksh_##t = { #t, SHAPE_FIELDS(__VA_ARGS__) }
 /* a shape other files use */
 #define SHAPE_SHARED(t, ...) const struct gt_kshape ksh_##t = { #t, SHAPE_FIELDS(__VA_ARGS__) }
