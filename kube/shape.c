@@ -59,17 +59,17 @@ size_t gt_kshape_unknown(const struct gt_kshape *s, const json_t *obj, char ***p
 
 /* ---- meta/v1 ---- */
 
-SHAPE_SHARED(TypeMeta, V("apiVersion"), V("kind"));
-SHAPE(OwnerReference, V("apiVersion"), V("kind"), V("name"), V("uid"), V("controller"),
-      V("blockOwnerDeletion"));
-SHAPE(ManagedFieldsEntry, V("manager"), V("operation"), V("apiVersion"), V("time"),
-      V("fieldsType"), V("fieldsV1"), V("subresource"));
-SHAPE_SHARED(ObjectMeta, V("name"), V("generateName"), V("namespace"), V("selfLink"), V("uid"),
-             V("resourceVersion"), V("generation"), V("creationTimestamp"),
-             V("deletionTimestamp"), V("deletionGracePeriodSeconds"), V("labels"),
-             V("annotations"), L("ownerReferences", OwnerReference), V("finalizers"),
+SHAPE_SHARED(TypeMeta, VS("apiVersion"), VS("kind"));
+SHAPE(OwnerReference, VS("apiVersion"), VS("kind"), VS("name"), VS("uid"), VB("controller"),
+      VB("blockOwnerDeletion"));
+SHAPE(ManagedFieldsEntry, VS("manager"), VS("operation"), VS("apiVersion"), VTM("time"),
+      VS("fieldsType"), VRAW("fieldsV1"), VS("subresource"));
+SHAPE_SHARED(ObjectMeta, VS("name"), VS("generateName"), VS("namespace"), VS("selfLink"), VS("uid"),
+             VS("resourceVersion"), VL("generation"), VTM("creationTimestamp"),
+             VTM("deletionTimestamp"), VL("deletionGracePeriodSeconds"), VMS("labels"),
+             VMS("annotations"), L("ownerReferences", OwnerReference), VSL("finalizers"),
              L("managedFields", ManagedFieldsEntry));
-SHAPE(LabelSelectorRequirement, V("key"), V("operator"), V("values"));
-SHAPE_SHARED(LabelSelector, V("matchLabels"), L("matchExpressions", LabelSelectorRequirement));
-SHAPE_SHARED(Condition, V("type"), V("status"), V("observedGeneration"),
-             V("lastTransitionTime"), V("reason"), V("message"));
+SHAPE(LabelSelectorRequirement, VS("key"), VS("operator"), VSL("values"));
+SHAPE_SHARED(LabelSelector, VMS("matchLabels"), L("matchExpressions", LabelSelectorRequirement));
+SHAPE_SHARED(Condition, VS("type"), VS("status"), VL("observedGeneration"),
+             VTM("lastTransitionTime"), VS("reason"), VS("message"));

@@ -3,54 +3,54 @@
 #include "kube/shape_internal.h"
 
 /* the conditions of the workloads (lastUpdateTime: Deployments only) */
-SHAPE(DeploymentCondition, V("type"), V("status"), V("lastUpdateTime"),
-      V("lastTransitionTime"), V("reason"), V("message"));
-SHAPE(WorkloadCondition, V("type"), V("status"), V("lastTransitionTime"), V("reason"),
-      V("message"));
+SHAPE(DeploymentCondition, VS("type"), VS("status"), VTM("lastUpdateTime"),
+      VTM("lastTransitionTime"), VS("reason"), VS("message"));
+SHAPE(WorkloadCondition, VS("type"), VS("status"), VTM("lastTransitionTime"), VS("reason"),
+      VS("message"));
 
-SHAPE(RollingUpdateDeployment, V("maxUnavailable"), V("maxSurge"));
-SHAPE(DeploymentStrategy, V("type"), O("rollingUpdate", RollingUpdateDeployment));
-SHAPE(DeploymentSpec, V("replicas"), O("selector", LabelSelector),
-      O("template", PodTemplateSpec), O("strategy", DeploymentStrategy), V("minReadySeconds"),
-      V("revisionHistoryLimit"), V("paused"), V("progressDeadlineSeconds"));
-SHAPE(DeploymentStatus, V("observedGeneration"), V("replicas"), V("updatedReplicas"),
-      V("readyReplicas"), V("availableReplicas"), V("unavailableReplicas"),
-      L("conditions", DeploymentCondition), V("collisionCount"));
+SHAPE(RollingUpdateDeployment, VIS("maxUnavailable"), VIS("maxSurge"));
+SHAPE(DeploymentStrategy, VS("type"), O("rollingUpdate", RollingUpdateDeployment));
+SHAPE(DeploymentSpec, VI("replicas"), O("selector", LabelSelector),
+      O("template", PodTemplateSpec), O("strategy", DeploymentStrategy), VI("minReadySeconds"),
+      VI("revisionHistoryLimit"), VB("paused"), VI("progressDeadlineSeconds"));
+SHAPE(DeploymentStatus, VL("observedGeneration"), VI("replicas"), VI("updatedReplicas"),
+      VI("readyReplicas"), VI("availableReplicas"), VI("unavailableReplicas"),
+      L("conditions", DeploymentCondition), VI("collisionCount"));
 XSHAPE(deployment, Deployment, O("spec", DeploymentSpec), O("status", DeploymentStatus));
 
-SHAPE(ReplicaSetSpec, V("replicas"), V("minReadySeconds"), O("selector", LabelSelector),
+SHAPE(ReplicaSetSpec, VI("replicas"), VI("minReadySeconds"), O("selector", LabelSelector),
       O("template", PodTemplateSpec));
-SHAPE(ReplicaSetStatus, V("replicas"), V("fullyLabeledReplicas"), V("readyReplicas"),
-      V("availableReplicas"), V("observedGeneration"), L("conditions", WorkloadCondition));
+SHAPE(ReplicaSetStatus, VI("replicas"), VI("fullyLabeledReplicas"), VI("readyReplicas"),
+      VI("availableReplicas"), VL("observedGeneration"), L("conditions", WorkloadCondition));
 XSHAPE(replicaset, ReplicaSet, O("spec", ReplicaSetSpec), O("status", ReplicaSetStatus));
 
-SHAPE(RollingUpdateStatefulSetStrategy, V("partition"), V("maxUnavailable"));
-SHAPE(StatefulSetUpdateStrategy, V("type"), O("rollingUpdate", RollingUpdateStatefulSetStrategy));
-SHAPE(StatefulSetPersistentVolumeClaimRetentionPolicy, V("whenDeleted"), V("whenScaled"));
-SHAPE(StatefulSetOrdinals, V("start"));
+SHAPE(RollingUpdateStatefulSetStrategy, VI("partition"), VIS("maxUnavailable"));
+SHAPE(StatefulSetUpdateStrategy, VS("type"), O("rollingUpdate", RollingUpdateStatefulSetStrategy));
+SHAPE(StatefulSetPersistentVolumeClaimRetentionPolicy, VS("whenDeleted"), VS("whenScaled"));
+SHAPE(StatefulSetOrdinals, VI("start"));
 /* a volume claim template is a whole PersistentVolumeClaim */
 SHAPE(PersistentVolumeClaim, IN(TypeMeta), O("metadata", ObjectMeta),
       O("spec", PersistentVolumeClaimSpec), O("status", PersistentVolumeClaimStatus));
-SHAPE(StatefulSetSpec, V("replicas"), O("selector", LabelSelector),
+SHAPE(StatefulSetSpec, VI("replicas"), O("selector", LabelSelector),
       O("template", PodTemplateSpec), L("volumeClaimTemplates", PersistentVolumeClaim),
-      V("serviceName"), V("podManagementPolicy"), O("updateStrategy", StatefulSetUpdateStrategy),
-      V("revisionHistoryLimit"), V("minReadySeconds"),
+      VS("serviceName"), VS("podManagementPolicy"), O("updateStrategy", StatefulSetUpdateStrategy),
+      VI("revisionHistoryLimit"), VI("minReadySeconds"),
       O("persistentVolumeClaimRetentionPolicy", StatefulSetPersistentVolumeClaimRetentionPolicy),
       O("ordinals", StatefulSetOrdinals));
-SHAPE(StatefulSetStatus, V("observedGeneration"), V("replicas"), V("readyReplicas"),
-      V("currentReplicas"), V("updatedReplicas"), V("currentRevision"), V("updateRevision"),
-      V("collisionCount"), L("conditions", WorkloadCondition), V("availableReplicas"));
+SHAPE(StatefulSetStatus, VL("observedGeneration"), VI("replicas"), VI("readyReplicas"),
+      VI("currentReplicas"), VI("updatedReplicas"), VS("currentRevision"), VS("updateRevision"),
+      VI("collisionCount"), L("conditions", WorkloadCondition), VI("availableReplicas"));
 XSHAPE(statefulset, StatefulSet, O("spec", StatefulSetSpec), O("status", StatefulSetStatus));
 
-SHAPE(RollingUpdateDaemonSet, V("maxUnavailable"), V("maxSurge"));
-SHAPE(DaemonSetUpdateStrategy, V("type"), O("rollingUpdate", RollingUpdateDaemonSet));
+SHAPE(RollingUpdateDaemonSet, VIS("maxUnavailable"), VIS("maxSurge"));
+SHAPE(DaemonSetUpdateStrategy, VS("type"), O("rollingUpdate", RollingUpdateDaemonSet));
 SHAPE(DaemonSetSpec, O("selector", LabelSelector), O("template", PodTemplateSpec),
-      O("updateStrategy", DaemonSetUpdateStrategy), V("minReadySeconds"),
-      V("revisionHistoryLimit"));
-SHAPE(DaemonSetStatus, V("currentNumberScheduled"), V("numberMisscheduled"),
-      V("desiredNumberScheduled"), V("numberReady"), V("observedGeneration"),
-      V("updatedNumberScheduled"), V("numberAvailable"), V("numberUnavailable"),
-      V("collisionCount"), L("conditions", WorkloadCondition));
+      O("updateStrategy", DaemonSetUpdateStrategy), VI("minReadySeconds"),
+      VI("revisionHistoryLimit"));
+SHAPE(DaemonSetStatus, VI("currentNumberScheduled"), VI("numberMisscheduled"),
+      VI("desiredNumberScheduled"), VI("numberReady"), VL("observedGeneration"),
+      VI("updatedNumberScheduled"), VI("numberAvailable"), VI("numberUnavailable"),
+      VI("collisionCount"), L("conditions", WorkloadCondition));
 XSHAPE(daemonset, DaemonSet, O("spec", DaemonSetSpec), O("status", DaemonSetStatus));
 
-XSHAPE(controllerrevision, ControllerRevision, V("data"), V("revision"));
+XSHAPE(controllerrevision, ControllerRevision, VRAW("data"), VL("revision"));

@@ -2,11 +2,11 @@
  * authorization.k8s.io/v1 and authentication.k8s.io/v1. */
 #include "kube/shape_internal.h"
 
-SHAPE(PolicyRule, V("verbs"), V("apiGroups"), V("resources"), V("resourceNames"),
-      V("nonResourceURLs"));
+SHAPE(PolicyRule, VSL("verbs"), VSL("apiGroups"), VSL("resources"), VSL("resourceNames"),
+      VSL("nonResourceURLs"));
 SHAPE(AggregationRule, L("clusterRoleSelectors", LabelSelector));
-SHAPE(Subject, V("kind"), V("apiGroup"), V("name"), V("namespace"));
-SHAPE(RoleRef, V("apiGroup"), V("kind"), V("name"));
+SHAPE(Subject, VS("kind"), VS("apiGroup"), VS("name"), VS("namespace"));
+SHAPE(RoleRef, VS("apiGroup"), VS("kind"), VS("name"));
 XSHAPE(role, Role, L("rules", PolicyRule));
 XSHAPE(clusterrole, ClusterRole, L("rules", PolicyRule), O("aggregationRule", AggregationRule));
 XSHAPE(rolebinding, RoleBinding, L("subjects", Subject), O("roleRef", RoleRef));
@@ -14,20 +14,20 @@ XSHAPE(clusterrolebinding, ClusterRoleBinding, L("subjects", Subject), O("roleRe
 
 /* ---- reviews ---- */
 
-SHAPE(FieldSelectorRequirement, V("key"), V("operator"), V("values"));
-SHAPE(FieldSelectorAttributes, V("rawSelector"), L("requirements", FieldSelectorRequirement));
-SHAPE(LabelSelectorRequirement, V("key"), V("operator"), V("values"));
-SHAPE(LabelSelectorAttributes, V("rawSelector"), L("requirements", LabelSelectorRequirement));
-SHAPE(ResourceAttributes, V("namespace"), V("verb"), V("group"), V("version"), V("resource"),
-      V("subresource"), V("name"), O("fieldSelector", FieldSelectorAttributes),
+SHAPE(FieldSelectorRequirement, VS("key"), VS("operator"), VSL("values"));
+SHAPE(FieldSelectorAttributes, VS("rawSelector"), L("requirements", FieldSelectorRequirement));
+SHAPE(LabelSelectorRequirement, VS("key"), VS("operator"), VSL("values"));
+SHAPE(LabelSelectorAttributes, VS("rawSelector"), L("requirements", LabelSelectorRequirement));
+SHAPE(ResourceAttributes, VS("namespace"), VS("verb"), VS("group"), VS("version"), VS("resource"),
+      VS("subresource"), VS("name"), O("fieldSelector", FieldSelectorAttributes),
       O("labelSelector", LabelSelectorAttributes));
-SHAPE(NonResourceAttributes, V("path"), V("verb"));
+SHAPE(NonResourceAttributes, VS("path"), VS("verb"));
 SHAPE(SelfSubjectAccessReviewSpec, O("resourceAttributes", ResourceAttributes),
       O("nonResourceAttributes", NonResourceAttributes));
 SHAPE(SubjectAccessReviewSpec, O("resourceAttributes", ResourceAttributes),
-      O("nonResourceAttributes", NonResourceAttributes), V("user"), V("groups"), V("extra"),
-      V("uid"));
-SHAPE(SubjectAccessReviewStatus, V("allowed"), V("denied"), V("reason"), V("evaluationError"));
+      O("nonResourceAttributes", NonResourceAttributes), VS("user"), VSL("groups"), VMSL("extra"),
+      VS("uid"));
+SHAPE(SubjectAccessReviewStatus, VB("allowed"), VB("denied"), VS("reason"), VS("evaluationError"));
 XSHAPE(ssar, SelfSubjectAccessReview, O("spec", SelfSubjectAccessReviewSpec),
        O("status", SubjectAccessReviewStatus));
 XSHAPE(sar, SubjectAccessReview, O("spec", SubjectAccessReviewSpec),
@@ -35,17 +35,17 @@ XSHAPE(sar, SubjectAccessReview, O("spec", SubjectAccessReviewSpec),
 XSHAPE(lsar, LocalSubjectAccessReview, O("spec", SubjectAccessReviewSpec),
        O("status", SubjectAccessReviewStatus));
 
-SHAPE(SelfSubjectRulesReviewSpec, V("namespace"));
-SHAPE(ResourceRule, V("verbs"), V("apiGroups"), V("resources"), V("resourceNames"));
-SHAPE(NonResourceRule, V("verbs"), V("nonResourceURLs"));
+SHAPE(SelfSubjectRulesReviewSpec, VS("namespace"));
+SHAPE(ResourceRule, VSL("verbs"), VSL("apiGroups"), VSL("resources"), VSL("resourceNames"));
+SHAPE(NonResourceRule, VSL("verbs"), VSL("nonResourceURLs"));
 SHAPE(SubjectRulesReviewStatus, L("resourceRules", ResourceRule),
-      L("nonResourceRules", NonResourceRule), V("incomplete"), V("evaluationError"));
+      L("nonResourceRules", NonResourceRule), VB("incomplete"), VS("evaluationError"));
 XSHAPE(ssrr, SelfSubjectRulesReview, O("spec", SelfSubjectRulesReviewSpec),
        O("status", SubjectRulesReviewStatus));
 
-SHAPE(UserInfo, V("username"), V("uid"), V("groups"), V("extra"));
-SHAPE(TokenReviewSpec, V("token"), V("audiences"));
-SHAPE(TokenReviewStatus, V("authenticated"), O("user", UserInfo), V("audiences"), V("error"));
+SHAPE(UserInfo, VS("username"), VS("uid"), VSL("groups"), VMSL("extra"));
+SHAPE(TokenReviewSpec, VS("token"), VSL("audiences"));
+SHAPE(TokenReviewStatus, VB("authenticated"), O("user", UserInfo), VSL("audiences"), VS("error"));
 XSHAPE(tokenreview, TokenReview, O("spec", TokenReviewSpec), O("status", TokenReviewStatus));
 SHAPE(SelfSubjectReviewStatus, O("userInfo", UserInfo));
 XSHAPE(selfsubjectreview, SelfSubjectReview, O("status", SelfSubjectReviewStatus));

@@ -1,31 +1,31 @@
 /* batch/v1 shapes: jobs and cron jobs. */
 #include "kube/shape_internal.h"
 
-SHAPE(PodFailurePolicyOnExitCodesRequirement, V("containerName"), V("operator"), V("values"));
-SHAPE(PodFailurePolicyOnPodConditionsPattern, V("type"), V("status"));
-SHAPE(PodFailurePolicyRule, V("action"), O("onExitCodes", PodFailurePolicyOnExitCodesRequirement),
+SHAPE(PodFailurePolicyOnExitCodesRequirement, VS("containerName"), VS("operator"), VIL("values"));
+SHAPE(PodFailurePolicyOnPodConditionsPattern, VS("type"), VS("status"));
+SHAPE(PodFailurePolicyRule, VS("action"), O("onExitCodes", PodFailurePolicyOnExitCodesRequirement),
       L("onPodConditions", PodFailurePolicyOnPodConditionsPattern));
 SHAPE(PodFailurePolicy, L("rules", PodFailurePolicyRule));
-SHAPE(SuccessPolicyRule, V("succeededIndexes"), V("succeededCount"));
+SHAPE(SuccessPolicyRule, VS("succeededIndexes"), VI("succeededCount"));
 SHAPE(SuccessPolicy, L("rules", SuccessPolicyRule));
-SHAPE(JobSpec, V("parallelism"), V("completions"), V("activeDeadlineSeconds"),
+SHAPE(JobSpec, VI("parallelism"), VI("completions"), VL("activeDeadlineSeconds"),
       O("podFailurePolicy", PodFailurePolicy), O("successPolicy", SuccessPolicy),
-      V("backoffLimit"), V("backoffLimitPerIndex"), V("maxFailedIndexes"),
-      O("selector", LabelSelector), V("manualSelector"), O("template", PodTemplateSpec),
-      V("ttlSecondsAfterFinished"), V("completionMode"), V("suspend"),
-      V("podReplacementPolicy"), V("managedBy"));
-SHAPE(JobCondition, V("type"), V("status"), V("lastProbeTime"), V("lastTransitionTime"),
-      V("reason"), V("message"));
-SHAPE(UncountedTerminatedPods, V("succeeded"), V("failed"));
-SHAPE(JobStatus, L("conditions", JobCondition), V("startTime"), V("completionTime"), V("active"),
-      V("succeeded"), V("failed"), V("terminating"), V("completedIndexes"), V("failedIndexes"),
-      O("uncountedTerminatedPods", UncountedTerminatedPods), V("ready"));
+      VI("backoffLimit"), VI("backoffLimitPerIndex"), VI("maxFailedIndexes"),
+      O("selector", LabelSelector), VB("manualSelector"), O("template", PodTemplateSpec),
+      VI("ttlSecondsAfterFinished"), VS("completionMode"), VB("suspend"),
+      VS("podReplacementPolicy"), VS("managedBy"));
+SHAPE(JobCondition, VS("type"), VS("status"), VTM("lastProbeTime"), VTM("lastTransitionTime"),
+      VS("reason"), VS("message"));
+SHAPE(UncountedTerminatedPods, VSL("succeeded"), VSL("failed"));
+SHAPE(JobStatus, L("conditions", JobCondition), VTM("startTime"), VTM("completionTime"),
+      VI("active"), VI("succeeded"), VI("failed"), VI("terminating"), VS("completedIndexes"),
+      VS("failedIndexes"), O("uncountedTerminatedPods", UncountedTerminatedPods), VI("ready"));
 XSHAPE(job, Job, O("spec", JobSpec), O("status", JobStatus));
 
 SHAPE(JobTemplateSpec, O("metadata", ObjectMeta), O("spec", JobSpec));
-SHAPE(CronJobSpec, V("schedule"), V("timeZone"), V("startingDeadlineSeconds"),
-      V("concurrencyPolicy"), V("suspend"), O("jobTemplate", JobTemplateSpec),
-      V("successfulJobsHistoryLimit"), V("failedJobsHistoryLimit"));
-SHAPE(CronJobStatus, L("active", ObjectReference), V("lastScheduleTime"),
-      V("lastSuccessfulTime"));
+SHAPE(CronJobSpec, VS("schedule"), VS("timeZone"), VL("startingDeadlineSeconds"),
+      VS("concurrencyPolicy"), VB("suspend"), O("jobTemplate", JobTemplateSpec),
+      VI("successfulJobsHistoryLimit"), VI("failedJobsHistoryLimit"));
+SHAPE(CronJobStatus, L("active", ObjectReference), VTM("lastScheduleTime"),
+      VTM("lastSuccessfulTime"));
 XSHAPE(cronjob, CronJob, O("spec", CronJobSpec), O("status", CronJobStatus));
