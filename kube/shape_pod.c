@@ -5,158 +5,159 @@
 
 /* ---- references and selectors ---- */
 
-SHAPE_SHARED(LocalObjectReference, V("name"));
-SHAPE_SHARED(ObjectReference, V("kind"), V("namespace"), V("name"), V("uid"), V("apiVersion"),
-             V("resourceVersion"), V("fieldPath"));
-SHAPE_SHARED(TypedLocalObjectReference, V("apiGroup"), V("kind"), V("name"));
-SHAPE(TypedObjectReference, V("apiGroup"), V("kind"), V("name"), V("namespace"));
-SHAPE(ObjectFieldSelector, V("apiVersion"), V("fieldPath"));
-SHAPE(ResourceFieldSelector, V("containerName"), V("resource"), V("divisor"));
-SHAPE(ConfigMapKeySelector, IN(LocalObjectReference), V("key"), V("optional"));
-SHAPE(SecretKeySelector, IN(LocalObjectReference), V("key"), V("optional"));
-SHAPE(KeyToPath, V("key"), V("path"), V("mode"));
-SHAPE(NodeSelectorRequirement, V("key"), V("operator"), V("values"));
+SHAPE_SHARED(LocalObjectReference, VS("name"));
+SHAPE_SHARED(ObjectReference, VS("kind"), VS("namespace"), VS("name"), VS("uid"), VS("apiVersion"),
+             VS("resourceVersion"), VS("fieldPath"));
+SHAPE_SHARED(TypedLocalObjectReference, VS("apiGroup"), VS("kind"), VS("name"));
+SHAPE(TypedObjectReference, VS("apiGroup"), VS("kind"), VS("name"), VS("namespace"));
+SHAPE(ObjectFieldSelector, VS("apiVersion"), VS("fieldPath"));
+SHAPE(ResourceFieldSelector, VS("containerName"), VS("resource"), VQ("divisor"));
+SHAPE(ConfigMapKeySelector, IN(LocalObjectReference), VS("key"), VB("optional"));
+SHAPE(SecretKeySelector, IN(LocalObjectReference), VS("key"), VB("optional"));
+SHAPE(KeyToPath, VS("key"), VS("path"), VI("mode"));
+SHAPE(NodeSelectorRequirement, VS("key"), VS("operator"), VSL("values"));
 SHAPE(NodeSelectorTerm, L("matchExpressions", NodeSelectorRequirement),
       L("matchFields", NodeSelectorRequirement));
 SHAPE_SHARED(NodeSelector, L("nodeSelectorTerms", NodeSelectorTerm));
-SHAPE(TopologySelectorLabelRequirement, V("key"), V("values"));
+SHAPE(TopologySelectorLabelRequirement, VS("key"), VSL("values"));
 SHAPE_SHARED(TopologySelectorTerm, L("matchLabelExpressions", TopologySelectorLabelRequirement));
 
 /* ---- containers ---- */
 
-SHAPE(ContainerPort, V("name"), V("hostPort"), V("containerPort"), V("protocol"), V("hostIP"));
+SHAPE(ContainerPort, VS("name"), VI("hostPort"), VI("containerPort"), VS("protocol"), VS("hostIP"));
 SHAPE(EnvVarSource, O("fieldRef", ObjectFieldSelector),
       O("resourceFieldRef", ResourceFieldSelector), O("configMapKeyRef", ConfigMapKeySelector),
       O("secretKeyRef", SecretKeySelector));
-SHAPE(EnvVar, V("name"), V("value"), O("valueFrom", EnvVarSource));
-SHAPE(ConfigMapEnvSource, IN(LocalObjectReference), V("optional"));
-SHAPE(SecretEnvSource, IN(LocalObjectReference), V("optional"));
-SHAPE(EnvFromSource, V("prefix"), O("configMapRef", ConfigMapEnvSource),
+SHAPE(EnvVar, VS("name"), VS("value"), O("valueFrom", EnvVarSource));
+SHAPE(ConfigMapEnvSource, IN(LocalObjectReference), VB("optional"));
+SHAPE(SecretEnvSource, IN(LocalObjectReference), VB("optional"));
+SHAPE(EnvFromSource, VS("prefix"), O("configMapRef", ConfigMapEnvSource),
       O("secretRef", SecretEnvSource));
-SHAPE(ResourceClaim, V("name"), V("request"));
-SHAPE(ResourceRequirements, V("limits"), V("requests"), L("claims", ResourceClaim));
-SHAPE(ContainerResizePolicy, V("resourceName"), V("restartPolicy"));
-SHAPE(VolumeMount, V("name"), V("readOnly"), V("recursiveReadOnly"), V("mountPath"),
-      V("subPath"), V("mountPropagation"), V("subPathExpr"));
-SHAPE(VolumeDevice, V("name"), V("devicePath"));
-SHAPE(ExecAction, V("command"));
-SHAPE(HTTPHeader, V("name"), V("value"));
-SHAPE(HTTPGetAction, V("path"), V("port"), V("host"), V("scheme"), L("httpHeaders", HTTPHeader));
-SHAPE(TCPSocketAction, V("port"), V("host"));
-SHAPE(GRPCAction, V("port"), V("service"));
-SHAPE(SleepAction, V("seconds"));
+SHAPE(ResourceClaim, VS("name"), VS("request"));
+SHAPE(ResourceRequirements, VMQ("limits"), VMQ("requests"), L("claims", ResourceClaim));
+SHAPE(ContainerResizePolicy, VS("resourceName"), VS("restartPolicy"));
+SHAPE(VolumeMount, VS("name"), VB("readOnly"), VS("recursiveReadOnly"), VS("mountPath"),
+      VS("subPath"), VS("mountPropagation"), VS("subPathExpr"));
+SHAPE(VolumeDevice, VS("name"), VS("devicePath"));
+SHAPE(ExecAction, VSL("command"));
+SHAPE(HTTPHeader, VS("name"), VS("value"));
+SHAPE(HTTPGetAction, VS("path"), VIS("port"), VS("host"), VS("scheme"),
+      L("httpHeaders", HTTPHeader));
+SHAPE(TCPSocketAction, VIS("port"), VS("host"));
+SHAPE(GRPCAction, VI("port"), VS("service"));
+SHAPE(SleepAction, VL("seconds"));
 SHAPE(ProbeHandler, O("exec", ExecAction), O("httpGet", HTTPGetAction),
       O("tcpSocket", TCPSocketAction), O("grpc", GRPCAction));
-SHAPE(Probe, IN(ProbeHandler), V("initialDelaySeconds"), V("timeoutSeconds"),
-      V("periodSeconds"), V("successThreshold"), V("failureThreshold"),
-      V("terminationGracePeriodSeconds"));
+SHAPE(Probe, IN(ProbeHandler), VI("initialDelaySeconds"), VI("timeoutSeconds"),
+      VI("periodSeconds"), VI("successThreshold"), VI("failureThreshold"),
+      VL("terminationGracePeriodSeconds"));
 SHAPE(LifecycleHandler, O("exec", ExecAction), O("httpGet", HTTPGetAction),
       O("tcpSocket", TCPSocketAction), O("sleep", SleepAction));
 SHAPE(Lifecycle, O("postStart", LifecycleHandler), O("preStop", LifecycleHandler));
-SHAPE(Capabilities, V("add"), V("drop"));
-SHAPE(SELinuxOptions, V("user"), V("role"), V("type"), V("level"));
-SHAPE(WindowsSecurityContextOptions, V("gmsaCredentialSpecName"), V("gmsaCredentialSpec"),
-      V("runAsUserName"), V("hostProcess"));
-SHAPE(SeccompProfile, V("type"), V("localhostProfile"));
-SHAPE(AppArmorProfile, V("type"), V("localhostProfile"));
-SHAPE(SecurityContext, O("capabilities", Capabilities), V("privileged"),
+SHAPE(Capabilities, VSL("add"), VSL("drop"));
+SHAPE(SELinuxOptions, VS("user"), VS("role"), VS("type"), VS("level"));
+SHAPE(WindowsSecurityContextOptions, VS("gmsaCredentialSpecName"), VS("gmsaCredentialSpec"),
+      VS("runAsUserName"), VB("hostProcess"));
+SHAPE(SeccompProfile, VS("type"), VS("localhostProfile"));
+SHAPE(AppArmorProfile, VS("type"), VS("localhostProfile"));
+SHAPE(SecurityContext, O("capabilities", Capabilities), VB("privileged"),
       O("seLinuxOptions", SELinuxOptions), O("windowsOptions", WindowsSecurityContextOptions),
-      V("runAsUser"), V("runAsGroup"), V("runAsNonRoot"), V("readOnlyRootFilesystem"),
-      V("allowPrivilegeEscalation"), V("procMount"), O("seccompProfile", SeccompProfile),
+      VL("runAsUser"), VL("runAsGroup"), VB("runAsNonRoot"), VB("readOnlyRootFilesystem"),
+      VB("allowPrivilegeEscalation"), VS("procMount"), O("seccompProfile", SeccompProfile),
       O("appArmorProfile", AppArmorProfile));
 
 /* the fields of Container, shared with EphemeralContainer */
 #define CONTAINER_FIELDS \
-    V("name"), V("image"), V("command"), V("args"), V("workingDir"), \
+    VS("name"), VS("image"), VSL("command"), VSL("args"), VS("workingDir"), \
         L("ports", ContainerPort), L("envFrom", EnvFromSource), L("env", EnvVar), \
         O("resources", ResourceRequirements), L("resizePolicy", ContainerResizePolicy), \
-        V("restartPolicy"), L("volumeMounts", VolumeMount), L("volumeDevices", VolumeDevice), \
+        VS("restartPolicy"), L("volumeMounts", VolumeMount), L("volumeDevices", VolumeDevice), \
         O("livenessProbe", Probe), O("readinessProbe", Probe), O("startupProbe", Probe), \
-        O("lifecycle", Lifecycle), V("terminationMessagePath"), \
-        V("terminationMessagePolicy"), V("imagePullPolicy"), \
-        O("securityContext", SecurityContext), V("stdin"), V("stdinOnce"), V("tty")
+        O("lifecycle", Lifecycle), VS("terminationMessagePath"), \
+        VS("terminationMessagePolicy"), VS("imagePullPolicy"), \
+        O("securityContext", SecurityContext), VB("stdin"), VB("stdinOnce"), VB("tty")
 
 SHAPE(Container, CONTAINER_FIELDS);
-SHAPE(EphemeralContainer, CONTAINER_FIELDS, V("targetContainerName"));
+SHAPE(EphemeralContainer, CONTAINER_FIELDS, VS("targetContainerName"));
 
 /* ---- persistent volume claims (ephemeral volumes, StatefulSets) ---- */
 
-SHAPE(VolumeResourceRequirements, V("limits"), V("requests"));
-SHAPE_SHARED(PersistentVolumeClaimSpec, V("accessModes"), O("selector", LabelSelector),
-             O("resources", VolumeResourceRequirements), V("volumeName"),
-             V("storageClassName"), V("volumeMode"),
+SHAPE(VolumeResourceRequirements, VMQ("limits"), VMQ("requests"));
+SHAPE_SHARED(PersistentVolumeClaimSpec, VSL("accessModes"), O("selector", LabelSelector),
+             O("resources", VolumeResourceRequirements), VS("volumeName"),
+             VS("storageClassName"), VS("volumeMode"),
              O("dataSource", TypedLocalObjectReference),
-             O("dataSourceRef", TypedObjectReference), V("volumeAttributesClassName"));
-SHAPE(PersistentVolumeClaimCondition, V("type"), V("status"), V("lastProbeTime"),
-      V("lastTransitionTime"), V("reason"), V("message"));
-SHAPE(ModifyVolumeStatus, V("targetVolumeAttributesClassName"), V("status"));
-SHAPE_SHARED(PersistentVolumeClaimStatus, V("phase"), V("accessModes"), V("capacity"),
-             L("conditions", PersistentVolumeClaimCondition), V("allocatedResources"),
-             V("allocatedResourceStatuses"), V("currentVolumeAttributesClassName"),
+             O("dataSourceRef", TypedObjectReference), VS("volumeAttributesClassName"));
+SHAPE(PersistentVolumeClaimCondition, VS("type"), VS("status"), VTM("lastProbeTime"),
+      VTM("lastTransitionTime"), VS("reason"), VS("message"));
+SHAPE(ModifyVolumeStatus, VS("targetVolumeAttributesClassName"), VS("status"));
+SHAPE_SHARED(PersistentVolumeClaimStatus, VS("phase"), VSL("accessModes"), VMQ("capacity"),
+             L("conditions", PersistentVolumeClaimCondition), VMQ("allocatedResources"),
+             VMS("allocatedResourceStatuses"), VS("currentVolumeAttributesClassName"),
              O("modifyVolumeStatus", ModifyVolumeStatus));
 SHAPE(PersistentVolumeClaimTemplate, O("metadata", ObjectMeta),
       O("spec", PersistentVolumeClaimSpec));
 
 /* ---- volumes ---- */
 
-SHAPE(HostPathVolumeSource, V("path"), V("type"));
-SHAPE(EmptyDirVolumeSource, V("medium"), V("sizeLimit"));
-SHAPE(GCEPersistentDiskVolumeSource, V("pdName"), V("fsType"), V("partition"), V("readOnly"));
-SHAPE(AWSElasticBlockStoreVolumeSource, V("volumeID"), V("fsType"), V("partition"),
-      V("readOnly"));
-SHAPE(GitRepoVolumeSource, V("repository"), V("revision"), V("directory"));
-SHAPE(SecretVolumeSource, V("secretName"), L("items", KeyToPath), V("defaultMode"),
-      V("optional"));
-SHAPE(NFSVolumeSource, V("server"), V("path"), V("readOnly"));
-SHAPE(ISCSIVolumeSource, V("targetPortal"), V("iqn"), V("lun"), V("iscsiInterface"),
-      V("fsType"), V("readOnly"), V("portals"), V("chapAuthDiscovery"), V("chapAuthSession"),
-      O("secretRef", LocalObjectReference), V("initiatorName"));
-SHAPE(GlusterfsVolumeSource, V("endpoints"), V("path"), V("readOnly"));
-SHAPE(PersistentVolumeClaimVolumeSource, V("claimName"), V("readOnly"));
-SHAPE(RBDVolumeSource, V("monitors"), V("image"), V("fsType"), V("pool"), V("user"),
-      V("keyring"), O("secretRef", LocalObjectReference), V("readOnly"));
-SHAPE(FlexVolumeSource, V("driver"), V("fsType"), O("secretRef", LocalObjectReference),
-      V("readOnly"), V("options"));
-SHAPE(CinderVolumeSource, V("volumeID"), V("fsType"), V("readOnly"),
+SHAPE(HostPathVolumeSource, VS("path"), VS("type"));
+SHAPE(EmptyDirVolumeSource, VS("medium"), VQ("sizeLimit"));
+SHAPE(GCEPersistentDiskVolumeSource, VS("pdName"), VS("fsType"), VI("partition"), VB("readOnly"));
+SHAPE(AWSElasticBlockStoreVolumeSource, VS("volumeID"), VS("fsType"), VI("partition"),
+      VB("readOnly"));
+SHAPE(GitRepoVolumeSource, VS("repository"), VS("revision"), VS("directory"));
+SHAPE(SecretVolumeSource, VS("secretName"), L("items", KeyToPath), VI("defaultMode"),
+      VB("optional"));
+SHAPE(NFSVolumeSource, VS("server"), VS("path"), VB("readOnly"));
+SHAPE(ISCSIVolumeSource, VS("targetPortal"), VS("iqn"), VI("lun"), VS("iscsiInterface"),
+      VS("fsType"), VB("readOnly"), VSL("portals"), VB("chapAuthDiscovery"), VB("chapAuthSession"),
+      O("secretRef", LocalObjectReference), VS("initiatorName"));
+SHAPE(GlusterfsVolumeSource, VS("endpoints"), VS("path"), VB("readOnly"));
+SHAPE(PersistentVolumeClaimVolumeSource, VS("claimName"), VB("readOnly"));
+SHAPE(RBDVolumeSource, VSL("monitors"), VS("image"), VS("fsType"), VS("pool"), VS("user"),
+      VS("keyring"), O("secretRef", LocalObjectReference), VB("readOnly"));
+SHAPE(FlexVolumeSource, VS("driver"), VS("fsType"), O("secretRef", LocalObjectReference),
+      VB("readOnly"), VMS("options"));
+SHAPE(CinderVolumeSource, VS("volumeID"), VS("fsType"), VB("readOnly"),
       O("secretRef", LocalObjectReference));
-SHAPE(CephFSVolumeSource, V("monitors"), V("path"), V("user"), V("secretFile"),
-      O("secretRef", LocalObjectReference), V("readOnly"));
-SHAPE(FlockerVolumeSource, V("datasetName"), V("datasetUUID"));
-SHAPE(DownwardAPIVolumeFile, V("path"), O("fieldRef", ObjectFieldSelector),
-      O("resourceFieldRef", ResourceFieldSelector), V("mode"));
-SHAPE(DownwardAPIVolumeSource, L("items", DownwardAPIVolumeFile), V("defaultMode"));
-SHAPE(FCVolumeSource, V("targetWWNs"), V("lun"), V("fsType"), V("readOnly"), V("wwids"));
-SHAPE(AzureFileVolumeSource, V("secretName"), V("shareName"), V("readOnly"));
+SHAPE(CephFSVolumeSource, VSL("monitors"), VS("path"), VS("user"), VS("secretFile"),
+      O("secretRef", LocalObjectReference), VB("readOnly"));
+SHAPE(FlockerVolumeSource, VS("datasetName"), VS("datasetUUID"));
+SHAPE(DownwardAPIVolumeFile, VS("path"), O("fieldRef", ObjectFieldSelector),
+      O("resourceFieldRef", ResourceFieldSelector), VI("mode"));
+SHAPE(DownwardAPIVolumeSource, L("items", DownwardAPIVolumeFile), VI("defaultMode"));
+SHAPE(FCVolumeSource, VSL("targetWWNs"), VI("lun"), VS("fsType"), VB("readOnly"), VSL("wwids"));
+SHAPE(AzureFileVolumeSource, VS("secretName"), VS("shareName"), VB("readOnly"));
 SHAPE(ConfigMapVolumeSource, IN(LocalObjectReference), L("items", KeyToPath),
-      V("defaultMode"), V("optional"));
-SHAPE(VsphereVirtualDiskVolumeSource, V("volumePath"), V("fsType"), V("storagePolicyName"),
-      V("storagePolicyID"));
-SHAPE(QuobyteVolumeSource, V("registry"), V("volume"), V("readOnly"), V("user"), V("group"),
-      V("tenant"));
-SHAPE(AzureDiskVolumeSource, V("diskName"), V("diskURI"), V("cachingMode"), V("fsType"),
-      V("readOnly"), V("kind"));
-SHAPE(PhotonPersistentDiskVolumeSource, V("pdID"), V("fsType"));
-SHAPE(SecretProjection, IN(LocalObjectReference), L("items", KeyToPath), V("optional"));
+      VI("defaultMode"), VB("optional"));
+SHAPE(VsphereVirtualDiskVolumeSource, VS("volumePath"), VS("fsType"), VS("storagePolicyName"),
+      VS("storagePolicyID"));
+SHAPE(QuobyteVolumeSource, VS("registry"), VS("volume"), VB("readOnly"), VS("user"), VS("group"),
+      VS("tenant"));
+SHAPE(AzureDiskVolumeSource, VS("diskName"), VS("diskURI"), VS("cachingMode"), VS("fsType"),
+      VB("readOnly"), VS("kind"));
+SHAPE(PhotonPersistentDiskVolumeSource, VS("pdID"), VS("fsType"));
+SHAPE(SecretProjection, IN(LocalObjectReference), L("items", KeyToPath), VB("optional"));
 SHAPE(DownwardAPIProjection, L("items", DownwardAPIVolumeFile));
-SHAPE(ConfigMapProjection, IN(LocalObjectReference), L("items", KeyToPath), V("optional"));
-SHAPE(ServiceAccountTokenProjection, V("audience"), V("expirationSeconds"), V("path"));
-SHAPE(ClusterTrustBundleProjection, V("name"), V("signerName"),
-      O("labelSelector", LabelSelector), V("optional"), V("path"));
+SHAPE(ConfigMapProjection, IN(LocalObjectReference), L("items", KeyToPath), VB("optional"));
+SHAPE(ServiceAccountTokenProjection, VS("audience"), VL("expirationSeconds"), VS("path"));
+SHAPE(ClusterTrustBundleProjection, VS("name"), VS("signerName"),
+      O("labelSelector", LabelSelector), VB("optional"), VS("path"));
 SHAPE(VolumeProjection, O("secret", SecretProjection), O("downwardAPI", DownwardAPIProjection),
       O("configMap", ConfigMapProjection),
       O("serviceAccountToken", ServiceAccountTokenProjection),
       O("clusterTrustBundle", ClusterTrustBundleProjection));
-SHAPE(ProjectedVolumeSource, L("sources", VolumeProjection), V("defaultMode"));
-SHAPE(PortworxVolumeSource, V("volumeID"), V("fsType"), V("readOnly"));
-SHAPE(ScaleIOVolumeSource, V("gateway"), V("system"), O("secretRef", LocalObjectReference),
-      V("sslEnabled"), V("protectionDomain"), V("storagePool"), V("storageMode"),
-      V("volumeName"), V("fsType"), V("readOnly"));
-SHAPE(StorageOSVolumeSource, V("volumeName"), V("volumeNamespace"), V("fsType"), V("readOnly"),
+SHAPE(ProjectedVolumeSource, L("sources", VolumeProjection), VI("defaultMode"));
+SHAPE(PortworxVolumeSource, VS("volumeID"), VS("fsType"), VB("readOnly"));
+SHAPE(ScaleIOVolumeSource, VS("gateway"), VS("system"), O("secretRef", LocalObjectReference),
+      VB("sslEnabled"), VS("protectionDomain"), VS("storagePool"), VS("storageMode"),
+      VS("volumeName"), VS("fsType"), VB("readOnly"));
+SHAPE(StorageOSVolumeSource, VS("volumeName"), VS("volumeNamespace"), VS("fsType"), VB("readOnly"),
       O("secretRef", LocalObjectReference));
-SHAPE(CSIVolumeSource, V("driver"), V("readOnly"), V("fsType"), V("volumeAttributes"),
+SHAPE(CSIVolumeSource, VS("driver"), VB("readOnly"), VS("fsType"), VMS("volumeAttributes"),
       O("nodePublishSecretRef", LocalObjectReference));
 SHAPE(EphemeralVolumeSource, O("volumeClaimTemplate", PersistentVolumeClaimTemplate));
-SHAPE(ImageVolumeSource, V("reference"), V("pullPolicy"));
+SHAPE(ImageVolumeSource, VS("reference"), VS("pullPolicy"));
 SHAPE(VolumeSource, O("hostPath", HostPathVolumeSource), O("emptyDir", EmptyDirVolumeSource),
       O("gcePersistentDisk", GCEPersistentDiskVolumeSource),
       O("awsElasticBlockStore", AWSElasticBlockStoreVolumeSource),
@@ -176,88 +177,88 @@ SHAPE(VolumeSource, O("hostPath", HostPathVolumeSource), O("emptyDir", EmptyDirV
       O("scaleIO", ScaleIOVolumeSource), O("storageos", StorageOSVolumeSource),
       O("csi", CSIVolumeSource), O("ephemeral", EphemeralVolumeSource),
       O("image", ImageVolumeSource));
-SHAPE(Volume, V("name"), IN(VolumeSource));
+SHAPE(Volume, VS("name"), IN(VolumeSource));
 
 /* ---- scheduling ---- */
 
-SHAPE(PreferredSchedulingTerm, V("weight"), O("preference", NodeSelectorTerm));
+SHAPE(PreferredSchedulingTerm, VI("weight"), O("preference", NodeSelectorTerm));
 SHAPE(NodeAffinity, O("requiredDuringSchedulingIgnoredDuringExecution", NodeSelector),
       L("preferredDuringSchedulingIgnoredDuringExecution", PreferredSchedulingTerm));
-SHAPE(PodAffinityTerm, O("labelSelector", LabelSelector), V("namespaces"), V("topologyKey"),
-      O("namespaceSelector", LabelSelector), V("matchLabelKeys"), V("mismatchLabelKeys"));
-SHAPE(WeightedPodAffinityTerm, V("weight"), O("podAffinityTerm", PodAffinityTerm));
+SHAPE(PodAffinityTerm, O("labelSelector", LabelSelector), VSL("namespaces"), VS("topologyKey"),
+      O("namespaceSelector", LabelSelector), VSL("matchLabelKeys"), VSL("mismatchLabelKeys"));
+SHAPE(WeightedPodAffinityTerm, VI("weight"), O("podAffinityTerm", PodAffinityTerm));
 SHAPE(PodAffinity, L("requiredDuringSchedulingIgnoredDuringExecution", PodAffinityTerm),
       L("preferredDuringSchedulingIgnoredDuringExecution", WeightedPodAffinityTerm));
 SHAPE(PodAntiAffinity, L("requiredDuringSchedulingIgnoredDuringExecution", PodAffinityTerm),
       L("preferredDuringSchedulingIgnoredDuringExecution", WeightedPodAffinityTerm));
 SHAPE(Affinity, O("nodeAffinity", NodeAffinity), O("podAffinity", PodAffinity),
       O("podAntiAffinity", PodAntiAffinity));
-SHAPE(Toleration, V("key"), V("operator"), V("value"), V("effect"), V("tolerationSeconds"));
-SHAPE(TopologySpreadConstraint, V("maxSkew"), V("topologyKey"), V("whenUnsatisfiable"),
-      O("labelSelector", LabelSelector), V("minDomains"), V("nodeAffinityPolicy"),
-      V("nodeTaintsPolicy"), V("matchLabelKeys"));
+SHAPE(Toleration, VS("key"), VS("operator"), VS("value"), VS("effect"), VL("tolerationSeconds"));
+SHAPE(TopologySpreadConstraint, VI("maxSkew"), VS("topologyKey"), VS("whenUnsatisfiable"),
+      O("labelSelector", LabelSelector), VI("minDomains"), VS("nodeAffinityPolicy"),
+      VS("nodeTaintsPolicy"), VSL("matchLabelKeys"));
 
 /* ---- the pod spec ---- */
 
-SHAPE(Sysctl, V("name"), V("value"));
+SHAPE(Sysctl, VS("name"), VS("value"));
 SHAPE(PodSecurityContext, O("seLinuxOptions", SELinuxOptions),
-      O("windowsOptions", WindowsSecurityContextOptions), V("runAsUser"), V("runAsGroup"),
-      V("runAsNonRoot"), V("supplementalGroups"), V("supplementalGroupsPolicy"), V("fsGroup"),
-      L("sysctls", Sysctl), V("fsGroupChangePolicy"), O("seccompProfile", SeccompProfile),
-      O("appArmorProfile", AppArmorProfile), V("seLinuxChangePolicy"));
-SHAPE(HostAlias, V("ip"), V("hostnames"));
-SHAPE(PodDNSConfigOption, V("name"), V("value"));
-SHAPE(PodDNSConfig, V("nameservers"), V("searches"), L("options", PodDNSConfigOption));
-SHAPE(PodReadinessGate, V("conditionType"));
-SHAPE(PodOS, V("name"));
-SHAPE(PodSchedulingGate, V("name"));
-SHAPE(PodResourceClaim, V("name"), V("resourceClaimName"), V("resourceClaimTemplateName"));
+      O("windowsOptions", WindowsSecurityContextOptions), VL("runAsUser"), VL("runAsGroup"),
+      VB("runAsNonRoot"), V("supplementalGroups"), VS("supplementalGroupsPolicy"), VL("fsGroup"),
+      L("sysctls", Sysctl), VS("fsGroupChangePolicy"), O("seccompProfile", SeccompProfile),
+      O("appArmorProfile", AppArmorProfile), VS("seLinuxChangePolicy"));
+SHAPE(HostAlias, VS("ip"), VSL("hostnames"));
+SHAPE(PodDNSConfigOption, VS("name"), VS("value"));
+SHAPE(PodDNSConfig, VSL("nameservers"), VSL("searches"), L("options", PodDNSConfigOption));
+SHAPE(PodReadinessGate, VS("conditionType"));
+SHAPE(PodOS, VS("name"));
+SHAPE(PodSchedulingGate, VS("name"));
+SHAPE(PodResourceClaim, VS("name"), VS("resourceClaimName"), VS("resourceClaimTemplateName"));
 SHAPE_SHARED(PodSpec, L("volumes", Volume), L("initContainers", Container),
              L("containers", Container), L("ephemeralContainers", EphemeralContainer),
-             V("restartPolicy"), V("terminationGracePeriodSeconds"),
-             V("activeDeadlineSeconds"), V("dnsPolicy"), V("nodeSelector"),
-             V("serviceAccountName"), V("serviceAccount"), V("automountServiceAccountToken"),
-             V("nodeName"), V("hostNetwork"), V("hostPID"), V("hostIPC"),
-             V("shareProcessNamespace"), O("securityContext", PodSecurityContext),
-             L("imagePullSecrets", LocalObjectReference), V("hostname"), V("subdomain"),
-             O("affinity", Affinity), V("schedulerName"), L("tolerations", Toleration),
-             L("hostAliases", HostAlias), V("priorityClassName"), V("priority"),
+             VS("restartPolicy"), VL("terminationGracePeriodSeconds"),
+             VL("activeDeadlineSeconds"), VS("dnsPolicy"), VMS("nodeSelector"),
+             VS("serviceAccountName"), VS("serviceAccount"), VB("automountServiceAccountToken"),
+             VS("nodeName"), VB("hostNetwork"), VB("hostPID"), VB("hostIPC"),
+             VB("shareProcessNamespace"), O("securityContext", PodSecurityContext),
+             L("imagePullSecrets", LocalObjectReference), VS("hostname"), VS("subdomain"),
+             O("affinity", Affinity), VS("schedulerName"), L("tolerations", Toleration),
+             L("hostAliases", HostAlias), VS("priorityClassName"), VI("priority"),
              O("dnsConfig", PodDNSConfig), L("readinessGates", PodReadinessGate),
-             V("runtimeClassName"), V("enableServiceLinks"), V("preemptionPolicy"),
-             V("overhead"), L("topologySpreadConstraints", TopologySpreadConstraint),
-             V("setHostnameAsFQDN"), O("os", PodOS), V("hostUsers"),
+             VS("runtimeClassName"), VB("enableServiceLinks"), VS("preemptionPolicy"),
+             VMQ("overhead"), L("topologySpreadConstraints", TopologySpreadConstraint),
+             VB("setHostnameAsFQDN"), O("os", PodOS), VB("hostUsers"),
              L("schedulingGates", PodSchedulingGate),
              L("resourceClaims", PodResourceClaim), O("resources", ResourceRequirements));
 SHAPE_SHARED(PodTemplateSpec, O("metadata", ObjectMeta), O("spec", PodSpec));
 
 /* ---- the pod status ---- */
 
-SHAPE(PodCondition, V("type"), V("status"), V("lastProbeTime"), V("lastTransitionTime"),
-      V("reason"), V("message"));
-SHAPE(HostIP, V("ip"));
-SHAPE(PodIP, V("ip"));
-SHAPE(ContainerStateWaiting, V("reason"), V("message"));
-SHAPE(ContainerStateRunning, V("startedAt"));
-SHAPE(ContainerStateTerminated, V("exitCode"), V("signal"), V("reason"), V("message"),
-      V("startedAt"), V("finishedAt"), V("containerID"));
+SHAPE(PodCondition, VS("type"), VS("status"), VTM("lastProbeTime"), VTM("lastTransitionTime"),
+      VS("reason"), VS("message"));
+SHAPE(HostIP, VS("ip"));
+SHAPE(PodIP, VS("ip"));
+SHAPE(ContainerStateWaiting, VS("reason"), VS("message"));
+SHAPE(ContainerStateRunning, VTM("startedAt"));
+SHAPE(ContainerStateTerminated, VI("exitCode"), VI("signal"), VS("reason"), VS("message"),
+      VTM("startedAt"), VTM("finishedAt"), VS("containerID"));
 SHAPE(ContainerState, O("waiting", ContainerStateWaiting), O("running", ContainerStateRunning),
       O("terminated", ContainerStateTerminated));
-SHAPE(VolumeMountStatus, V("name"), V("mountPath"), V("readOnly"), V("recursiveReadOnly"));
-SHAPE(LinuxContainerUser, V("uid"), V("gid"), V("supplementalGroups"));
+SHAPE(VolumeMountStatus, VS("name"), VS("mountPath"), VB("readOnly"), VS("recursiveReadOnly"));
+SHAPE(LinuxContainerUser, VL("uid"), VL("gid"), V("supplementalGroups"));
 SHAPE(ContainerUser, O("linux", LinuxContainerUser));
-SHAPE(ResourceHealth, V("resourceID"), V("health"));
-SHAPE(ResourceStatus, V("name"), L("resources", ResourceHealth));
-SHAPE(ContainerStatus, V("name"), O("state", ContainerState), O("lastState", ContainerState),
-      V("ready"), V("restartCount"), V("image"), V("imageID"), V("containerID"), V("started"),
-      V("allocatedResources"), O("resources", ResourceRequirements),
+SHAPE(ResourceHealth, VS("resourceID"), VS("health"));
+SHAPE(ResourceStatus, VS("name"), L("resources", ResourceHealth));
+SHAPE(ContainerStatus, VS("name"), O("state", ContainerState), O("lastState", ContainerState),
+      VB("ready"), VI("restartCount"), VS("image"), VS("imageID"), VS("containerID"), VB("started"),
+      VMQ("allocatedResources"), O("resources", ResourceRequirements),
       L("volumeMounts", VolumeMountStatus), O("user", ContainerUser),
       L("allocatedResourcesStatus", ResourceStatus));
-SHAPE(PodResourceClaimStatus, V("name"), V("resourceClaimName"));
-SHAPE(PodStatus, V("phase"), L("conditions", PodCondition), V("message"), V("reason"),
-      V("nominatedNodeName"), V("hostIP"), L("hostIPs", HostIP), V("podIP"),
-      L("podIPs", PodIP), V("startTime"), L("initContainerStatuses", ContainerStatus),
-      L("containerStatuses", ContainerStatus), V("qosClass"),
-      L("ephemeralContainerStatuses", ContainerStatus), V("resize"),
+SHAPE(PodResourceClaimStatus, VS("name"), VS("resourceClaimName"));
+SHAPE(PodStatus, VS("phase"), L("conditions", PodCondition), VS("message"), VS("reason"),
+      VS("nominatedNodeName"), VS("hostIP"), L("hostIPs", HostIP), VS("podIP"),
+      L("podIPs", PodIP), VTM("startTime"), L("initContainerStatuses", ContainerStatus),
+      L("containerStatuses", ContainerStatus), VS("qosClass"),
+      L("ephemeralContainerStatuses", ContainerStatus), VS("resize"),
       L("resourceClaimStatuses", PodResourceClaimStatus));
 
 XSHAPE(pod, Pod, O("spec", PodSpec), O("status", PodStatus));
