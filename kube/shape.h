@@ -57,6 +57,8 @@ enum gt_kshape_type {
     GT_KT_INT_OR_STRING,  /* intstr.IntOrString */
     GT_KT_BYTES,          /* []byte (a base64 string) */
     GT_KT_RAW,            /* an arbitrary object (RawExtension, FieldsV1) */
+    GT_KT_INT64S,         /* []int64 */
+    GT_KT_MAP_TIME,       /* map[string]Time */
 };
 
 struct gt_kshape;

@@ -37,6 +37,8 @@
 #define VIS(n) VT_(n, INT_OR_STRING)
 #define VBY(n) VT_(n, BYTES)
 #define VRAW(n) VT_(n, RAW)
+#define VLL(n) VT_(n, INT64S)
+#define VMTM(n) VT_(n, MAP_TIME)
 
 #define SHAPE_FIELDS(...) (const struct gt_kshape_field[]){ __VA_ARGS__, { NULL, 0, NULL, GT_KT_ANY } }
 #define SHAPE(t, ...) static const struct gt_kshape ksh_##t = { #t, SHAPE_FIELDS(__VA_ARGS__) }

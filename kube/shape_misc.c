@@ -105,7 +105,7 @@ XSHAPE(lease, Lease, O("spec", LeaseSpec));
 
 SHAPE(PodDisruptionBudgetSpec, VIS("minAvailable"), O("selector", LabelSelector),
       VIS("maxUnavailable"), VS("unhealthyPodEvictionPolicy"));
-SHAPE(PodDisruptionBudgetStatus, VL("observedGeneration"), V("disruptedPods"),
+SHAPE(PodDisruptionBudgetStatus, VL("observedGeneration"), VMTM("disruptedPods"),
       VI("disruptionsAllowed"), VI("currentHealthy"), VI("desiredHealthy"), VI("expectedPods"),
       L("conditions", Condition));
 XSHAPE(pdb, PodDisruptionBudget, O("spec", PodDisruptionBudgetSpec),

@@ -203,7 +203,7 @@ SHAPE(TopologySpreadConstraint, VI("maxSkew"), VS("topologyKey"), VS("whenUnsati
 SHAPE(Sysctl, VS("name"), VS("value"));
 SHAPE(PodSecurityContext, O("seLinuxOptions", SELinuxOptions),
       O("windowsOptions", WindowsSecurityContextOptions), VL("runAsUser"), VL("runAsGroup"),
-      VB("runAsNonRoot"), V("supplementalGroups"), VS("supplementalGroupsPolicy"), VL("fsGroup"),
+      VB("runAsNonRoot"), VLL("supplementalGroups"), VS("supplementalGroupsPolicy"), VL("fsGroup"),
       L("sysctls", Sysctl), VS("fsGroupChangePolicy"), O("seccompProfile", SeccompProfile),
       O("appArmorProfile", AppArmorProfile), VS("seLinuxChangePolicy"));
 SHAPE(HostAlias, VS("ip"), VSL("hostnames"));
@@ -244,7 +244,7 @@ SHAPE(ContainerStateTerminated, VI("exitCode"), VI("signal"), VS("reason"), VS("
 SHAPE(ContainerState, O("waiting", ContainerStateWaiting), O("running", ContainerStateRunning),
       O("terminated", ContainerStateTerminated));
 SHAPE(VolumeMountStatus, VS("name"), VS("mountPath"), VB("readOnly"), VS("recursiveReadOnly"));
-SHAPE(LinuxContainerUser, VL("uid"), VL("gid"), V("supplementalGroups"));
+SHAPE(LinuxContainerUser, VL("uid"), VL("gid"), VLL("supplementalGroups"));
 SHAPE(ContainerUser, O("linux", LinuxContainerUser));
 SHAPE(ResourceHealth, VS("resourceID"), VS("health"));
 SHAPE(ResourceStatus, VS("name"), L("resources", ResourceHealth));
