@@ -19,26 +19,36 @@ int gt_kstrcmp(const void *a, const void *b)
 }
 
 /* Groups in the order the real API server lists them; kinds in discovery order. */
-static const struct gt_kind *const all_kinds[] = {
-    &gt_kind_configmap, &gt_kind_endpoints, &gt_kind_event, &gt_kind_limitrange,
-    &gt_kind_namespace, &gt_kind_node, &gt_kind_pvc, &gt_kind_pv, &gt_kind_pod,
-    &gt_kind_replicationcontroller, &gt_kind_resourcequota, &gt_kind_secret, &gt_kind_serviceaccount, &gt_kind_service,
-    &gt_kind_controllerrevision, &gt_kind_daemonset, &gt_kind_deployment, &gt_kind_replicaset,
-    &gt_kind_statefulset,
-    &gt_kind_selfsubjectreview, &gt_kind_tokenreview,
-    &gt_kind_lsar, &gt_kind_ssar, &gt_kind_ssrr, &gt_kind_sar,
-    &gt_kind_hpa,
-    &gt_kind_cronjob, &gt_kind_job,
-    &gt_kind_ingress, &gt_kind_networkpolicy,
-    &gt_kind_pdb,
-    &gt_kind_clusterrolebinding, &gt_kind_clusterrole, &gt_kind_rolebinding, &gt_kind_role,
-    &gt_kind_storageclass,
-    &gt_kind_priorityclass,
-    &gt_kind_lease,
-    &gt_kind_endpointslice,
-};
+#define STORED_KINDS \
+    &gt_kind_configmap, &gt_kind_endpoints, &gt_kind_event, &gt_kind_limitrange, \
+    &gt_kind_namespace, &gt_kind_node, &gt_kind_pvc, &gt_kind_pv, &gt_kind_pod, \
+    &gt_kind_replicationcontroller, &gt_kind_resourcequota, &gt_kind_secret, &gt_kind_serviceaccount, &gt_kind_service, \
+    &gt_kind_controllerrevision, &gt_kind_daemonset, &gt_kind_deployment, &gt_kind_replicaset, \
+    &gt_kind_statefulset, \
+    &gt_kind_selfsubjectreview, &gt_kind_tokenreview, \
+    &gt_kind_lsar, &gt_kind_ssar, &gt_kind_ssrr, &gt_kind_sar, \
+    &gt_kind_hpa, \
+    &gt_kind_cronjob, &gt_kind_job, \
+    &gt_kind_ingress, &gt_kind_networkpolicy, \
+    &gt_kind_pdb, \
+    &gt_kind_clusterrolebinding, &gt_kind_clusterrole, &gt_kind_rolebinding, &gt_kind_role, \
+    &gt_kind_storageclass, \
+    &gt_kind_priorityclass, \
+    &gt_kind_lease, \
+    &gt_kind_endpointslice
+
+static const struct gt_kind *const all_kinds[] = { STORED_KINDS };
 
 #define NKINDS (sizeof all_kinds / sizeof all_kinds[0])
+
+/* all_kinds, then the versions served from their objects */
+static const struct gt_kind *const served_kinds[] = {
+    STORED_KINDS,
+    &gt_kind_hpa_v1,
+};
+
+#define NSERVED (sizeof served_kinds / sizeof served_kinds[0])
+_Static_assert(NSERVED > NKINDS, "the served kinds begin with all_kinds");
 
 const struct gt_kind *const *gt_kinds(size_t *n)
 {
@@ -46,11 +56,17 @@ const struct gt_kind *const *gt_kinds(size_t *n)
     return all_kinds;
 }
 
+const struct gt_kind *const *gt_kinds_served(size_t *n)
+{
+    *n = NSERVED;
+    return served_kinds;
+}
+
 const struct gt_kind *gt_kind_by_resource(const char *group, const char *version,
                                           const char *resource)
 {
-    for (size_t i = 0; i < NKINDS; i++) {
-        const struct gt_kind *k = all_kinds[i];
+    for (size_t i = 0; i < NSERVED; i++) {
+        const struct gt_kind *k = served_kinds[i];
         if (strcmp(k->group, group ? group : "") == 0 && strcmp(k->version, version) == 0 &&
             strcmp(k->resource, resource) == 0)
             return k;
@@ -60,8 +76,8 @@ const struct gt_kind *gt_kind_by_resource(const char *group, const char *version
 
 const struct gt_kind *gt_kind_by_gvk(const char *group, const char *version, const char *kind)
 {
-    for (size_t i = 0; i < NKINDS; i++) {
-        const struct gt_kind *k = all_kinds[i];
+    for (size_t i = 0; i < NSERVED; i++) {
+        const struct gt_kind *k = served_kinds[i];
         if (strcmp(k->group, group ? group : "") == 0 && strcmp(k->version, version) == 0 &&
             strcmp(k->kind, kind) == 0)
             return k;
@@ -290,6 +306,33 @@ json_t *gt_kinds_discovery(bool core)
         }
         json_array_append_new(cur_resources, discovery_resource(k));
     }
+    /* the served versions, after the group's preferred one */
+    for (size_t i = NKINDS; i < NSERVED; i++) {
+        const struct gt_kind *k = served_kinds[i];
+        if (core != (k->group[0] == 0))
+            continue;
+        size_t j;
+        json_t *g;
+        json_array_foreach(items, j, g) {
+            const char *name = json_string_value(gt_kobj_get(g, "metadata.name"));
+            if (strcmp(name ? name : "", k->group) != 0)
+                continue;
+            json_t *versions = json_object_get(g, "versions");
+            json_t *res = NULL;
+            size_t vi;
+            json_t *v;
+            json_array_foreach(versions, vi, v)
+                if (!strcmp(json_string_value(json_object_get(v, "version")), k->version))
+                    res = json_object_get(v, "resources");
+            if (!res) {
+                res = json_array();
+                json_array_append_new(versions, json_pack("{s:s,s:o,s:s}", "version", k->version,
+                                                          "resources", res, "freshness",
+                                                          "Current"));
+            }
+            json_array_append_new(res, discovery_resource(k));
+        }
+    }
     return json_pack("{s:s,s:s,s:{},s:o}", "kind", "APIGroupDiscoveryList", "apiVersion",
                      "apidiscovery.k8s.io/v2", "metadata", "items", items);
 }
@@ -297,8 +340,8 @@ json_t *gt_kinds_discovery(bool core)
 json_t *gt_kinds_resource_list(const char *group, const char *version)
 {
     json_t *res = NULL;
-    for (size_t i = 0; i < NKINDS; i++) {
-        const struct gt_kind *k = all_kinds[i];
+    for (size_t i = 0; i < NSERVED; i++) {
+        const struct gt_kind *k = served_kinds[i];
         if (strcmp(k->group, group ? group : "") != 0 || strcmp(k->version, version) != 0)
             continue;
         if (!res)
@@ -346,11 +389,20 @@ json_t *gt_kinds_group_list(void)
         last = k->group;
         char gv[160];
         snprintf(gv, sizeof gv, "%s/%s", k->group, k->version);
-        json_array_append_new(groups,
-                              json_pack("{s:s,s:[{s:s,s:s}],s:{s:s,s:s}}", "name", k->group,
-                                        "versions", "groupVersion", gv, "version", k->version,
-                                        "preferredVersion", "groupVersion", gv, "version",
-                                        k->version));
+        json_t *g = json_pack("{s:s,s:[{s:s,s:s}],s:{s:s,s:s}}", "name", k->group, "versions",
+                              "groupVersion", gv, "version", k->version, "preferredVersion",
+                              "groupVersion", gv, "version", k->version);
+        /* then the group's served versions */
+        for (size_t j = NKINDS; j < NSERVED; j++) {
+            const struct gt_kind *v = served_kinds[j];
+            if (strcmp(v->group, k->group) != 0)
+                continue;
+            snprintf(gv, sizeof gv, "%s/%s", v->group, v->version);
+            json_array_append_new(json_object_get(g, "versions"),
+                                  json_pack("{s:s,s:s}", "groupVersion", gv, "version",
+                                            v->version));
+        }
+        json_array_append_new(groups, g);
     }
     return json_pack("{s:s,s:s,s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups",
                      groups);

@@ -109,11 +109,22 @@ struct gt_kind {
     const struct gt_kfsel_field *fields;
     /* the fields its objects may have, for fieldValidation (kube/shape.h) */
     const struct gt_kshape *shape;
+    /* A version served from the objects of another (autoscaling/v1 of the
+     * v2 HorizontalPodAutoscaler): they are stored as storage's, converted
+     * on the way in (to_storage) and out (from_storage); both return a new
+     * object and keep metadata.  Such a kind is not in gt_kinds(). */
+    const struct gt_kind *storage;
+    json_t *(*to_storage)(const json_t *obj);
+    json_t *(*from_storage)(const json_t *obj);
 };
 
-/* Every kind, in a stable order. */
+/* Every kind, in a stable order: one version of each (the stored one). */
 const struct gt_kind *const *gt_kinds(size_t *n);
-/* group "" is core; NULL results when unknown. */
+/* gt_kinds(), then the versions served from another's objects (->storage):
+ * what discovery and the OpenAPI documents list. */
+const struct gt_kind *const *gt_kinds_served(size_t *n);
+/* group "" is core; NULL results when unknown.  These find the served
+ * versions too. */
 const struct gt_kind *gt_kind_by_resource(const char *group, const char *version,
                                           const char *resource);
 const struct gt_kind *gt_kind_by_gvk(const char *group, const char *version, const char *kind);

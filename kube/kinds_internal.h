@@ -18,7 +18,7 @@ extern const struct gt_kind gt_kind_pv, gt_kind_pvc, gt_kind_resourcequota, gt_k
 extern const struct gt_kind gt_kind_deployment, gt_kind_replicaset, gt_kind_statefulset,
     gt_kind_daemonset, gt_kind_controllerrevision;
 extern const struct gt_kind gt_kind_job, gt_kind_cronjob;
-extern const struct gt_kind gt_kind_hpa;
+extern const struct gt_kind gt_kind_hpa, gt_kind_hpa_v1;
 extern const struct gt_kind gt_kind_networkpolicy, gt_kind_ingress;
 extern const struct gt_kind gt_kind_role, gt_kind_clusterrole, gt_kind_rolebinding,
     gt_kind_clusterrolebinding;

@@ -93,7 +93,7 @@ static void name_fields(const struct gt_kshape *s, const char *pkg)
 static void name_all(void)
 {
     size_t n;
-    const struct gt_kind *const *all = gt_kinds(&n);
+    const struct gt_kind *const *all = gt_kinds_served(&n);
     for (size_t i = 0; i < n; i++) {
         if (!all[i]->shape || name_of(all[i]->shape))
             continue;
@@ -405,7 +405,7 @@ json_t *gt_kopenapi_v3(const char *group, const char *version)
     json_t *paths = json_object();
     size_t n;
     bool any = false;
-    const struct gt_kind *const *all = gt_kinds(&n);
+    const struct gt_kind *const *all = gt_kinds_served(&n);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(all[i]->group, group) && !strcmp(all[i]->version, version)) {
             any = true;
@@ -427,7 +427,7 @@ json_t *gt_kopenapi_v2(void)
     struct doc d = { false, "#/definitions/", json_object() };
     json_t *paths = json_object();
     size_t n;
-    const struct gt_kind *const *all = gt_kinds(&n);
+    const struct gt_kind *const *all = gt_kinds_served(&n);
     for (size_t i = 0; i < n; i++)
         add_kind(&d, paths, all[i]);
     return json_pack("{s:s,s:{s:s,s:s},s:o,s:o}", "swagger", "2.0", "info", "title",

@@ -292,6 +292,16 @@ MSG(PodDisruptionBudget, M(1, "metadata", ObjectMeta), M(2, "spec", PodDisruptio
 MSG(PriorityClass, M(1, "metadata", ObjectMeta), I32K(2, "value"), B(3, "globalDefault"),
     S(4, "description"), S(5, "preemptionPolicy"));
 
+/* autoscaling/v1 (kubectl autoscale) */
+MSG(CrossVersionObjectReference, SK(1, "kind"), SK(2, "name"), S(3, "apiVersion"));
+MSG(HorizontalPodAutoscalerSpecV1, M(1, "scaleTargetRef", CrossVersionObjectReference),
+    I32K(2, "minReplicas"), I32K(3, "maxReplicas"), I32K(4, "targetCPUUtilizationPercentage"));
+MSG(HorizontalPodAutoscalerStatusV1, I64K(1, "observedGeneration"), TK(2, "lastScaleTime"),
+    I32K(3, "currentReplicas"), I32K(4, "desiredReplicas"),
+    I32K(5, "currentCPUUtilizationPercentage"));
+MSG(HorizontalPodAutoscalerV1, M(1, "metadata", ObjectMeta),
+    M(2, "spec", HorizontalPodAutoscalerSpecV1), M(3, "status", HorizontalPodAutoscalerStatusV1));
+
 #define PKINDS(X) \
     X("v1", "Namespace", Namespace) \
     X("v1", "ConfigMap", ConfigMap) \
@@ -303,6 +313,7 @@ MSG(PriorityClass, M(1, "metadata", ObjectMeta), I32K(2, "value"), B(3, "globalD
     X("apps/v1", "Deployment", Deployment) \
     X("batch/v1", "Job", Job) \
     X("batch/v1", "CronJob", CronJob) \
+    X("autoscaling/v1", "HorizontalPodAutoscaler", HorizontalPodAutoscalerV1) \
     X("rbac.authorization.k8s.io/v1", "Role", Role) \
     X("rbac.authorization.k8s.io/v1", "ClusterRole", ClusterRole) \
     X("rbac.authorization.k8s.io/v1", "RoleBinding", RoleBinding) \

@@ -95,7 +95,7 @@ extern const struct gt_kshape gt_kshape_role, gt_kshape_clusterrole, gt_kshape_r
     gt_kshape_clusterrolebinding;
 extern const struct gt_kshape gt_kshape_ssar, gt_kshape_sar, gt_kshape_lsar, gt_kshape_ssrr,
     gt_kshape_tokenreview, gt_kshape_selfsubjectreview;
-extern const struct gt_kshape gt_kshape_ingress, gt_kshape_networkpolicy, gt_kshape_hpa,
+extern const struct gt_kshape gt_kshape_ingress, gt_kshape_networkpolicy, gt_kshape_hpa, gt_kshape_hpa_v1,
     gt_kshape_endpointslice, gt_kshape_storageclass, gt_kshape_lease, gt_kshape_pdb,
     gt_kshape_priorityclass;
 

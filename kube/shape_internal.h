@@ -42,6 +42,9 @@
 
 #define SHAPE_FIELDS(...) (const struct gt_kshape_field[]){ __VA_ARGS__, { NULL, 0, NULL, GT_KT_ANY } }
 #define SHAPE(t, ...) static const struct gt_kshape ksh_##t = { #t, SHAPE_FIELDS(__VA_ARGS__) }
+/* a shape whose API type has the name of another here (versions) */
+#define SHAPE_AS(id, name, ...) \
+    static const struct gt_kshape ksh_##id = { name, SHAPE_FIELDS(__VA_ARGS__) }
 /* a shape other files use */
 #define SHAPE_SHARED(t, ...) const struct gt_kshape ksh_##t = { #t, SHAPE_FIELDS(__VA_ARGS__) }
 /* the shape of a kind: TypeMeta, metadata, then the kind's own fields */

@@ -79,6 +79,15 @@ SHAPE(HorizontalPodAutoscalerStatus, VL("observedGeneration"), VTM("lastScaleTim
       L("conditions", HorizontalPodAutoscalerCondition));
 XSHAPE(hpa, HorizontalPodAutoscaler, O("spec", HorizontalPodAutoscalerSpec),
        O("status", HorizontalPodAutoscalerStatus));
+/* autoscaling/v1 */
+SHAPE_AS(HorizontalPodAutoscalerSpecV1, "HorizontalPodAutoscalerSpec",
+         O("scaleTargetRef", CrossVersionObjectReference), VI("minReplicas"),
+         VI("maxReplicas"), VI("targetCPUUtilizationPercentage"));
+SHAPE_AS(HorizontalPodAutoscalerStatusV1, "HorizontalPodAutoscalerStatus",
+         VL("observedGeneration"), VTM("lastScaleTime"), VI("currentReplicas"),
+         VI("desiredReplicas"), VI("currentCPUUtilizationPercentage"));
+XSHAPE(hpa_v1, HorizontalPodAutoscaler, O("spec", HorizontalPodAutoscalerSpecV1),
+       O("status", HorizontalPodAutoscalerStatusV1));
 
 /* ---- endpoint slices ---- */
 

@@ -295,7 +295,7 @@ static const struct gt_kind *owner_kind(const json_t *ref)
     }
     const struct gt_kind *k = gt_kind_by_gvk(g, v, kd);
     if (k)
-        return k;
+        return k->storage ? k->storage : k;
     /* another version of a known group/kind */
     size_t n;
     const struct gt_kind *const *all = gt_kinds(&n);

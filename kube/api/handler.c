@@ -20,9 +20,23 @@
 
 /* ---- answering ---- */
 
+const struct gt_kind *kapi_url_kind(struct kreq *r)
+{
+    return r->view ? r->view : r->kind;
+}
+
+json_t *kapi_to_view(struct kreq *r, const json_t *obj)
+{
+    if (!r->view || !r->kind || gt_kind_of(obj) != r->kind)
+        return json_incref((json_t *)obj);
+    return r->view->from_storage(obj);
+}
+
 void kapi_respond_obj(struct kreq *r, int code, const json_t *obj)
 {
-    char *s = json_dumps(obj, JSON_COMPACT);
+    json_t *o = kapi_to_view(r, obj);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
     if (!s)
         abort();
     gt_http_respond(r->http, code, "application/json", s, strlen(s));
@@ -213,6 +227,20 @@ static bool is_protobuf(const char *ct)
     return ct && !strncasecmp(ct, "application/vnd.kubernetes.protobuf", 35);
 }
 
+/* A body in the version of the URL (r->view): its type and fields checked
+ * as that version's, then converted to the stored one (o is consumed). */
+static int to_storage(struct kreq *r, json_t **obj, json_t *o, json_t **st)
+{
+    if (kapi_check_type(r, r->view, o, st) < 0 ||
+        kapi_check_fields(r, r->view, o, NULL, false, st) < 0) {
+        json_decref(o);
+        return -1;
+    }
+    *obj = r->view->to_storage(o);
+    json_decref(o);
+    return 0;
+}
+
 int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
 {
     cleanup_free char *body = NULL;
@@ -245,6 +273,8 @@ int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
         if (prc < 0)
             return gt_kst_fail(st, 400, NULL, "the body of the request could not be decoded: %s",
                                err.msg);
+        if (r->view)
+            return to_storage(r, obj, o, st);
         *obj = o;
         return 0;
     }
@@ -276,6 +306,8 @@ int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
                            "couldn't parse JSON at line %d column %d: %s",
                            what, je.line, je.column, je.text);
     }
+    if (r->view)
+        return to_storage(r, obj, o, st);
     *obj = o;
     return 0;
 }
@@ -392,6 +424,10 @@ static void resource(struct kreq *r)
     if (!r->kind) {
         not_found(r);
         return;
+    }
+    if (r->kind->storage) {
+        r->view = r->kind;
+        r->kind = r->kind->storage;
     }
     const struct gt_kind *k = r->kind;
     bool has_ns = ri->namespace_[0] != 0;

@@ -58,7 +58,10 @@ struct kreq {
     struct gt_http_req *http;
     struct gt_kreqinfo ri;
     struct gt_kuser user;
-    const struct gt_kind *kind;
+    /* the kind whose objects are read and written; view: the version the
+     * URL asked for when it is served from kind's objects (kinds.h), NULL
+     * otherwise */
+    const struct gt_kind *kind, *view;
     const struct gt_ksubresource *sub;
     enum kapi_out out;
     const char *out_version; /* Table / PartialObjectMetadata: "v1" or "v1beta1" */
@@ -67,7 +70,13 @@ struct kreq {
 };
 
 /* ---- answering (handler.c) ---- */
+/* Sends obj as JSON; an object of the request's kind in the version the
+ * request asked for (r->view). */
 void kapi_respond_obj(struct kreq *r, int code, const json_t *obj);
+/* obj (of r->kind) as the request's version: a new reference. */
+json_t *kapi_to_view(struct kreq *r, const json_t *obj);
+/* The kind as the URL names it: r->view, else r->kind. */
+const struct gt_kind *kapi_url_kind(struct kreq *r);
 /* Sends st (a Status) with its code and releases it. */
 void kapi_respond_status(struct kreq *r, json_t *st);
 /* The object in the negotiated form (JSON, Table, PartialObjectMetadata). */

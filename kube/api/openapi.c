@@ -52,7 +52,7 @@ static struct served_doc *add_doc(const char *path, json_t *doc)
 static void build_docs(void)
 {
     size_t n;
-    const struct gt_kind *const *all = gt_kinds(&n);
+    const struct gt_kind *const *all = gt_kinds_served(&n);
     json_t *root_paths = json_object();
     for (size_t i = 0; i < n; i++) {
         const struct gt_kind *k = all[i];

@@ -107,10 +107,19 @@ static int patch_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
         return -1;
     json_t *base = cur;
     json_t *scale = NULL;
+    /* pk: the kind the patch is written against (the URL's version) */
+    const struct gt_kind *pk = k;
     if (p->sub && !strcmp(p->sub, "scale")) {
         scale = gt_kind_scale(k, cur);
         base = scale;
+    } else if (r->view) {
+        pk = r->view;
+        /* the patch applies to the object as that version shows it; held
+         * by scale's reference, released with it */
+        if (cur)
+            base = scale = pk->from_storage(cur);
     }
+    bool to_scale = scale && base != cur && pk == k;
     int rc = 0;
     switch (p->type) {
     case PT_JSON:
@@ -120,15 +129,15 @@ static int patch_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
         rc = gt_kpatch_merge(base, p->patch, &out, &err);
         break;
     case PT_STRATEGIC:
-        rc = gt_kpatch_strategic(base, p->patch, scale ? NULL : k->schema, &out, &err);
+        rc = gt_kpatch_strategic(base, p->patch, to_scale ? NULL : pk->schema, &out, &err);
         break;
     case PT_APPLY: {
         char av[64], now[32];
         gt_kmeta_time_format((time_t)r->now, now);
-        struct gt_kssa_opts o = { .schema = scale ? NULL : k->schema,
+        struct gt_kssa_opts o = { .schema = to_scale ? NULL : pk->schema,
                                   .manager = gt_http_req_query(r->http, "fieldManager"),
-                                  .api_version = scale ? "autoscaling/v1"
-                                                       : kapi_api_version(k, av),
+                                  .api_version = to_scale ? "autoscaling/v1"
+                                                          : kapi_api_version(pk, av),
                                   .subresource = p->sub,
                                   .status_subresource = (k->flags & GT_KIND_STATUS) != 0,
                                   .now = now,
@@ -176,7 +185,7 @@ static int patch_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
         if (want && want[0])
             *precondition = true;
     }
-    if (scale) {
+    if (to_scale) {
         json_t *n = json_deep_copy(cur);
         if (gt_kind_apply_scale(k, n, out, &err) < 0) {
             json_decref(n);
@@ -195,10 +204,24 @@ static int patch_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precon
      * strict decoder reads) */
     if (!p->fields_checked) {
         p->fields_checked = true;
-        if (kapi_check_fields(r, k, out, cur, cur != NULL, st) < 0) {
+        if (kapi_check_fields(r, pk, out, base, cur != NULL, st) < 0) {
             json_decref(out);
+            json_decref(scale);
             return -1;
         }
+    }
+    json_decref(scale);
+    if (pk != k) {
+        json_t *st2 = NULL;
+        if (kapi_check_type(r, pk, out, &st2) < 0) {
+            json_decref(out);
+            json_decref(*st);
+            *st = st2;
+            return -1;
+        }
+        json_t *stored = pk->to_storage(out);
+        json_decref(out);
+        out = stored;
     }
     if (!cur) {
         /* apply creates: the object takes its coordinates from the URL */

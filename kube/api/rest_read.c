@@ -112,10 +112,16 @@ static void respond_list(struct kreq *r, json_t *items, int64_t rev, const char 
             kind_name = "PartialObjectMetadataList";
             snprintf(av, sizeof av, "meta.k8s.io/%s", r->out_version);
         } else {
-            json_incref(arr);
+            if (r->view) {
+                arr = json_array();
+                for (size_t i = 0; i < json_array_size(items); i++)
+                    json_array_append_new(arr, kapi_to_view(r, json_array_get(items, i)));
+            } else {
+                json_incref(arr);
+            }
             snprintf(list_kind, sizeof list_kind, "%sList", r->kind->kind);
             kind_name = list_kind;
-            kapi_api_version(r->kind, av);
+            kapi_api_version(kapi_url_kind(r), av);
         }
         out = json_pack("{s:s,s:s,s:{s:s},s:o}", "kind", kind_name, "apiVersion", av, "metadata",
                         "resourceVersion", rvs, "items", arr);
@@ -248,7 +254,7 @@ static void wb_json(struct wbuf *b, const char *type, json_t *obj)
 static void encode_event(struct kreq *r, struct wbuf *b, struct gt_kwc_delivery *d,
                          bool *columns_sent)
 {
-    if (r->out == KOUT_JSON) {
+    if (r->out == KOUT_JSON && !r->view) {
         size_t n;
         const char *w = gt_kwc_event_wire(d->ev, d->type, &n);
         wb_add(b, w, n);
@@ -256,7 +262,9 @@ static void encode_event(struct kreq *r, struct wbuf *b, struct gt_kwc_delivery 
     }
     json_t *obj = gt_kwc_delivery_object(d);
     json_t *o;
-    if (r->out == KOUT_TABLE) {
+    if (r->out == KOUT_JSON) {
+        o = kapi_to_view(r, obj);
+    } else if (r->out == KOUT_TABLE) {
         json_t *items = json_array();
         json_array_append(items, obj);
         o = gt_kind_table(r->kind, items, time(NULL), !*columns_sent,
@@ -281,7 +289,8 @@ static void bookmark(struct kreq *r, struct wbuf *b, int64_t rev)
     char av[64], rvs[24];
     snprintf(rvs, sizeof rvs, "%" PRId64, rev);
     json_t *o = json_pack("{s:s,s:s,s:{s:s}}", "kind", r->kind->kind, "apiVersion",
-                          kapi_api_version(r->kind, av), "metadata", "resourceVersion", rvs);
+                          kapi_api_version(kapi_url_kind(r), av), "metadata", "resourceVersion",
+                          rvs);
     wb_json(b, "BOOKMARK", o);
     json_decref(o);
 }
