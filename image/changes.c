@@ -384,6 +384,21 @@ static int do_entrypoint(struct apply *a, const char *rest, struct gt_error *err
     return 0;
 }
 
+/* One pair, both halves expanded, onto names and values. */
+static int add_pair(const struct apply *a, const char *raw_name, const char *raw_value,
+                    char ***names, char ***values, struct gt_error *err)
+{
+    cleanup_free char *name = NULL, *value = NULL;
+    int r = expand(raw_name, env_of(a), &name, err);
+    if (r == 0)
+        r = expand(raw_value, env_of(a), &value, err);
+    if (r < 0)
+        return r;
+    gt_strv_push(names, name);
+    gt_strv_push(values, value);
+    return 0;
+}
+
 /* ENV and LABEL: name=value pairs, or the legacy "name value"; expanded
  * against the Env before the instruction. */
 static int name_values(const struct apply *a, const char *rest, const char *what,
@@ -399,35 +414,19 @@ static int name_values(const struct apply *a, const char *rest, const char *what
         if (!*v)
             return gt_err(err, EINVAL, "%s must have two arguments", what);
         cleanup_free char *raw = gt_xstrndup(rest, n);
-        char *name = NULL, *value = NULL;
-        if ((r = expand(raw, env_of(a), &name, err)) == 0 &&
-            (r = expand(v, env_of(a), &value, err)) == 0) {
-            gt_strv_push(names, name);
-            gt_strv_push(values, value);
-        }
-        free(name);
-        free(value);
-        if (r < 0)
-            return r;
+        r = add_pair(a, raw, v, names, values, err);
     } else {
-        for (char **w = words; *w; w++) {
+        for (char **w = words; r == 0 && *w; w++) {
             char *eq = strchr(*w, '=');
             if (!eq)
-                return gt_err(err, EINVAL, "Syntax error - can't find = in \"%s\". Must be of "
-                                           "the form: name=value", *w);
+                return gt_err(err, EINVAL, "Syntax error - can't find = in \"%s\". Must be "
+                                           "of the form: name=value", *w);
             *eq = '\0';
-            char *name = NULL, *value = NULL;
-            if ((r = expand(*w, env_of(a), &name, err)) == 0 &&
-                (r = expand(eq + 1, env_of(a), &value, err)) == 0) {
-                gt_strv_push(names, name);
-                gt_strv_push(values, value);
-            }
-            free(name);
-            free(value);
-            if (r < 0)
-                return r;
+            r = add_pair(a, *w, eq + 1, names, values, err);
         }
     }
+    if (r < 0)
+        return r;
     for (char **n = *names; n && *n; n++)
         if (!**n)
             return gt_err(err, EINVAL, "%s names can not be blank", what);

@@ -24,8 +24,13 @@ store_unchanged() {
 
 test_import_a_file_and_run_it() {
     defer docker rmi -f imp/plain:1
+    local since
+    since=$(date +%s)
     out=$(docker import "$ROOTFS_TAR" imp/plain:1)
     [[ "$out" =~ ^sha256:[0-9a-f]{64}$ ]] || fail "import printed '$out'"
+    docker events --since "$since" --until "$(( $(date +%s) + 1 ))" \
+        --format '{{.Type}} {{.Action}} {{.Actor.ID}}' > ev
+    grep -qx "image import $out" ev || fail "no import event: $(cat ev)"
     assert_eq "$(docker images -q --no-trunc imp/plain:1)" "$out" "the image id"
     assert_eq "$(docker run --rm imp/plain:1 /bin/echo hello)" hello
     assert_eq "$(docker run --rm imp/plain:1 cat /etc/passwd | head -1)" "root:x:0:0:root:/root:/bin/sh"
