@@ -230,10 +230,15 @@ struct load_ctx {
     struct gt_docker_jstream *js;
 };
 
+static int load_done(void *arg, struct gt_error *err)
+{
+    return gt_docker_body_complete(arg, err);
+}
+
 static int load_from(void *ctx, int fd, struct gt_docker_body *body, struct gt_error *err)
 {
     struct load_ctx *l = ctx;
-    return gt_engine_image_load(l->e, fd, gt_docker_jstream_emit, l->js, err);
+    return gt_engine_image_load(l->e, fd, load_done, body, gt_docker_jstream_emit, l->js, err);
 }
 
 GT_DOCKER_HANDLER(gt_docker_h_image_load)

@@ -270,9 +270,12 @@ int gt_engine_image_history(struct gt_engine *e, const char *ref, json_t **out,
                             struct gt_error *err);
 int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **out,
                           struct gt_error *err);
-/* A docker-archive (docker save format) read from fd. */
-int gt_engine_image_load(struct gt_engine *e, int fd, gt_engine_emit_json_fn progress,
-                         void *ctx, struct gt_error *err);
+/* A docker-archive (docker save format) read from fd.  input_done (may be
+ * NULL): asked once fd gave its end, 0 when that was the whole archive, an
+ * error when the client left mid-way (nothing is loaded then). */
+int gt_engine_image_load(struct gt_engine *e, int fd,
+                         int (*input_done)(void *arg, struct gt_error *err), void *input_arg,
+                         gt_engine_emit_json_fn progress, void *ctx, struct gt_error *err);
 /* refs: NULL-terminated.  Writes a docker-archive to fd. */
 int gt_engine_image_save(struct gt_engine *e, char *const *refs, int fd, struct gt_error *err);
 

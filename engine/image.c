@@ -573,8 +573,9 @@ int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **o
 /* ---- load and save: through a file of the data root, since the image
  * module reads and writes paths and the caller's fd may be a socket ---- */
 
-int gt_engine_image_load(struct gt_engine *e, int fd, gt_engine_emit_json_fn progress,
-                         void *ctx, struct gt_error *err)
+int gt_engine_image_load(struct gt_engine *e, int fd,
+                         int (*input_done)(void *arg, struct gt_error *err), void *input_arg,
+                         gt_engine_emit_json_fn progress, void *ctx, struct gt_error *err)
 {
     cleanup_free char *tmp = gt_xasprintf("%s/tmp/load-XXXXXX", e->data_root);
     cleanup_close int out = mkostemp(tmp, O_CLOEXEC);
@@ -598,6 +599,8 @@ int gt_engine_image_load(struct gt_engine *e, int fd, gt_engine_emit_json_fn pro
         }
     }
     char **loaded = NULL;
+    if (r == 0 && input_done)
+        r = input_done(input_arg, err);
     if (r == 0)
         r = gt_docker_archive_import(e->store, tmp, NULL, &loaded, err);
     unlink(tmp);

@@ -839,14 +839,29 @@ int gt_engine_image_prune(struct gt_engine *e, const json_t *filters, json_t **o
     return 0;
 }
 
-int gt_engine_image_load(struct gt_engine *e, int fd, gt_engine_emit_json_fn progress,
-                         void *ctx, struct gt_error *err)
+/* loads seen: how many, and whether the last one's body was cut short */
+static struct {
+    pthread_mutex_t lock;
+    int done;
+    bool cut;
+} fk_load = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+int gt_engine_image_load(struct gt_engine *e, int fd,
+                         int (*input_done)(void *arg, struct gt_error *err), void *input_arg,
+                         gt_engine_emit_json_fn progress, void *ctx, struct gt_error *err)
 {
     char buf[65536];
     size_t total = 0;
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0)
         total += n;
+    int r = input_done ? input_done(input_arg, err) : 0;
+    pthread_mutex_lock(&fk_load.lock);
+    fk_load.cut = r < 0;
+    fk_load.done++;
+    pthread_mutex_unlock(&fk_load.lock);
+    if (r < 0)
+        return r;
     if (total == 0)
         return gt_err(err, EINVAL, "load: the archive is empty");
     cleanup_free char *s = gt_xasprintf("Loaded image: fake:%zu\n", total);

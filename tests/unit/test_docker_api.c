@@ -477,6 +477,24 @@ TEST(import_of_a_body_cut_short_is_not_kept)
     stop();
 }
 
+TEST(load_of_a_body_cut_short_is_not_kept)
+{
+    start();
+    int before = fk_load.done;
+    int fd = th_connect_unix(g_sock);
+    REQUIRE(fd >= 0);
+    th_sends(fd, "POST /v1.50/images/load HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Type: application/x-tar\r\nContent-Length: 100000\r\n\r\npart");
+    close(fd);
+    for (int i = 0; i < 200 && fk_load.done == before; i++)
+        usleep(10000);
+    pthread_mutex_lock(&fk_load.lock);
+    CHECK_INT_EQ(fk_load.done, before + 1);
+    CHECK(fk_load.cut);
+    pthread_mutex_unlock(&fk_load.lock);
+    stop();
+}
+
 TEST(networks_routes)
 {
     start();

@@ -383,7 +383,7 @@ TEST(engine_images)
     json_decref(out);
     CHECK_INT_EQ(gt_engine_image_inspect(f.e, "busybox", &ins, &err), -ENOENT);
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    REQUIRE(gt_engine_image_load(f.e, fd, NULL, NULL, &err) == 0);
+    REQUIRE(gt_engine_image_load(f.e, fd, NULL, NULL, NULL, NULL, &err) == 0);
     close(fd);
     REQUIRE(gt_engine_image_inspect(f.e, "busybox", &ins, &err) == 0);
     json_decref(ins);
