@@ -508,6 +508,34 @@ GT_DOCKER_HANDLER(gt_docker_h_container_stats)
     gt_docker_jstream_finish(&js, r, &err);
 }
 
+GT_DOCKER_HANDLER(gt_docker_h_container_update)
+{
+    struct gt_error err;
+    cleanup_free char *body = NULL;
+    size_t len;
+    int r = gt_http_req_body(req, &body, &len, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    cleanup_json json_t *update = NULL, *warnings = NULL;
+    if (len > 0 && (r = gt_json_load_buf(body, len, "update config", &update, &err)) == 0 &&
+        !json_is_object(update) && !json_is_null(update))
+        r = gt_err(&err, EINVAL, "update config: expected a JSON object, got %s",
+                   gt_json_type_name(update));
+    if (r == 0 && update && !gt_docker_api_at_least(req, "1.40"))
+        json_object_del(update, "PidsLimit");
+    if (r == 0)
+        r = gt_engine_container_update(ENGINE(ctx), REF(req), update, &warnings, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    cleanup_json json_t *out = json_pack("{s:o}", "Warnings",
+                                         warnings ? json_incref(warnings) : json_array());
+    gt_http_respond_json(req, 200, out);
+}
+
 struct export_ctx {
     struct gt_engine *e;
     const char *ref;

@@ -38,7 +38,7 @@ const struct gt_http_route gt_docker_routes[] = {
     { "POST", "/containers/{id}/attach", gt_docker_h_container_attach },
     { "GET", "/containers/{id}/attach/ws", NYI },
     { "POST", "/containers/{id}/resize", gt_docker_h_container_resize },
-    { "POST", "/containers/{id}/update", NYI },
+    { "POST", "/containers/{id}/update", gt_docker_h_container_update },
     { "GET", "/containers/{id}/archive", NYI },
     { "PUT", "/containers/{id}/archive", NYI },
     { "HEAD", "/containers/{id}/archive", NYI },

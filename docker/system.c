@@ -152,7 +152,6 @@ static const struct {
     { "/commit", "", "docker commit" },
     { "/containers/", "/archive", "docker cp" },
     { "/containers/", "/changes", "docker diff" },
-    { "/containers/", "/update", "docker update" },
     { "/containers/", "/attach/ws", "attach over a WebSocket" },
     { "/images/search", "", "docker search" },
     { "/build", "", "docker build" },

@@ -78,6 +78,7 @@ void eng_ctr_free(struct container *c)
     free(c->image_id);
     json_decref(c->config);
     json_decref(c->host);
+    json_decref(c->host_old);
     json_decref(c->netcfg);
     free(c->path);
     gt_strv_free(c->args);

@@ -189,6 +189,20 @@ int gt_engine_container_top(struct gt_engine *e, const char *ref, const char *ps
 int gt_engine_container_stats(struct gt_engine *e, const char *ref, bool stream,
                               gt_engine_emit_json_fn emit, void *ctx, int cancel_fd,
                               struct gt_error *err);
+/* docker update.  update: Docker's UpdateConfig, the resource fields of
+ * HostConfig (Memory, MemorySwap, MemoryReservation, NanoCpus, CpuShares,
+ * CpuQuota, CpuPeriod, CpusetCpus, CpusetMems, PidsLimit, BlkioWeight) and
+ * RestartPolicy; what it sets (non-zero, a non-empty policy name) replaces
+ * the container's value, the rest stays.  A running or paused container's
+ * cgroups change at once (the runtime's update); the record changes with
+ * them, so that inspect, a restart and the restart policy see the new
+ * values.  Refused with nothing changed: what dockerd refuses (-EINVAL: a
+ * memory limit below 6 MB or below what the container uses, a bad cpuset,
+ * CPUs out of range; -EBUSY: options that conflict with the container's,
+ * a restart policy for an AutoRemove container).  *warnings: a new array
+ * of strings (may be NULL). */
+int gt_engine_container_update(struct gt_engine *e, const char *ref, const json_t *update,
+                               json_t **warnings, struct gt_error *err);
 /* A tar of the container's root filesystem, written to fd. */
 int gt_engine_container_export(struct gt_engine *e, const char *ref, int fd,
                                struct gt_error *err);

@@ -45,14 +45,16 @@ struct container {
     pthread_mutex_t lock;
     pthread_cond_t cond;
 
-    /* record (fixed after create, but name) */
+    /* record (fixed after create, but name and host) */
     char id[65];
     char *name; /* without the leading '/' */
     int64_t created_ns;
     char *image;    /* as the client named it */
     char *image_id; /* "sha256:..." (config digest) */
     json_t *config; /* Config, merged with the image's */
-    json_t *host;   /* HostConfig */
+    json_t *host;   /* HostConfig; replaced whole by update (c->op and c->lock) */
+    json_t *host_old; /* the HostConfigs update replaced: readers without a lock
+                         may still hold them */
     json_t *netcfg; /* NetworkingConfig */
     char *path;
     char **args;
@@ -202,6 +204,12 @@ int eng_ctr_remove_locked(struct gt_engine *e, struct container *c, bool volumes
 json_t *eng_ctr_labels(struct container *c);
 
 /* ---- lifecycle.c ---- */
+/* Runs the OCI runtime (with its --root) on args; its stderr is the
+ * message of a failure. */
+int eng_runtime_run(struct gt_engine *e, const char *const *args, struct gt_error *err);
+/* Pauses or resumes a running container (c->op held); records and emits it. */
+int eng_ctr_set_paused(struct gt_engine *e, struct container *c, bool pause,
+                       struct gt_error *err);
 int eng_ctr_start(struct gt_engine *e, struct container *c, bool restart, struct gt_error *err);
 void eng_ctr_handle_exit(struct gt_engine *e, struct container *c);
 /* Adoption at open: the monitor still runs (true) or its exit is collected. */
@@ -223,6 +231,17 @@ int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, js
 /* The capabilities a container gets (CAP_ names, new array). */
 json_t *eng_spec_caps(json_t *host);
 json_t *eng_seccomp_default_profile(json_t *caps);
+
+/* ---- stats.c ---- */
+/* The container's cgroup path (its CgroupParent or the engine's, then its id). */
+char *eng_ctr_cgroup_path(struct gt_engine *e, struct container *c);
+
+/* ---- update.c ---- */
+/* Docker's checks of the resource fields of host (a HostConfig, or the
+ * body of an update when update is set): -EINVAL with dockerd's message.
+ * At create (!update) a Memory without MemorySwap gets twice its value as
+ * MemorySwap, as dockerd records it.  warnings: a JSON array, may be NULL. */
+int eng_resources_check(json_t *host, bool update, json_t *warnings, struct gt_error *err);
 
 /* ---- user.c ---- */
 struct ctr_user {

@@ -51,7 +51,7 @@ bool eng_ctr_wait_exit_locked(struct container *c, uint64_t gen, int64_t deadlin
 
 /* ---- the runtime, run by the engine itself (pause, resume, kill) ---- */
 
-static int run_runtime(struct gt_engine *e, const char *const *args, struct gt_error *err)
+int eng_runtime_run(struct gt_engine *e, const char *const *args, struct gt_error *err)
 {
     const char *argv[16];
     size_t n = 0;
@@ -135,7 +135,7 @@ int eng_ctr_signal(struct container *c, int sig, struct gt_error *err)
     char s[16];
     snprintf(s, sizeof s, "%d", sig);
     const char *args[] = { "kill", c->id, s, NULL };
-    return run_runtime(c->e, args, err);
+    return eng_runtime_run(c->e, args, err);
 }
 
 /* ---- start ---- */
@@ -614,7 +614,7 @@ void eng_ctr_handle_exit(struct gt_engine *e, struct container *c)
          * reap or log it any more, so it goes (with its cgroup) */
         const char *args[] = { "delete", "--force", c->id, NULL };
         struct gt_error derr = { 0 };
-        if (run_runtime(e, args, &derr) < 0)
+        if (eng_runtime_run(e, args, &derr) < 0)
             gt_debug("container %s: %s", c->id, derr.msg);
     }
     eng_ctr_unmount(c);
@@ -715,7 +715,7 @@ static int stop_container(struct gt_engine *e, struct container *c, int timeout,
     if (paused) {
         const char *args[] = { "resume", c->id, NULL };
         struct gt_error rerr;
-        if (run_runtime(e, args, &rerr) == 0) {
+        if (eng_runtime_run(e, args, &rerr) == 0) {
             pthread_mutex_lock(&c->lock);
             if (c->status == ST_PAUSED)
                 c->status = ST_RUNNING;
@@ -806,12 +806,39 @@ int gt_engine_container_kill(struct gt_engine *e, const char *ref, int sig, stru
             if (st == ST_PAUSED) {
                 const char *args[] = { "resume", c->id, NULL };
                 struct gt_error rerr;
-                run_runtime(e, args, &rerr);
+                eng_runtime_run(e, args, &rerr);
             }
         }
     }
     eng_ctr_unref(c);
     return r;
+}
+
+int eng_ctr_set_paused(struct gt_engine *e, struct container *c, bool pause,
+                       struct gt_error *err)
+{
+    pthread_mutex_lock(&c->lock);
+    enum ctr_status st = c->status;
+    pthread_mutex_unlock(&c->lock);
+    if (st != ST_RUNNING && st != ST_PAUSED)
+        return gt_err(err, EBUSY, "Container %s is not running", c->id);
+    if (pause && st == ST_PAUSED)
+        return gt_err(err, EBUSY, "Container %s is already paused", c->id);
+    if (!pause && st == ST_RUNNING)
+        return gt_err(err, EBUSY, "Container %s is not paused", c->id);
+    const char *args[] = { pause ? "pause" : "resume", c->id, NULL };
+    int r = eng_runtime_run(e, args, err);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&c->lock);
+    if (eng_ctr_is_running(c))
+        c->status = pause ? ST_PAUSED : ST_RUNNING;
+    struct gt_error serr;
+    eng_ctr_save_state(c, &serr);
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    eng_event_emit(e, "container", pause ? "pause" : "unpause", c->id, c, NULL);
+    return 0;
 }
 
 int gt_engine_container_pause(struct gt_engine *e, const char *ref, bool pause,
@@ -822,29 +849,7 @@ int gt_engine_container_pause(struct gt_engine *e, const char *ref, bool pause,
     if (r < 0)
         return r;
     pthread_mutex_lock(&c->op);
-    pthread_mutex_lock(&c->lock);
-    enum ctr_status st = c->status;
-    pthread_mutex_unlock(&c->lock);
-    if (st != ST_RUNNING && st != ST_PAUSED)
-        r = gt_err(err, EBUSY, "Container %s is not running", c->id);
-    else if (pause && st == ST_PAUSED)
-        r = gt_err(err, EBUSY, "Container %s is already paused", c->id);
-    else if (!pause && st == ST_RUNNING)
-        r = gt_err(err, EBUSY, "Container %s is not paused", c->id);
-    else {
-        const char *args[] = { pause ? "pause" : "resume", c->id, NULL };
-        r = run_runtime(e, args, err);
-        if (r == 0) {
-            pthread_mutex_lock(&c->lock);
-            if (eng_ctr_is_running(c))
-                c->status = pause ? ST_PAUSED : ST_RUNNING;
-            struct gt_error serr;
-            eng_ctr_save_state(c, &serr);
-            pthread_cond_broadcast(&c->cond);
-            pthread_mutex_unlock(&c->lock);
-            eng_event_emit(e, "container", pause ? "pause" : "unpause", c->id, c, NULL);
-        }
-    }
+    r = eng_ctr_set_paused(e, c, pause, err);
     pthread_mutex_unlock(&c->op);
     eng_ctr_unref(c);
     return r;

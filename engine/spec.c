@@ -25,7 +25,6 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INIT_PATH "/sbin/gantry-init"
-#define MIN_MEMORY (6 * 1024 * 1024)
 
 /* ---- capabilities ---- */
 
@@ -151,34 +150,9 @@ static int check_mode(struct gt_engine *e, json_t *host, const char *key,
 int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, json_t **warnings,
                        struct gt_error *err)
 {
-    int64_t mem, swap, nano, quota, period, shares;
-    get_int(host, "Memory", &mem);
-    get_int(host, "MemorySwap", &swap);
-    get_int(host, "NanoCpus", &nano);
-    get_int(host, "CpuQuota", &quota);
-    get_int(host, "CpuPeriod", &period);
-    get_int(host, "CpuShares", &shares);
-    if (mem < 0)
-        return gt_err(err, EINVAL, "invalid memory limit %lld", (long long)mem);
-    if (mem > 0 && mem < MIN_MEMORY)
-        return gt_err(err, EINVAL, "Minimum memory limit allowed is 6MB");
-    if (mem > 0 && swap > 0 && swap < mem)
-        return gt_err(err, EINVAL, "Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (mem == 0 && swap > 0)
-        return gt_err(err, EINVAL, "You should always set the Memory limit when using Memoryswap limit, see usage");
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    if (nano < 0 || (nano > 0 && (nano < 10000000 || nano > (int64_t)ncpu * 1000000000)))
-        return gt_err(err, EINVAL,
-                      "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available",
-                      ncpu, ncpu);
-    if (nano > 0 && (quota > 0 || period > 0))
-        return gt_err(err, EINVAL, "Conflicting options: Nano CPUs and CPU Period/Quota cannot both be set");
-    if (quota > 0 && quota < 1000)
-        return gt_err(err, EINVAL, "CPU cfs quota can not be less than 1ms (i.e. 1000)");
-    if (period != 0 && (period < 1000 || period > 1000000))
-        return gt_err(err, EINVAL, "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1 second (i.e. 1000000)");
-    if (shares < 0)
-        return gt_err(err, EINVAL, "invalid CPU shares %lld", (long long)shares);
+    int r = eng_resources_check(host, false, warnings ? *warnings : NULL, err);
+    if (r < 0)
+        return r;
     /* restart policy */
     json_t *rp = json_object_get(host, "RestartPolicy");
     if (rp && !json_is_null(rp) && !json_is_object(rp))
@@ -202,7 +176,6 @@ int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, js
     static const char *const ipc[] = { "private", "shareable", "host", "none", NULL };
     static const char *const pid[] = { "host", "private", NULL };
     static const char *const uts[] = { "host", NULL };
-    int r;
     if ((r = check_mode(e, host, "IpcMode", ipc, err)) < 0 ||
         (r = check_mode(e, host, "PidMode", pid, err)) < 0 ||
         (r = check_mode(e, host, "UTSMode", uts, err)) < 0)
@@ -280,12 +253,6 @@ int eng_spec_validate_host(struct gt_engine *e, json_t *host, json_t *config, js
     }
     if (json_is_true(json_object_get(host, "Init")) && access(e->init, R_OK) < 0)
         return gt_err(err, EINVAL, "--init: the init binary %s is missing", e->init);
-    if (!json_is_true(json_object_get(host, "Privileged")) && mem > 0 &&
-        !gt_path_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") &&
-        !gt_path_exists("/sys/fs/cgroup/cgroup.controllers") && warnings && swap != -1)
-        json_array_append_new(*warnings, json_string("Your kernel does not support swap limit "
-                                                     "capabilities or the cgroup is not mounted. "
-                                                     "Memory limited without swap."));
     (void)config;
     return 0;
 }

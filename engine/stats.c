@@ -26,7 +26,7 @@
 
 extern char **environ;
 
-static char *cgroup_path(struct gt_engine *e, struct container *c)
+char *eng_ctr_cgroup_path(struct gt_engine *e, struct container *c)
 {
     const char *parent = json_string_value(json_object_get(c->host, "CgroupParent"));
     return gt_xasprintf("%s/%s", parent && *parent ? parent : e->cgroup_parent, c->id);
@@ -123,7 +123,7 @@ static json_t *sample(struct gt_engine *e, struct container *c, pid_t pid, bool 
 {
     json_t *raw = NULL;
     if (running) {
-        cleanup_free char *path = cgroup_path(e, c);
+        cleanup_free char *path = eng_ctr_cgroup_path(e, c);
         struct gt_cgroup *cg = NULL;
         struct gt_error err = { 0 };
         if (gt_cgroup_open(path, &cg, &err) == 0) {
@@ -310,7 +310,7 @@ int gt_engine_container_top(struct gt_engine *e, const char *ref, const char *ps
         eng_ctr_unref(c);
         return gt_err(err, EBUSY, "Container %s is not running", c->id);
     }
-    cleanup_free char *path = cgroup_path(e, c);
+    cleanup_free char *path = eng_ctr_cgroup_path(e, c);
     eng_ctr_unref(c);
     struct gt_cgroup *cg = NULL;
     if ((r = gt_cgroup_open(path, &cg, err)) < 0)

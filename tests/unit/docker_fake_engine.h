@@ -603,6 +603,31 @@ int gt_engine_container_export(struct gt_engine *e, const char *ref, int fd,
     return 0;
 }
 
+/* Records the non-zero fields in the container's HostConfig. */
+int gt_engine_container_update(struct gt_engine *e, const char *ref, const json_t *update,
+                               json_t **warnings, struct gt_error *err)
+{
+    pthread_mutex_lock(&fk.lock);
+    struct fk_ctr *c = fk_find(ref);
+    if (!c) {
+        pthread_mutex_unlock(&fk.lock);
+        return fk_nosuch(ref, err);
+    }
+    json_t *hc = json_object_get(c->config, "HostConfig");
+    if (!json_is_object(hc)) {
+        hc = json_object();
+        json_object_set_new(c->config, "HostConfig", hc);
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)update, k, v)
+        if (json_is_integer(v) && json_integer_value(v) != 0)
+            json_object_set(hc, k, v);
+    pthread_mutex_unlock(&fk.lock);
+    *warnings = json_array();
+    return 0;
+}
+
 int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t **out,
                               struct gt_error *err)
 {
