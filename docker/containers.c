@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/cleanup.h"
@@ -534,6 +535,54 @@ GT_DOCKER_HANDLER(gt_docker_h_container_update)
     cleanup_json json_t *out = json_pack("{s:o}", "Warnings",
                                          warnings ? json_incref(warnings) : json_array());
     gt_http_respond_json(req, 200, out);
+}
+
+/* POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=...
+ * (the body: a Config to start from, or nothing) */
+GT_DOCKER_HANDLER(gt_docker_h_commit)
+{
+    struct gt_error err;
+    const char *ref = gt_http_req_query(req, "container");
+    if (!ref || !*ref) {
+        gt_http_respond_error(req, 400, "the container to commit is missing (query parameter "
+                                        "\"container\")");
+        return;
+    }
+    cleanup_free char *body = NULL;
+    size_t len;
+    int r = gt_http_req_body(req, &body, &len, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    cleanup_json json_t *config = NULL;
+    if (len > 0 && (r = gt_json_load_buf(body, len, "commit config", &config, &err)) < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    const char *const *changes = NULL;
+    gt_http_req_query_all(req, "changes", &changes);
+    /* dockerd pauses unless told "0", "no", "false" or "none" */
+    const char *p = gt_http_req_query(req, "pause");
+    bool pause = !p || !*p || !(!strcmp(p, "0") || !strcasecmp(p, "no") ||
+                                !strcasecmp(p, "false") || !strcasecmp(p, "none"));
+    struct gt_commit_options o = {
+        .repo = gt_http_req_query(req, "repo"),
+        .tag = gt_http_req_query(req, "tag"),
+        .author = gt_http_req_query(req, "author"),
+        .comment = gt_http_req_query(req, "comment"),
+        .changes = (char *const *)changes,
+        .config = config,
+        .pause = pause,
+    };
+    cleanup_free char *id = NULL;
+    r = gt_engine_container_commit(ENGINE(ctx), ref, &o, &id, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    cleanup_json json_t *out = json_pack("{s:s}", "Id", id);
+    gt_http_respond_json(req, 201, out);
 }
 
 struct export_ctx {

@@ -220,6 +220,7 @@ GT_DOCKER_HANDLER(gt_docker_h_container_top);
 GT_DOCKER_HANDLER(gt_docker_h_container_stats);
 GT_DOCKER_HANDLER(gt_docker_h_container_export);
 GT_DOCKER_HANDLER(gt_docker_h_container_update);
+GT_DOCKER_HANDLER(gt_docker_h_commit);
 GT_DOCKER_HANDLER(gt_docker_h_container_prune);
 /* exec.c */
 GT_DOCKER_HANDLER(gt_docker_h_exec_create);

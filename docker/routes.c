@@ -43,7 +43,7 @@ const struct gt_http_route gt_docker_routes[] = {
     { "PUT", "/containers/{id}/archive", NYI },
     { "HEAD", "/containers/{id}/archive", NYI },
     { "DELETE", "/containers/{id}", gt_docker_h_container_delete },
-    { "POST", "/commit", NYI },
+    { "POST", "/commit", gt_docker_h_commit },
 
     /* exec */
     { "POST", "/containers/{id}/exec", gt_docker_h_exec_create },

@@ -203,6 +203,24 @@ int gt_engine_container_stats(struct gt_engine *e, const char *ref, bool stream,
  * of strings (may be NULL). */
 int gt_engine_container_update(struct gt_engine *e, const char *ref, const json_t *update,
                                json_t **warnings, struct gt_error *err);
+struct gt_commit_options {
+    const char *repo, *tag;   /* the new image's name; repo NULL or "": none;
+                                 tag NULL or "": latest */
+    const char *author, *comment;
+    char *const *changes;     /* Dockerfile instructions (NULL-terminated; may be NULL) */
+    const json_t *config;     /* a Config to start from; NULL: the container's */
+    bool pause;               /* freeze a running container for the time of it */
+};
+/* docker commit: the container's writable layer (its changes, deleted
+ * files as whiteouts) as a new layer on its image, with the container's
+ * config (or o->config) changed by o->changes (CMD, ENTRYPOINT, ENV,
+ * EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME,
+ * WORKDIR: another or a malformed one is -EINVAL naming it, and nothing is
+ * made), recorded in the image store and tagged repo:tag.  *image_id:
+ * "sha256:..." (caller frees).  -EOPNOTSUPP on the copy snapshotter. */
+int gt_engine_container_commit(struct gt_engine *e, const char *ref,
+                               const struct gt_commit_options *o, char **image_id,
+                               struct gt_error *err);
 /* A tar of the container's root filesystem, written to fd. */
 int gt_engine_container_export(struct gt_engine *e, const char *ref, int fd,
                                struct gt_error *err);

@@ -350,9 +350,10 @@ int gt_engine_image_inspect(struct gt_engine *e, const char *ref, json_t **out,
     json_t *c = json_object_get(cfg, "config");
     const char *created = json_string_value(json_object_get(cfg, "created"));
     const char *author = json_string_value(json_object_get(cfg, "author"));
+    const char *comment = json_string_value(json_object_get(cfg, "comment"));
     json_t *j = json_pack(
         "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:{s:s,s:n},s:{s:s,s:o},s:{s:s}}",
-        "Id", rec.config, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment", "",
+        "Id", rec.config, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment", comment ? comment : "",
         "Created", created ? created : "", "DockerVersion", "", "Author", author ? author : "",
         "Config", json_is_object(c) ? json_incref(c) : json_object(), "Architecture",
         img.config.platform.arch ? img.config.platform.arch : "", "Os",

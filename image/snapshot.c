@@ -661,6 +661,28 @@ int gt_snapshot_mount_view(struct gt_snapshots *ss, const char *chain_id, const 
     return overlay_mount_dirs(ss, chain, NULL, NULL, ss->empty, target, err);
 }
 
+int gt_snapshot_open_upper(struct gt_snapshots *ss, const char *key, int *upper_fd,
+                           char **parent, struct gt_error *err)
+{
+    cleanup_json json_t *meta = NULL;
+    int r = load_active(ss, key, &meta, err);
+    if (r < 0)
+        return r;
+    const char *dname = json_string_value(json_object_get(meta, "driver"));
+    if (!dname || strcmp(dname, overlay_driver.name))
+        return gt_err(err, EOPNOTSUPP,
+                      "snapshot %s: the %s snapshotter keeps no upper directory of the changes",
+                      key, dname ? dname : "unknown");
+    cleanup_free char *name = gt_xasprintf("%s/upper", key);
+    int fd = openat(ss->active_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return gt_err_sys(err, errno, "snapshot %s: open %s/%s", key, ss->active, name);
+    const char *p = json_string_value(json_object_get(meta, "parent"));
+    *parent = p ? gt_xstrdup(p) : NULL;
+    *upper_fd = fd;
+    return 0;
+}
+
 int gt_snapshot_unmount(const char *target, struct gt_error *err)
 {
     if (umount2(target, MNT_DETACH) < 0)

@@ -79,6 +79,12 @@ int gt_snapshot_mount(struct gt_snapshots *ss, const char *key, const char *targ
 int gt_snapshot_mount_view(struct gt_snapshots *ss, const char *chain_id, const char *target,
                            struct gt_error *err);
 int gt_snapshot_unmount(const char *target, struct gt_error *err);
+/* The changes of a container snapshot: its upper directory, opened
+ * (*upper_fd, O_DIRECTORY), and its parent chain id (*parent, caller
+ * frees; NULL for an empty root).  -EOPNOTSUPP for a snapshot of the copy
+ * driver, which keeps no upper directory apart from the layers. */
+int gt_snapshot_open_upper(struct gt_snapshots *ss, const char *key, int *upper_fd,
+                           char **parent, struct gt_error *err);
 /* Removes a container snapshot (unmount it first). */
 int gt_snapshot_remove(struct gt_snapshots *ss, const char *key, struct gt_error *err);
 /* The chain of a layer, bottom first: NULL-terminated, caller frees. */

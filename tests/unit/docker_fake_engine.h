@@ -628,6 +628,24 @@ int gt_engine_container_update(struct gt_engine *e, const char *ref, const json_
     return 0;
 }
 
+/* The options come back in the id, which makes them visible to the tests. */
+int gt_engine_container_commit(struct gt_engine *e, const char *ref,
+                               const struct gt_commit_options *o, char **image_id,
+                               struct gt_error *err)
+{
+    pthread_mutex_lock(&fk.lock);
+    struct fk_ctr *c = fk_find(ref);
+    pthread_mutex_unlock(&fk.lock);
+    if (!c)
+        return fk_nosuch(ref, err);
+    size_t n = 0;
+    for (char *const *ch = o->changes; ch && *ch; ch++)
+        n++;
+    *image_id = gt_xasprintf("sha256:%s:%s:%s:%zu:%d", o->repo ? o->repo : "",
+                             o->tag ? o->tag : "", o->comment ? o->comment : "", n, o->pause);
+    return 0;
+}
+
 int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t **out,
                               struct gt_error *err)
 {

@@ -621,6 +621,31 @@ TEST(cli_exec_exit_code_and_output)
     stop();
 }
 
+TEST(cli_update_and_commit_reach_the_engine)
+{
+    NEED_DOCKER();
+    start();
+    static char out[16384];
+    REQUIRE(sh("docker run -d --name up1 busybox sleep 100", out, sizeof out) == 0);
+    CHECK_INT_EQ(sh("docker update --memory 64m --memory-swap 128m --pids-limit 9 up1", out,
+                    sizeof out), 0);
+    CHECK_STR_EQ(out, "up1\n");
+    CHECK_INT_EQ(sh("docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' up1",
+                    out, sizeof out), 0);
+    CHECK_STR_EQ(out, "67108864 9\n");
+    CHECK_INT_EQ(sh("docker update --memory 64m nosuch", out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "No such container: nosuch");
+    /* the CLI splits repo and tag, repeats changes, and says pause=0 only for --pause=false */
+    CHECK_INT_EQ(sh("docker commit -m note -c 'CMD x' -c 'ENV a=b' up1 repo/x:v2", out,
+                    sizeof out), 0);
+    CHECK_STR_EQ(out, "sha256:docker.io/repo/x:v2:note:2:1\n");
+    CHECK_INT_EQ(sh("docker commit --pause=false up1", out, sizeof out), 0);
+    CHECK_STR_EQ(out, "sha256::::0:0\n");
+    CHECK_INT_EQ(sh("docker commit nosuch", out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "No such container: nosuch");
+    stop();
+}
+
 TEST(cli_logs_follow_and_timestamps)
 {
     NEED_DOCKER();
@@ -666,8 +691,8 @@ TEST(cli_what_is_not_there_says_so)
                                           "DOCKER_BUILDKIT=0 docker build -t x .", ctx);
     CHECK_INT_EQ(sh(cmd, out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "docker build is not implemented yet");
-    CHECK_INT_EQ(sh("docker commit nosuch x", out, sizeof out), 1);
-    CHECK_STR_CONTAINS(out, "not implemented yet");
+    CHECK_INT_EQ(sh("docker diff nosuch", out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "docker diff is not implemented yet");
     stop();
 }
 
