@@ -509,22 +509,33 @@ GT_DOCKER_HANDLER(gt_docker_h_container_stats)
     gt_docker_jstream_finish(&js, r, &err);
 }
 
+/* A body that may be empty (*out NULL), else a JSON object or null. */
+static int optional_object_body(struct gt_http_req *req, const char *what, json_t **out,
+                                struct gt_error *err)
+{
+    *out = NULL;
+    cleanup_free char *body = NULL;
+    size_t len;
+    int r = gt_http_req_body(req, &body, &len, err);
+    if (r < 0 || len == 0)
+        return r;
+    if ((r = gt_json_load_buf(body, len, what, out, err)) < 0)
+        return r;
+    if (!json_is_object(*out) && !json_is_null(*out)) {
+        r = gt_err(err, EINVAL, "%s: expected a JSON object, got %s", what,
+                   gt_json_type_name(*out));
+        json_decref(*out);
+        *out = NULL;
+    }
+    return r;
+}
+
 GT_DOCKER_HANDLER(gt_docker_h_container_update)
 {
     struct gt_error err;
-    cleanup_free char *body = NULL;
-    size_t len;
-    int r = gt_http_req_body(req, &body, &len, &err);
-    if (r < 0) {
-        gt_docker_fail(req, r, &err);
-        return;
-    }
     cleanup_json json_t *update = NULL, *warnings = NULL;
-    if (len > 0 && (r = gt_json_load_buf(body, len, "update config", &update, &err)) == 0 &&
-        !json_is_object(update) && !json_is_null(update))
-        r = gt_err(&err, EINVAL, "update config: expected a JSON object, got %s",
-                   gt_json_type_name(update));
-    if (r == 0 && update && !gt_docker_api_at_least(req, "1.40"))
+    int r = optional_object_body(req, "update config", &update, &err);
+    if (r == 0 && json_is_object(update) && !gt_docker_api_at_least(req, "1.40"))
         json_object_del(update, "PidsLimit");
     if (r == 0)
         r = gt_engine_container_update(ENGINE(ctx), REF(req), update, &warnings, &err);
@@ -548,15 +559,9 @@ GT_DOCKER_HANDLER(gt_docker_h_commit)
                                         "\"container\")");
         return;
     }
-    cleanup_free char *body = NULL;
-    size_t len;
-    int r = gt_http_req_body(req, &body, &len, &err);
-    if (r < 0) {
-        gt_docker_fail(req, r, &err);
-        return;
-    }
     cleanup_json json_t *config = NULL;
-    if (len > 0 && (r = gt_json_load_buf(body, len, "commit config", &config, &err)) < 0) {
+    int r = optional_object_body(req, "commit config", &config, &err);
+    if (r < 0) {
         gt_docker_fail(req, r, &err);
         return;
     }

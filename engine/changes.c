@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/sig.h"
@@ -90,7 +91,9 @@ static int expand(FILE *out, const char **pp, const char *end, json_t *env, stru
                 fputs(val, out);
             return 0;
         }
-        bool colon = p < end && *p == ':';
+        if (p >= end)
+            return gt_err(err, EINVAL, "missing '}' in \"%.*s\"", (int)(end - *pp + 1), *pp - 1);
+        bool colon = *p == ':';
         if (colon)
             p++;
         char op = p < end ? *p : 0;
@@ -487,39 +490,6 @@ static int do_stopsignal(struct apply *a, const char *rest, struct gt_error *err
     return 0;
 }
 
-/* "/a/./b/../c" -> "/a/c" */
-static char *clean_path(const char *p)
-{
-    char *out = gt_xmalloc(strlen(p) + 2);
-    size_t n = 0;
-    out[n++] = '/';
-    const char *s = p;
-    while (*s) {
-        while (*s == '/')
-            s++;
-        const char *e = s;
-        while (*e && *e != '/')
-            e++;
-        size_t len = (size_t)(e - s);
-        if (len == 0 || (len == 1 && s[0] == '.')) {
-            /* nothing */
-        } else if (len == 2 && s[0] == '.' && s[1] == '.') {
-            while (n > 1 && out[n - 1] != '/')
-                n--;
-            if (n > 1)
-                n--;
-        } else {
-            if (n > 1)
-                out[n++] = '/';
-            memcpy(out + n, s, len);
-            n += len;
-        }
-        s = e;
-    }
-    out[n] = '\0';
-    return out;
-}
-
 static int do_workdir(struct apply *a, const char *rest, struct gt_error *err)
 {
     if (!*rest)
@@ -529,10 +499,8 @@ static int do_workdir(struct apply *a, const char *rest, struct gt_error *err)
     if (r < 0)
         return r;
     const char *cur = json_string_value(json_object_get(a->cfg, "WorkingDir"));
-    cleanup_free char *full = w[0] == '/' ? gt_xstrdup(w)
-                                          : gt_xasprintf("%s/%s", cur && *cur ? cur : "/", w);
-    cleanup_free char *clean = clean_path(full);
-    json_object_set_new(a->cfg, "WorkingDir", json_string(clean));
+    cleanup_free char *dir = gt_path_clean_abs(w[0] == '/' || !cur ? "" : cur, w);
+    json_object_set_new(a->cfg, "WorkingDir", json_string(dir));
     return 0;
 }
 

@@ -9,6 +9,7 @@
  * what the runtime applied before it failed is set back. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,28 +37,35 @@ struct res {
     int64_t pids;
 };
 
+/* The integer fields, by their HostConfig names. */
+static const struct {
+    const char *key;
+    size_t off;
+} int_fields[] = {
+    { "Memory", offsetof(struct res, memory) },
+    { "MemorySwap", offsetof(struct res, swap) },
+    { "MemoryReservation", offsetof(struct res, reservation) },
+    { "NanoCpus", offsetof(struct res, nano) },
+    { "CpuShares", offsetof(struct res, shares) },
+    { "CpuQuota", offsetof(struct res, quota) },
+    { "CpuPeriod", offsetof(struct res, period) },
+    { "BlkioWeight", offsetof(struct res, blkio) },
+    { "CpuRealtimePeriod", offsetof(struct res, rt_period) },
+    { "CpuRealtimeRuntime", offsetof(struct res, rt_runtime) },
+};
+#define N_INT_FIELDS (sizeof int_fields / sizeof int_fields[0])
+
+static int64_t *res_field(struct res *r, size_t i)
+{
+    return (int64_t *)((char *)r + int_fields[i].off);
+}
+
 static int res_parse(json_t *obj, struct res *r, struct gt_error *err)
 {
-    static const struct {
-        const char *key;
-        size_t off;
-    } ints[] = {
-        { "Memory", offsetof(struct res, memory) },
-        { "MemorySwap", offsetof(struct res, swap) },
-        { "MemoryReservation", offsetof(struct res, reservation) },
-        { "NanoCpus", offsetof(struct res, nano) },
-        { "CpuShares", offsetof(struct res, shares) },
-        { "CpuQuota", offsetof(struct res, quota) },
-        { "CpuPeriod", offsetof(struct res, period) },
-        { "BlkioWeight", offsetof(struct res, blkio) },
-        { "CpuRealtimePeriod", offsetof(struct res, rt_period) },
-        { "CpuRealtimeRuntime", offsetof(struct res, rt_runtime) },
-    };
     memset(r, 0, sizeof *r);
     int rc;
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        if ((rc = gt_json_get_int(obj, ints[i].key, "", 0, (int64_t *)((char *)r + ints[i].off),
-                                  err)) < 0)
+    for (size_t i = 0; i < N_INT_FIELDS; i++)
+        if ((rc = gt_json_get_int(obj, int_fields[i].key, "", 0, res_field(r, i), err)) < 0)
             return rc;
     if ((rc = gt_json_get_str(obj, "CpusetCpus", "", 0, &r->cpus, err)) < 0 ||
         (rc = gt_json_get_str(obj, "CpusetMems", "", 0, &r->mems, err)) < 0)
@@ -274,26 +282,12 @@ static int merge(json_t *h, const struct res *q, json_t *restart, struct gt_erro
     if (q->memory != 0 && q->memory > effective_swap(h) && q->swap == 0)
         return gt_err(err, EBUSY, "Memory limit should be smaller than already set memoryswap "
                                   "limit, update the memoryswap at the same time");
-    static const struct {
-        const char *key;
-        size_t off;
-    } ints[] = {
-        { "BlkioWeight", offsetof(struct res, blkio) },
-        { "CpuShares", offsetof(struct res, shares) },
-        { "NanoCpus", offsetof(struct res, nano) },
-        { "CpuPeriod", offsetof(struct res, period) },
-        { "CpuQuota", offsetof(struct res, quota) },
-        { "Memory", offsetof(struct res, memory) },
-        { "MemorySwap", offsetof(struct res, swap) },
-        { "MemoryReservation", offsetof(struct res, reservation) },
-    };
     if (q->memory != 0 && host_int(h, "MemorySwap") == 0 && host_int(h, "Memory") > 0)
         json_object_set_new(h, "MemorySwap", json_integer(effective_swap(h)));
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        int64_t v = *(const int64_t *)((const char *)q + ints[i].off);
-        if (v != 0)
-            json_object_set_new(h, ints[i].key, json_integer(v));
-    }
+    struct res given = *q;
+    for (size_t i = 0; i < N_INT_FIELDS; i++)
+        if (*res_field(&given, i) != 0)
+            json_object_set_new(h, int_fields[i].key, json_integer(*res_field(&given, i)));
     if (q->cpus)
         json_object_set_new(h, "CpusetCpus", json_string(q->cpus));
     if (q->mems)

@@ -12,6 +12,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/mem.h"
+#include "image/commit.h"
 #include "image/content.h"
 #include "image/tree.h"
 #include "image/unpack.h"
@@ -465,4 +466,92 @@ TEST(layer_decompress_gives_the_tar_and_its_diff_id)
     cleanup_free char *dg = gt_digest_of(data, len);
     CHECK_STR_EQ(diff, dg);
     CHECK_INT_EQ(len % 512, 0);
+}
+
+/* docker commit's layer: an overlay upper directory, written and unpacked
+ * again, gives the same tree (whiteouts, opaque directory, hard link,
+ * xattrs, owners) but what was excluded; the blob and diff id check out. */
+TEST(layer_from_an_upper_directory_round_trips)
+{
+    need_root();
+    const char *tmp = unit_tmpdir();
+    cleanup_free char *up = gt_path_join(tmp, "upper");
+    cleanup_close int u = new_root("upper");
+    REQUIRE(u >= 0);
+    REQUIRE(mkdirat(u, "d", 0750) == 0);
+    REQUIRE(mkdirat(u, "d/sub", 0700) == 0);
+    cleanup_free char *f = gt_xasprintf("%s/d/sub/file", up);
+    struct gt_error err;
+    REQUIRE(gt_write_file(f, "hello\n", 6, 0640, &err) == 0);
+    REQUIRE(chown(f, 1000, 1001) == 0);
+    REQUIRE(setxattr(f, "user.note", "v", 1, 0) == 0);
+    cleanup_free char *hard = gt_xasprintf("%s/d/hard", up);
+    REQUIRE(link(f, hard) == 0);
+    REQUIRE(symlinkat("/etc/passwd", u, "d/link") == 0);
+    REQUIRE(mknodat(u, "gone", S_IFCHR | 0, makedev(0, 0)) == 0);
+    REQUIRE(mkdirat(u, "opq", 0755) == 0);
+    cleanup_free char *opq = gt_path_join(up, "opq");
+    REQUIRE(setxattr(opq, "trusted.overlay.opaque", "y", 1, 0) == 0);
+    cleanup_free char *kept = gt_path_join(up, "opq/kept");
+    REQUIRE(gt_write_file(kept, "k", 1, 0644, &err) == 0);
+    REQUIRE(mkdirat(u, "etc", 0755) == 0);
+    cleanup_free char *hosts = gt_path_join(up, "etc/hosts");
+    REQUIRE(gt_write_file(hosts, "", 0, 0644, &err) == 0);
+
+    struct gt_content *cs = NULL;
+    REQUIRE(gt_content_open(tmp, &cs, &err) == 0);
+    struct gt_layer_info li;
+    bool fresh = false;
+    char *const exclude[] = { "etc/hosts", NULL };
+    int r = gt_layer_write_upper(cs, u, exclude, &li, &fresh, &err);
+    if (r < 0)
+        fprintf(stderr, "%s\n", err.msg);
+    REQUIRE(r == 0);
+    CHECK(fresh);
+    REQUIRE(li.digest);
+    int64_t size = 0;
+    REQUIRE(gt_content_size(cs, li.digest, &size, &err) == 0);
+    CHECK_INT_EQ(size, li.size);
+    int fd = -1;
+    REQUIRE(gt_content_open_blob(cs, li.digest, &fd, &err) == 0);
+    cleanup_close int root = new_root("back");
+    struct gt_unpack_opts opts = { .expected_diff_id = li.diff_id };
+    struct gt_unpack_stats st;
+    r = gt_layer_unpack(fd, root, &opts, &st, &err);
+    if (r < 0)
+        fprintf(stderr, "%s\n", err.msg);
+    REQUIRE(r == 0);
+    close(fd);
+    CHECK_INT_EQ(st.entries, li.entries);
+
+    struct stat s;
+    REQUIRE(fstatat(root, "d/sub/file", &s, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK_INT_EQ(s.st_mode & 07777, 0640);
+    CHECK_INT_EQ(s.st_uid, 1000);
+    CHECK_INT_EQ(s.st_gid, 1001);
+    CHECK_INT_EQ(s.st_nlink, 2);
+    REQUIRE(fstatat(root, "d", &s, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK_INT_EQ(s.st_mode & 07777, 0750);
+    char buf[64] = { 0 };
+    CHECK_INT_EQ(readlinkat(root, "d/link", buf, sizeof buf), 11);
+    CHECK_STR_EQ(buf, "/etc/passwd");
+    cleanup_free char *back_file = gt_xasprintf("%s/back/d/sub/file", tmp);
+    CHECK_INT_EQ(getxattr(back_file, "user.note", buf, sizeof buf), 1);
+    REQUIRE(fstatat(root, "gone", &s, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(gt_tree_is_whiteout(&s));
+    cleanup_free char *back_opq = gt_xasprintf("%s/back/opq", tmp);
+    char v[4] = { 0 };
+    CHECK_INT_EQ(getxattr(back_opq, "trusted.overlay.opaque", v, sizeof v), 1);
+    CHECK(fstatat(root, "opq/kept", &s, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(fstatat(root, "etc", &s, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(fstatat(root, "etc/hosts", &s, AT_SYMLINK_NOFOLLOW) < 0);
+    gt_layer_info_release(&li);
+
+    /* nothing in it: no blob */
+    cleanup_close int empty = new_root("empty");
+    REQUIRE(gt_layer_write_upper(cs, empty, NULL, &li, &fresh, &err) == 0);
+    CHECK(li.digest == NULL);
+    CHECK_INT_EQ(li.entries, 0);
+    gt_layer_info_release(&li);
+    gt_content_free(cs);
 }
