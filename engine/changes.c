@@ -231,8 +231,9 @@ static json_t *command_line(json_t *cfg, const char *rest)
     if (!*rest)
         return json_array();
     json_t *shell = json_object_get(cfg, "Shell");
-    json_t *arr = json_is_array(shell) && json_array_size(shell) ? json_deep_copy(shell)
-                                                                  : json_pack("[s,s]", "/bin/sh", "-c");
+    json_t *arr = json_is_array(shell) && json_array_size(shell)
+                      ? json_deep_copy(shell)
+                      : json_pack("[s,s]", "/bin/sh", "-c");
     json_array_append_new(arr, json_string(rest));
     return arr;
 }

@@ -150,7 +150,8 @@ static int cpuset_check(const char *req, const char *what, struct gt_error *err)
         return 0; /* a list we cannot read: the kernel will judge */
     for (size_t i = 0; i < CPUSET_MAX; i++)
         if (want[i] && !have[i])
-            return gt_err(err, EINVAL, "Requested %s are not available - requested %s, available: %s",
+            return gt_err(err, EINVAL,
+                          "Requested %s are not available - requested %s, available: %s",
                           !strcmp(what, "cpus") ? "CPUs" : "memory nodes", req, avail);
     return 0;
 }
@@ -175,17 +176,19 @@ int eng_resources_check(json_t *host, bool update, json_t *warnings, struct gt_e
         return gt_err(err, EINVAL,
                       "Minimum memoryswap limit should be larger than memory limit, see usage");
     if (q.memory == 0 && q.swap > 0 && !update)
-        return gt_err(err, EINVAL,
-                      "You should always set the Memory limit when using Memoryswap limit, see usage");
+        return gt_err(err, EINVAL, "You should always set the Memory limit when using Memoryswap "
+                                   "limit, see usage");
     if (q.reservation != 0 && q.reservation < MIN_MEMORY)
         return gt_err(err, EINVAL, "Minimum memory reservation allowed is 6MB");
     if (q.memory > 0 && q.reservation > 0 && q.memory < q.reservation)
-        return gt_err(err, EINVAL,
-                      "Minimum memory limit can not be less than memory reservation limit, see usage");
+        return gt_err(err, EINVAL, "Minimum memory limit can not be less than memory reservation "
+                                   "limit, see usage");
     if (q.nano > 0 && q.period > 0)
-        return gt_err(err, EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set");
+        return gt_err(err, EINVAL,
+                      "Conflicting options: Nano CPUs and CPU Period cannot both be set");
     if (q.nano > 0 && q.quota > 0)
-        return gt_err(err, EINVAL, "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
+        return gt_err(err, EINVAL,
+                      "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (q.nano < 0 || q.nano > (int64_t)ncpu * 1000000000)
         return gt_err(err, EINVAL,

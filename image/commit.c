@@ -117,9 +117,10 @@ static int add_xattrs(struct archive_entry *ent, int fd, const char *path, struc
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     ssize_t n = listxattr(proc, NULL, 0);
+    if (n < 0 && (errno == ENOTSUP || errno == EPERM))
+        return 0;
     if (n < 0)
-        return errno == ENOTSUP || errno == EPERM ? 0
-                                                  : gt_err_sys(err, errno, "list xattrs of %s", path);
+        return gt_err_sys(err, errno, "list xattrs of %s", path);
     if (n == 0)
         return 0;
     cleanup_free char *names = gt_xmalloc((size_t)n);
@@ -452,7 +453,8 @@ static json_t *new_config(const struct gt_image *base, const struct gt_platform 
         json_array_append_new(diff_ids, json_string(base->config.diff_ids[i]));
     if (li->digest)
         json_array_append_new(diff_ids, json_string(li->diff_id));
-    json_object_set_new(c, "rootfs", json_pack("{s:s,s:o}", "type", "layers", "diff_ids", diff_ids));
+    json_object_set_new(c, "rootfs",
+                        json_pack("{s:s,s:o}", "type", "layers", "diff_ids", diff_ids));
     json_t *hist = json_array();
     json_t *bh = json_object_get(bc, "history");
     if (json_is_array(bh))

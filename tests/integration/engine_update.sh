@@ -25,8 +25,9 @@ test_update_running() {
     assert_eq "$(cg u1 cpu cpu.cfs_period_us)" 100000 "cpu period"
     assert_eq "$(cg u1 cpu cpu.shares)" 512 "cpu shares"
     assert_eq "$(cg u1 pids pids.max)" 50 pids
-    assert_eq "$(docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}}' u1)" \
-        "67108864 134217728 500000000 50 512" inspect
+    local f='{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}}'
+    f="$f {{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}}"
+    assert_eq "$(docker inspect -f "$f" u1)" "67108864 134217728 500000000 50 512" inspect
     # a second update changes only what it names
     docker update --pids-limit 70 u1 >/dev/null
     assert_eq "$(cg u1 pids pids.max)" 70 "pids, second update"
@@ -78,6 +79,13 @@ test_update_stopped_applies_at_start() {
     assert_eq "$(cg u3 memory memory.limit_in_bytes)" 41943040 "memory after a daemon restart"
 }
 
+# the limits of a container's cgroups, on one line
+cg_limits() {
+    echo "$(cg "$1" memory memory.limit_in_bytes) $(cg "$1" memory memory.memsw.limit_in_bytes)" \
+        "$(cg "$1" cpu cpu.cfs_quota_us) $(cg "$1" cpu cpu.shares) $(cg "$1" pids pids.max)" \
+        "$(cg "$1" cpuset cpuset.cpus)"
+}
+
 # check_refused CONTAINER WHAT... -- MESSAGE: docker update WHAT fails
 # saying MESSAGE, and the record and the cgroup are as they were
 check_refused() {
@@ -86,11 +94,11 @@ check_refused() {
     while [ "$1" != -- ]; do args+=("$1"); shift; done
     local msg=$2 before after cgbefore cgafter
     before=$(docker inspect -f '{{json .HostConfig}}' "$c")
-    cgbefore="$(cg "$c" memory memory.limit_in_bytes) $(cg "$c" cpu cpu.cfs_quota_us) $(cg "$c" cpu cpu.shares) $(cg "$c" pids pids.max)"
+    cgbefore=$(cg_limits "$c")
     docker update "${args[@]}" "$c" > out 2>&1 && fail "docker update ${args[*]} was accepted"
     assert_contains "$(cat out)" "$msg" "docker update ${args[*]}"
     after=$(docker inspect -f '{{json .HostConfig}}' "$c")
-    cgafter="$(cg "$c" memory memory.limit_in_bytes) $(cg "$c" cpu cpu.cfs_quota_us) $(cg "$c" cpu cpu.shares) $(cg "$c" pids pids.max)"
+    cgafter=$(cg_limits "$c")
     assert_eq "$after" "$before" "record after docker update ${args[*]}"
     assert_eq "$cgafter" "$cgbefore" "cgroup after docker update ${args[*]}"
 }

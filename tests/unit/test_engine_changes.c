@@ -45,7 +45,8 @@ TEST(changes_words_quotes_and_variables)
         "USER $A",
         NULL,
     };
-    cleanup_json json_t *c = apply("{\"Env\":[\"PATH=/bin\",\"A=0\"],\"WorkingDir\":\"\"}", ch, &err);
+    cleanup_json json_t *c =
+        apply("{\"Env\":[\"PATH=/bin\",\"A=0\"],\"WorkingDir\":\"\"}", ch, &err);
     if (!c)
         fprintf(stderr, "%s\n", err.msg);
     REQUIRE(c);
@@ -168,9 +169,12 @@ TEST(resources_checked_as_dockerd_does)
         { "{\"Memory\":-5}", "Minimum memory limit allowed is 6MB" },
         { "{\"Memory\":67108864,\"MemorySwap\":33554432}", "Minimum memoryswap limit" },
         { "{\"MemoryReservation\":1024}", "Minimum memory reservation allowed is 6MB" },
-        { "{\"Memory\":8388608,\"MemoryReservation\":16777216}", "can not be less than memory reservation" },
-        { "{\"NanoCpus\":500000000,\"CpuPeriod\":100000}", "Nano CPUs and CPU Period cannot both be set" },
-        { "{\"NanoCpus\":500000000,\"CpuQuota\":50000}", "Nano CPUs and CPU Quota cannot both be set" },
+        { "{\"Memory\":8388608,\"MemoryReservation\":16777216}",
+          "can not be less than memory reservation" },
+        { "{\"NanoCpus\":500000000,\"CpuPeriod\":100000}",
+          "Nano CPUs and CPU Period cannot both be set" },
+        { "{\"NanoCpus\":500000000,\"CpuQuota\":50000}",
+          "Nano CPUs and CPU Quota cannot both be set" },
         { "{\"NanoCpus\":999000000000}", "Range of CPUs is from 0.01 to" },
         { "{\"CpuPeriod\":10}", "CPU cfs period can not be less than 1ms" },
         { "{\"CpuQuota\":10}", "CPU cfs quota can not be less than 1ms" },
