@@ -216,43 +216,6 @@ char *gt_path_join(const char *a, const char *b)
     return gt_xasprintf("%.*s/%s", (int)la, a, b);
 }
 
-char *gt_path_clean_abs(const char *prefix, const char *p)
-{
-    size_t cap = strlen(prefix) + strlen(p) + 2;
-    char *out = gt_xmalloc(cap);
-    size_t n = 0;
-    out[0] = '\0';
-    const char *parts[2] = { prefix, p };
-    for (int k = 0; k < 2; k++) {
-        const char *s = parts[k];
-        while (*s) {
-            while (*s == '/')
-                s++;
-            const char *e = s;
-            while (*e && *e != '/')
-                e++;
-            size_t len = (size_t)(e - s);
-            if (len == 0 || (len == 1 && s[0] == '.')) {
-                /* skip */
-            } else if (len == 2 && s[0] == '.' && s[1] == '.') {
-                while (n > 0 && out[n - 1] != '/')
-                    n--;
-                if (n > 0)
-                    n--;
-            } else {
-                out[n++] = '/';
-                memcpy(out + n, s, len);
-                n += len;
-            }
-            s = e;
-        }
-    }
-    if (n == 0)
-        out[n++] = '/';
-    out[n] = '\0';
-    return out;
-}
-
 bool gt_path_exists(const char *path)
 {
     return access(path, F_OK) == 0;

@@ -37,9 +37,6 @@ int gt_write_all(int fd, const void *buf, size_t len);
 ssize_t gt_read_all(int fd, void *buf, size_t len);
 /* New string "a/b" with exactly one slash between. */
 char *gt_path_join(const char *a, const char *b);
-/* prefix and p joined, as an absolute path with "." and ".." resolved by
- * name ("/a/./b/../c" -> "/a/c"; ".." at the root stays there). */
-char *gt_path_clean_abs(const char *prefix, const char *p);
 bool gt_path_exists(const char *path);
 /* mkdir -p, then opens the directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC):
  * the fd, or a negative errno. */

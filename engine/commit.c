@@ -1,7 +1,7 @@
 /* docker commit: a container's writable layer as a new image on top of its
  * image (image/commit.h does the layer and the image).  The new image's
  * config is the container's (or the one the request gives), changed by
- * the --change instructions (changes.c) and completed from the
+ * the --change instructions (image/changes.h) and completed from the
  * container's as dockerd's merge does.  The container is paused for the
  * time of the commit unless told not to; its lifecycle is held (c->op), so
  * it is neither started, stopped nor removed meanwhile. */
@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "engine/internal.h"
+#include "image/changes.h"
 #include "image/commit.h"
 #include "image/ref.h"
 
@@ -186,7 +187,7 @@ int gt_engine_container_commit(struct gt_engine *e, const char *ref,
         goto out;
     }
     cfg = json_is_object(o->config) ? json_deep_copy(o->config) : json_deep_copy(c->config);
-    if ((r = eng_changes_apply(cfg, o->changes, err)) < 0)
+    if ((r = gt_image_changes_apply(cfg, o->changes, err)) < 0)
         goto out;
     merge_from(cfg, c->config);
     {

@@ -243,13 +243,6 @@ char *eng_ctr_cgroup_path(struct gt_engine *e, struct container *c);
  * MemorySwap, as dockerd records it.  warnings: a JSON array, may be NULL. */
 int eng_resources_check(json_t *host, bool update, json_t *warnings, struct gt_error *err);
 
-/* ---- changes.c ---- */
-/* Applies Dockerfile instructions (docker commit --change; a change may
- * hold several lines) to cfg, a container Config, as dockerd's builder
- * does: -EINVAL naming the instruction that is unknown, not allowed in a
- * commit, or malformed. */
-int eng_changes_apply(json_t *cfg, char *const *changes, struct gt_error *err);
-
 /* ---- user.c ---- */
 struct ctr_user {
     uid_t uid;

@@ -333,33 +333,23 @@ static void hex_digest(struct sha256_ctx *h, char **out)
     *out = gt_xstrdup(s);
 }
 
-int gt_layer_write_upper(struct gt_content *cs, int upper_fd, char *const *exclude,
-                         struct gt_layer_info *info, bool *new_blob, struct gt_error *err)
+int gt_layer_write_upper(struct gt_import_txn *tx, int upper_fd, char *const *exclude,
+                         struct gt_layer_info *info, struct gt_error *err)
 {
     memset(info, 0, sizeof *info);
-    if (new_blob)
-        *new_blob = false;
     struct out o = { 0 };
     sha256_init(&o.diff);
     int64_t offset = 0;
-    int r = gt_content_writer_open(cs, NULL, -1, &o.blob, &offset, err);
+    int r = gt_content_writer_open(tx->st->cs, NULL, -1, &o.blob, &offset, err);
     if (r < 0)
         return r;
     struct walk w = { .out = &o, .exclude = exclude };
-    o.gz = archive_write_new();
     w.tar = archive_write_new();
-    struct archive_entry *raw = archive_entry_new();
-    archive_write_add_filter_gzip(o.gz);
-    archive_write_set_format_raw(o.gz);
-    archive_write_set_bytes_in_last_block(o.gz, 1);
     archive_write_set_format_pax_restricted(w.tar);
     archive_write_add_filter_none(w.tar);
     archive_write_set_bytes_in_last_block(w.tar, 1);
-    archive_entry_set_filetype(raw, AE_IFREG);
-    archive_entry_set_pathname(raw, "layer.tar");
-    if (archive_write_open2(o.gz, &o, NULL, blob_write, NULL, NULL) != ARCHIVE_OK ||
-        archive_write_header(o.gz, raw) != ARCHIVE_OK) {
-        r = gt_err(err, EIO, "start the layer's compression: %s", archive_error_string(o.gz));
+    if (!(o.gz = gt_gzip_writer_new(blob_write, &o, err))) {
+        r = -EIO;
         goto out;
     }
     if (archive_write_open2(w.tar, &o, NULL, tar_write, NULL, NULL) != ARCHIVE_OK) {
@@ -384,19 +374,13 @@ int gt_layer_write_upper(struct gt_content *cs, int upper_fd, char *const *exclu
         o.blob = NULL;
         goto out;
     }
-    {
-        cleanup_free char *d = gt_content_writer_digest(o.blob);
-        bool had = gt_content_has(cs, d);
-        r = gt_content_writer_commit(o.blob, &info->digest, err);
-        o.blob = NULL;
-        if (r == 0 && new_blob)
-            *new_blob = !had;
-        info->size = o.size;
-    }
+    r = gt_import_blob_writer(tx, o.blob, &info->digest, err);
+    o.blob = NULL;
+    info->size = o.size;
 out:
-    archive_entry_free(raw);
     archive_write_free(w.tar);
-    archive_write_free(o.gz);
+    if (o.gz)
+        archive_write_free(o.gz);
     if (o.blob)
         gt_content_writer_abort(o.blob, false);
     for (size_t i = 0; i < w.n_links; i++)
@@ -409,18 +393,6 @@ out:
 
 /* ---- the image ---- */
 
-static char *now_rfc3339(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-    return gt_xstrdup(buf);
-}
-
 static void set_str(json_t *o, const char *key, const char *v)
 {
     if (v && *v)
@@ -432,7 +404,8 @@ static json_t *new_config(const struct gt_image *base, const struct gt_platform 
                           const struct gt_commit_opts *o, const struct gt_layer_info *li)
 {
     json_t *bc = base ? base->config.json : NULL;
-    cleanup_free char *created = now_rfc3339();
+    char created[48];
+    gt_rfc3339_now(created, sizeof created);
     json_t *c = json_object();
     const struct gt_platform *p = base ? &base->config.platform : host;
     json_object_set_new(c, "architecture", json_string(p->arch ? p->arch : "amd64"));
@@ -509,16 +482,13 @@ int gt_image_commit(struct gt_image_store *st, int upper_fd, const struct gt_com
         return r;
     }
     struct gt_layer_info li;
-    bool fresh = false;
     cleanup_json json_t *config = NULL, *manifest = NULL;
     cleanup_free char *config_digest = NULL, *manifest_digest = NULL;
     int64_t config_size = 0, manifest_size = 0;
-    if ((r = gt_layer_write_upper(st->cs, upper_fd, o->exclude, &li, &fresh, err)) < 0) {
+    if ((r = gt_layer_write_upper(&tx, upper_fd, o->exclude, &li, err)) < 0) {
         gt_err_prefix(err, "write the container's changes as a layer");
         goto out;
     }
-    if (fresh)
-        gt_strv_push(&tx.new_blobs, li.digest);
     config = new_config(have_base ? &base : NULL, &st->platform, o, &li);
     if ((r = put_json(&tx, config, &config_digest, &config_size, err)) < 0)
         goto out_layer;

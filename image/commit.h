@@ -27,6 +27,7 @@
 #include "base/error.h"
 #include "image/content.h"
 #include "image/store.h"
+#include "image/transfer.h"
 
 struct gt_layer_info {
     char *digest;  /* of the compressed blob; NULL for an empty layer */
@@ -36,13 +37,12 @@ struct gt_layer_info {
 };
 void gt_layer_info_release(struct gt_layer_info *li);
 
-/* Writes the upper directory upper_fd as a gzip-compressed layer blob into
- * cs, but the paths in exclude (relative to the root: "etc/hosts"; what is
- * below them goes too; may be NULL).  Nothing to write gives
- * info->digest == NULL and stores nothing.  *new_blob (may be NULL):
- * whether the blob was not there before. */
-int gt_layer_write_upper(struct gt_content *cs, int upper_fd, char *const *exclude,
-                         struct gt_layer_info *info, bool *new_blob, struct gt_error *err);
+/* Writes the upper directory upper_fd as a gzip-compressed layer blob,
+ * part of the import tx, but the paths in exclude (relative to the root:
+ * "etc/hosts"; what is below them goes too; may be NULL).  Nothing to
+ * write gives info->digest == NULL and stores nothing. */
+int gt_layer_write_upper(struct gt_import_txn *tx, int upper_fd, char *const *exclude,
+                         struct gt_layer_info *info, struct gt_error *err);
 
 struct gt_commit_opts {
     const char *base;         /* the base image (id or name); NULL: none */

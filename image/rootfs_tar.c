@@ -87,26 +87,6 @@ static la_ssize_t sink_write(struct archive *a, void *arg, const void *buf, size
     return (la_ssize_t)len;
 }
 
-static struct archive *gzip_writer(struct sink *k, struct gt_error *err)
-{
-    struct archive *w = archive_write_new();
-    struct archive_entry *e = archive_entry_new();
-    archive_entry_set_pathname(e, "layer.tar");
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    if (archive_write_add_filter_gzip(w) != ARCHIVE_OK ||
-        archive_write_set_format_raw(w) != ARCHIVE_OK ||
-        archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||
-        archive_write_open(w, k, NULL, sink_write, NULL) != ARCHIVE_OK ||
-        archive_write_header(w, e) != ARCHIVE_OK) {
-        gt_err(err, EIO, "gzip the layer: %s", archive_error_string(w));
-        archive_write_free(w);
-        w = NULL;
-    }
-    archive_entry_free(e);
-    return w;
-}
-
 static int pass_err(struct gt_error *err, const struct gt_error *from, int rc)
 {
     if (err)
@@ -147,7 +127,7 @@ static int store_layer(struct gt_import_txn *tx, int fd, struct layer *out,
     struct archive *gz = NULL;
     if (gzip || zstd)
         s.keep = w;
-    else if (!(gz = gzip_writer(&k, err))) {
+    else if (!(gz = gt_gzip_writer_new(sink_write, &k, err))) {
         gt_content_writer_abort(w, false);
         return -EIO;
     }
@@ -219,22 +199,11 @@ static int store_layer(struct gt_import_txn *tx, int fd, struct layer *out,
     return gt_content_size(tx->st->cs, out->digest, &out->size, err);
 }
 
-/* RFC 3339 with nanoseconds, UTC, as Go writes time.Time. */
-static void now_rfc3339(char *buf, size_t len)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static json_t *image_config(const struct gt_rootfs_import_opts *opts,
                             const struct gt_platform *host, const char *diff_id)
 {
     char created[48];
-    now_rfc3339(created, sizeof created);
+    gt_rfc3339_now(created, sizeof created);
     const struct gt_platform *p = opts->platform ? opts->platform : host;
     json_t *hist = json_pack("{s:s}", "created", created);
     if (opts->comment && *opts->comment)

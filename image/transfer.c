@@ -1,9 +1,12 @@
 /* image/transfer.c - what the import formats share: undoable imports (see transfer.h). */
 #include "image/transfer.h"
 
+#include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -151,4 +154,34 @@ const char *gt_layer_media_type_of(struct gt_content *cs, const char *digest)
     if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
         return GT_MT_OCI_LAYER_ZSTD;
     return GT_MT_OCI_LAYER;
+}
+
+struct archive *gt_gzip_writer_new(archive_write_callback *out, void *ctx, struct gt_error *err)
+{
+    struct archive *w = archive_write_new();
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, "layer.tar");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    if (archive_write_add_filter_gzip(w) != ARCHIVE_OK ||
+        archive_write_set_format_raw(w) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||
+        archive_write_open(w, ctx, NULL, out, NULL) != ARCHIVE_OK ||
+        archive_write_header(w, e) != ARCHIVE_OK) {
+        gt_err(err, EIO, "gzip the layer: %s", archive_error_string(w));
+        archive_write_free(w);
+        w = NULL;
+    }
+    archive_entry_free(e);
+    return w;
+}
+
+void gt_rfc3339_now(char *buf, size_t len)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }

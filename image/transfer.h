@@ -27,8 +27,10 @@
 #ifndef GT_IMAGE_TRANSFER_H
 #define GT_IMAGE_TRANSFER_H
 
+#include <archive.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/error.h"
 #include "image/store.h"
@@ -105,6 +107,14 @@ int gt_import_image(struct gt_import_txn *tx, const char *target, char *const *r
                     const struct gt_import_opts *opts, struct gt_error *err);
 /* Ends the import: on failure (failed = true) removes what it added. */
 void gt_import_end(struct gt_import_txn *tx, bool failed, char ***loaded);
+
+/* A writer that gzip-compresses what is written to it (libarchive's raw
+ * format with the gzip filter, its one entry begun), its output going to
+ * out(ctx, ...); NULL, with err, when it cannot be set up. */
+struct archive *gt_gzip_writer_new(archive_write_callback *out, void *ctx, struct gt_error *err);
+/* Now in RFC 3339 with nanoseconds, UTC, as Go writes a time.Time (into
+ * buf of at least 48 bytes). */
+void gt_rfc3339_now(char *buf, size_t len);
 
 /* The layer media type that a blob's first bytes call for (OCI types). */
 const char *gt_layer_media_type_of(struct gt_content *cs, const char *digest);

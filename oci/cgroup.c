@@ -50,6 +50,45 @@ int gt_cgroup_detect(enum gt_cgroup_version *out, struct gt_error *err)
     return 0;
 }
 
+/* Lexically cleaned absolute path: no "", "." or ".." components, so that
+ * the result always stays below the root of a hierarchy. */
+static char *clean_abs(const char *prefix, const char *p)
+{
+    size_t cap = strlen(prefix) + strlen(p) + 2;
+    char *out = gt_xmalloc(cap);
+    size_t n = 0;
+    out[0] = '\0';
+    const char *parts[2] = { prefix, p };
+    for (int k = 0; k < 2; k++) {
+        const char *s = parts[k];
+        while (*s) {
+            while (*s == '/')
+                s++;
+            const char *e = s;
+            while (*e && *e != '/')
+                e++;
+            size_t len = (size_t)(e - s);
+            if (len == 0 || (len == 1 && s[0] == '.')) {
+                /* skip */
+            } else if (len == 2 && s[0] == '.' && s[1] == '.') {
+                while (n > 0 && out[n - 1] != '/')
+                    n--;
+                if (n > 0)
+                    n--;
+            } else {
+                out[n++] = '/';
+                memcpy(out + n, s, len);
+                n += len;
+            }
+            s = e;
+        }
+    }
+    if (n == 0)
+        out[n++] = '/';
+    out[n] = '\0';
+    return out;
+}
+
 /* "system.slice:gantry:id" */
 static bool is_systemd_path(const char *p)
 {
@@ -60,12 +99,12 @@ static bool is_systemd_path(const char *p)
 char *gt_cgroup_default_path(const char *cgroups_path, const char *id)
 {
     if (!cgroups_path || !*cgroups_path)
-        return gt_path_clean_abs(DEFAULT_PARENT, id ? id : "");
+        return clean_abs(DEFAULT_PARENT, id ? id : "");
     if (is_systemd_path(cgroups_path))
         return gt_xstrdup(cgroups_path); /* refused, with its reason, by create */
     if (cgroups_path[0] == '/')
-        return gt_path_clean_abs("", cgroups_path);
-    return gt_path_clean_abs(DEFAULT_PARENT, cgroups_path);
+        return clean_abs("", cgroups_path);
+    return clean_abs(DEFAULT_PARENT, cgroups_path);
 }
 
 static int check_path(const char *path, char **cleaned, struct gt_error *err)
@@ -79,7 +118,7 @@ static int check_path(const char *path, char **cleaned, struct gt_error *err)
                       path);
     if (path[0] != '/')
         return gt_err(err, EINVAL, "linux.cgroupsPath: \"%s\" is not absolute", path);
-    char *c = gt_path_clean_abs("", path);
+    char *c = clean_abs("", path);
     if (strcmp(c, "/") == 0) {
         free(c);
         return gt_err(err, EINVAL, "linux.cgroupsPath: \"%s\" is the root cgroup", path);

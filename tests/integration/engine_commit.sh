@@ -88,9 +88,10 @@ test_commit_changes() {
 test_bad_change_leaves_nothing() {
     docker run --name c5 "$BUSYBOX" sh -c 'echo x > /x'
     defer docker rm -f c5
+    defer docker rmi -f bad:v1
     before=$(store_state)
     for change in 'RUN echo hi' 'FROM busybox' 'BOGUS x' 'ENV' 'LABEL novalue' 'EXPOSE 80/xyz' \
-                  'STOPSIGNAL NOSUCHSIG' 'USER a b' 'ENV A="unterminated'; do
+                  'STOPSIGNAL NOSUCHSIG' 'WORKDIR' 'HEALTHCHECK WHAT' 'ENV A="unterminated'; do
         docker commit -c "$change" c5 bad:v1 > out 2>&1 && fail "commit --change '$change' was accepted"
         word=${change%% *}
         grep -qi "$word" out || fail "the error for '$change' does not name $word: $(cat out)"

@@ -14,6 +14,8 @@
 #include "base/mem.h"
 #include "image/commit.h"
 #include "image/content.h"
+#include "image/store.h"
+#include "image/transfer.h"
 #include "image/tree.h"
 #include "image/unpack.h"
 #include "tests/unit/unit.h"
@@ -498,17 +500,20 @@ TEST(layer_from_an_upper_directory_round_trips)
     cleanup_free char *hosts = gt_path_join(up, "etc/hosts");
     REQUIRE(gt_write_file(hosts, "", 0, 0644, &err) == 0);
 
-    struct gt_content *cs = NULL;
-    REQUIRE(gt_content_open(tmp, &cs, &err) == 0);
+    cleanup_free char *data = gt_path_join(tmp, "data");
+    struct gt_image_store *store = NULL;
+    REQUIRE(gt_image_store_open(data, &store, &err) == 0);
+    struct gt_content *cs = store->cs;
+    struct gt_import_txn tx;
+    REQUIRE(gt_import_begin(&tx, store, &err) == 0);
     struct gt_layer_info li;
-    bool fresh = false;
     char *const exclude[] = { "etc/hosts", NULL };
-    int r = gt_layer_write_upper(cs, u, exclude, &li, &fresh, &err);
+    int r = gt_layer_write_upper(&tx, u, exclude, &li, &err);
     if (r < 0)
         fprintf(stderr, "%s\n", err.msg);
     REQUIRE(r == 0);
-    CHECK(fresh);
     REQUIRE(li.digest);
+    CHECK_INT_EQ(gt_strv_len(tx.new_blobs), 1);
     int64_t size = 0;
     REQUIRE(gt_content_size(cs, li.digest, &size, &err) == 0);
     CHECK_INT_EQ(size, li.size);
@@ -549,9 +554,14 @@ TEST(layer_from_an_upper_directory_round_trips)
 
     /* nothing in it: no blob */
     cleanup_close int empty = new_root("empty");
-    REQUIRE(gt_layer_write_upper(cs, empty, NULL, &li, &fresh, &err) == 0);
+    REQUIRE(gt_layer_write_upper(&tx, empty, NULL, &li, &err) == 0);
     CHECK(li.digest == NULL);
     CHECK_INT_EQ(li.entries, 0);
     gt_layer_info_release(&li);
-    gt_content_free(cs);
+    /* a failed import takes its blob back */
+    char *blob = gt_xstrdup(tx.new_blobs[0]);
+    gt_import_end(&tx, true, NULL);
+    CHECK(!gt_content_has(cs, blob));
+    free(blob);
+    gt_image_store_free(store);
 }
