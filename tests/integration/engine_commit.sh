@@ -105,7 +105,9 @@ test_bad_change_leaves_nothing() {
 }
 
 test_commit_running_pauses() {
-    docker run -d --name c6 "$BUSYBOX" sh -c 'i=0; while true; do i=$((i+1)); echo $i > /counter; sleep 0.01; done' >/dev/null
+    # the counter is renamed into place: a pause between a truncation and
+    # the write after it would otherwise commit an empty file
+    docker run -d --name c6 "$BUSYBOX" sh -c 'i=0; while true; do i=$((i+1)); echo $i > /c.tmp; mv /c.tmp /counter; sleep 0.01; done' >/dev/null
     defer docker rm -f c6
     since=$(date +%s)
     sleep 0.5
