@@ -121,8 +121,6 @@ static const struct {
     const char *prefix, *suffix, *what;
 } missing[] = {
     { "/commit", "", "docker commit" },
-    { "/containers/", "/archive", "docker cp" },
-    { "/containers/", "/changes", "docker diff" },
     { "/containers/", "/update", "docker update" },
     { "/containers/", "/attach/ws", "attach over a WebSocket" },
     { "/images/search", "", "docker search" },
