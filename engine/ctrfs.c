@@ -375,25 +375,25 @@ int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **o
     eng_ctr_unref(c);
     if (r < 0)
         return gt_err_prefix(err, "changes of container %s", ref);
-    if (strcmp(driver, "overlay"))
-        return gt_err(err, EOPNOTSUPP,
-                      "docker diff is not implemented yet for the %s snapshotter", driver);
+    /* the container: its upper directory over the layers, or its copy */
+    bool overlay = !strcmp(driver, "overlay");
     size_t n = gt_strv_len(lowers);
-    int *fds = gt_xmalloc((n + 1) * sizeof *fds);
-    for (size_t i = 0; i <= n; i++)
+    int *fds = gt_xmalloc((n + 2) * sizeof *fds);
+    for (size_t i = 0; i < n + 2; i++)
         fds[i] = -1;
-    cleanup_close int upper = open(writable, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (upper < 0)
+    fds[0] = open(writable, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fds[0] < 0)
         r = gt_err_sys(err, errno, "changes of container %s: open %s", ref, writable);
     for (size_t i = 0; i < n && r == 0; i++) {
-        fds[i] = open(lowers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fds[i] < 0)
+        fds[i + 1] = open(lowers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fds[i + 1] < 0)
             r = gt_err_sys(err, errno, "changes of container %s: open %s", ref, lowers[i]);
     }
     struct gt_changes ch = { 0 };
-    if (r == 0 && (r = gt_changes_overlay(upper, fds, n, made_by_engine, &ch, err)) < 0)
+    if (r == 0 && (r = gt_changes_compute(fds, overlay ? n + 1 : 1, fds + 1, n, made_by_engine,
+                                          &ch, err)) < 0)
         gt_err_prefix(err, "changes of container %s", ref);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n + 1; i++)
         if (fds[i] >= 0)
             close(fds[i]);
     free(fds);

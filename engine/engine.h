@@ -226,9 +226,8 @@ int gt_engine_container_extract(struct gt_engine *e, const char *ref, const char
                                 const struct gt_extract_options *o, int fd,
                                 struct gt_error *err);
 /* docker diff: [{"Path","Kind"}] (Kind 0 modified, 1 added, 2 deleted), the
- * changes of the writable layer against the image in dockerd's order
- * (image/changes.h), without the mount points the engine makes.
- * -EOPNOTSUPP for the copy snapshotter. */
+ * changes of the container's files against its image as dockerd finds them
+ * (image/changes.h), without the mount points the engine makes. */
 int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **out,
                                 struct gt_error *err);
 /* {"ContainersDeleted":[...],"SpaceReclaimed":N} */

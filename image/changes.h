@@ -1,27 +1,30 @@
-/* image/changes.h - what a container's writable layer changed against its
+/* image/changes.h - what a container's root filesystem changed against its
  * image, as `docker diff` reports it.
  *
- * The writable tree is in overlay form (an overlay upper directory:
- * whiteouts are 0/0 character devices, opaque directories carry
- * trusted.overlay.opaque=y); the trees below are the image's layer
- * snapshots (snapshot.h), top first.  The result is that of docker's
- * overlay2 driver, in its order: a walk of the writable tree, names in
- * byte order, each directory before what it holds.  For each entry:
- *   - a whiteout: its path was deleted; an opaque directory: deleted too
- *     (what it holds in the writable tree is then reported entry by entry);
- *   - else modified when the path exists in some tree below (a whiteout
- *     there counts), else added; a directory that exists below with the
- *     same mode, size and modification time is not reported by itself;
- *   - the directory of an added or deleted entry is reported modified,
- *     once, just before it, unless it already was (or is "/").
- * Paths are looked up below without following any symbolic link (docker
- * follows a final one, on the host; here nothing leaves the trees).
+ * Both sides are views: stacks of trees in overlay form (top first; a
+ * whiteout, a 0/0 character device, hides what lies below at its path; an
+ * opaque directory, trusted.overlay.opaque=y, hides the directories below
+ * it), read as overlayfs would merge them but without a mount.  The
+ * container's view is its overlay upper directory over the image's layer
+ * snapshots (or, for the copy snapshotter, its whole root alone); the
+ * image's view is the layer snapshots.
  *
- * `ignore` names what the caller itself placed in the writable tree (the
- * mount points a runtime made: "/etc/hosts", "/proc"): such a path, when
- * no tree below has it, is left out with all it holds, and the directory
- * it was made in does not count as changed for its sake (docker keeps
- * these in an "init" layer between the image and the container). */
+ * The comparison is dockerd's (ChangesDirs, which its overlay2 and
+ * containerd stores use): an entry only in the container is added, one
+ * only in the image deleted (not what it held), one in both modified when
+ * mode, owner, device number or security.capability differ, or, for what
+ * is not a directory, size or modification time (equal seconds where one
+ * side has no nanoseconds count as equal).  Entries that are the same
+ * inode on both sides are unchanged with all they hold.  A directory that
+ * holds changes and is not itself reported comes just before them as
+ * modified ("/" never).  Order: dockerd walks a map; here a directory's
+ * entries come in byte order of their names, each followed by what it
+ * holds, and the deletions last.
+ *
+ * `ignore` names what the caller itself placed in the container's tree
+ * (mount points that a runtime made: "/etc/hosts", "/proc"): such a path,
+ * when the image has nothing there, is left out with all it holds (docker
+ * keeps these in an "init" layer between the image and the container). */
 #ifndef GT_IMAGE_CHANGES_H
 #define GT_IMAGE_CHANGES_H
 
@@ -47,10 +50,11 @@ struct gt_changes {
 
 void gt_changes_release(struct gt_changes *c);
 
-/* Fills out (empty at the call) with the changes of the tree upper_fd over
- * the trees lowers[0..n_lowers) (top first).  ignore: absolute paths,
- * NULL-terminated, or NULL.  On failure out is released. */
-int gt_changes_overlay(int upper_fd, const int *lowers, size_t n_lowers, char *const *ignore,
-                       struct gt_changes *out, struct gt_error *err);
+/* Fills out (empty at the call) with the changes of the view of the trees
+ * ctr[0..n_ctr) over the view of img[0..n_img) (directory fds, top first).
+ * ignore: absolute paths, NULL-terminated, or NULL.  On failure out is
+ * released. */
+int gt_changes_compute(const int *ctr, size_t n_ctr, const int *img, size_t n_img,
+                       char *const *ignore, struct gt_changes *out, struct gt_error *err);
 
 #endif

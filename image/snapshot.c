@@ -674,7 +674,7 @@ int gt_snapshot_trees(struct gt_snapshots *ss, const char *key, char **driver, c
     if (!overlay && (!dname || strcmp(dname, "copy")))
         return gt_err(err, EINVAL, "snapshot %s: unknown driver", key);
     cleanup_strv char **chain = NULL;
-    if (overlay && parent && (r = gt_snapshot_chain(ss, parent, &chain, err)) < 0)
+    if (parent && (r = gt_snapshot_chain(ss, parent, &chain, err)) < 0)
         return gt_err_prefix(err, "snapshot %s", key);
     size_t n = gt_strv_len(chain);
     char **v = gt_xcalloc(n + 1, sizeof *v);

@@ -80,10 +80,10 @@ int gt_snapshot_mount_view(struct gt_snapshots *ss, const char *chain_id, const 
                            struct gt_error *err);
 int gt_snapshot_unmount(const char *target, struct gt_error *err);
 /* The trees of a container snapshot, for reading them without a mount:
- * *driver ("overlay" or "copy"), *writable (overlay: its upper directory;
- * copy: its whole root), *lowers (the layer trees below it, top first,
- * NULL-terminated; empty for copy, which holds them flattened).  Caller
- * frees all three. */
+ * *driver ("overlay" or "copy"), *writable (overlay: its upper directory,
+ * which lies over the layers; copy: its whole root, the layers flattened
+ * into it), *lowers (the layer trees of its parent, top first,
+ * NULL-terminated).  Caller frees all three. */
 int gt_snapshot_trees(struct gt_snapshots *ss, const char *key, char **driver, char **writable,
                       char ***lowers, struct gt_error *err);
 /* Removes a container snapshot (unmount it first). */

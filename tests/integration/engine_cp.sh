@@ -228,7 +228,7 @@ test_diff() {
         rm -rf /var && mkdir -p /root/x/y && touch /root/x/y/z'
     docker diff cpd > diff
     assert_eq "$(tr '\n' ' ' < diff)" \
-        "C /etc D /etc/motd C /etc/passwd A /newfile C /root A /root/x A /root/x/y A /root/x/y/z D /var " \
+        "C /etc C /etc/passwd D /etc/motd A /newfile C /root A /root/x A /root/x/y A /root/x/y/z D /var " \
         "docker diff"
     docker stop -t 0 cpd >/dev/null
     assert_eq "$(docker diff cpd)" "$(cat diff)" "the same once stopped"
