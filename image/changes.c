@@ -160,7 +160,8 @@ static int list_union(const struct view *v, const struct layers *d, const char *
         ulist_release(&all);
         return r;
     }
-    qsort(all.v, all.n, sizeof *all.v, uent_cmp);
+    if (all.n)
+        qsort(all.v, all.n, sizeof *all.v, uent_cmp);
     /* the top-most of each name; a whiteout hides it */
     size_t w = 0;
     const char *prev = NULL;

@@ -236,6 +236,24 @@ test_diff() {
     assert_contains "$(cat err)" "No such container"
 }
 
+# last: it restarts the engine with the copy snapshotter
+test_copy_snapshotter() {
+    stop_engine
+    GANTRY_SNAPSHOTTER=copy start_engine
+    docker run -d --name cpk "$REGISTRY/layered:latest" sleep 1000 >/dev/null
+    defer docker rm -f cpk
+    [ -d "$T/data/snapshots/active/$(docker inspect -f '{{.Id}}' cpk)/rootfs" ] || \
+        fail "not a copy snapshot"
+    assert_eq "$(docker diff cpk)" "" "a fresh container has no changes"
+    docker exec cpk sh -c 'echo new > /newfile && rm /etc/motd'
+    assert_eq "$(docker diff cpk | tr '\n' ' ')" "C /etc D /etc/motd A /newfile " "docker diff"
+    docker stop -t 0 cpk >/dev/null
+    echo in > in.txt
+    docker cp in.txt cpk:/root/
+    docker cp cpk:/root/in.txt - | tar xOf - > back.txt
+    assert_eq "$(cat back.txt)" in "cp in and out of a stopped copy snapshot"
+}
+
 t "cp both ways with a running container" test_running_both_ways
 t "missing paths and containers" test_missing_paths
 t "stopped and never-started containers" test_stopped_and_created
@@ -243,4 +261,5 @@ t "volumes and tmpfs mounts" test_volumes_and_tmpfs
 t "symbolic links, -a, a directory over a file" test_symbolic_links
 t "hostile archives are refused" test_hostile_archives
 t "docker diff" test_diff
+t "the copy snapshotter" test_copy_snapshotter
 done_testing
