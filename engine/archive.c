@@ -148,9 +148,16 @@ static int stat_path(struct ctr_fs *fs, const char *path, const char *asked, con
     cleanup_free char *name = eng_path_base(path);
     cleanup_free char *mtime = eng_format_time((int64_t)st.st_mtim.tv_sec * 1000000000 +
                                                st.st_mtim.tv_nsec);
-    *out = json_pack("{s:s,s:I,s:I,s:s,s:s}", "name", name, "size", (json_int_t)st.st_size,
-                     "mode", (json_int_t)go_mode(st.st_mode), "mtime", mtime, "linkTarget",
-                     target ? target : "");
+    /* names are bytes: kept as they are (Go's decoder takes what is not
+     * UTF-8 as U+FFFD) */
+    json_t *j = json_object();
+    json_object_set_new(j, "name", json_stringn_nocheck(name, strlen(name)));
+    json_object_set_new(j, "size", json_integer(st.st_size));
+    json_object_set_new(j, "mode", json_integer(go_mode(st.st_mode)));
+    json_object_set_new(j, "mtime", json_string(mtime));
+    json_object_set_new(j, "linkTarget",
+                        json_stringn_nocheck(target ? target : "", target ? strlen(target) : 0));
+    *out = j;
     *fd = get_and_reset(&fdc);
     return 0;
 }
@@ -280,7 +287,7 @@ static int emit(struct tar_out *t, int dirfd, const char *name, const char *tarn
                 archive_entry_set_size(ent, 0);
                 data = false;
             } else {
-                json_object_set_new(t->seen, key, json_string(path));
+                json_object_set_new(t->seen, key, json_stringn_nocheck(path, strlen(path)));
             }
         }
     } else if (S_ISLNK(st.st_mode)) {

@@ -33,7 +33,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "engine/internal.h"
-#include "image/changes.h"
+#include "image/fsdiff.h"
 #include "image/snapshot.h"
 
 int eng_ctrfs_openat(int root, const char *path, int flags)
@@ -299,46 +299,46 @@ static int view_open(struct container *c, struct ctr_fs *fs, struct gt_error *er
 
 /* ---- opening and closing ---- */
 
+/* A running container's root, through its init process (c->lock held). */
+static int open_running(struct container *c, struct ctr_fs *fs, struct gt_error *err)
+{
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/root", (int)c->pid);
+    fs->root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fs->root < 0)
+        return gt_err_sys(err, errno, "open the root of container %s", c->id);
+    fs->running = true;
+    return 0;
+}
+
 int eng_ctrfs_open(struct container *c, struct ctr_fs *fs, struct gt_error *err)
 {
     memset(fs, 0, sizeof *fs);
     fs->c = c;
     fs->root = fs->ns = -1;
-    for (int tries = 0;; tries++) {
-        pthread_mutex_lock(&c->lock);
-        if (eng_ctr_is_running(c) && c->pid > 0) {
-            char p[64];
-            snprintf(p, sizeof p, "/proc/%d/root", (int)c->pid);
-            fs->root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            int e = errno;
-            pthread_mutex_unlock(&c->lock);
-            if (fs->root < 0)
-                return gt_err_sys(err, e, "open the root of container %s", c->id);
-            fs->running = true;
-            return 0;
-        }
+    pthread_mutex_lock(&c->lock);
+    if (eng_ctr_is_running(c) && c->pid > 0) {
+        int r = open_running(c, fs, err);
         pthread_mutex_unlock(&c->lock);
-        /* not running: hold off starts while the view is open */
-        pthread_mutex_lock(&c->op);
-        pthread_mutex_lock(&c->lock);
-        bool running = eng_ctr_is_running(c), removed = c->removed;
-        pthread_mutex_unlock(&c->lock);
-        if (removed) {
-            pthread_mutex_unlock(&c->op);
-            return gt_err(err, ENOENT, "No such container: %s", c->id);
-        }
-        if (running && tries < 3) {
-            pthread_mutex_unlock(&c->op); /* it started meanwhile */
-            continue;
-        }
-        int r = view_open(c, fs, err);
-        if (r < 0) {
-            pthread_mutex_unlock(&c->op);
-            return r;
-        }
+        return r;
+    }
+    pthread_mutex_unlock(&c->lock);
+    /* not running: hold off starts while the view is open */
+    pthread_mutex_lock(&c->op);
+    pthread_mutex_lock(&c->lock);
+    int r = 0;
+    bool started = eng_ctr_is_running(c) && c->pid > 0; /* meanwhile */
+    if (c->removed)
+        r = gt_err(err, ENOENT, "No such container: %s", c->id);
+    else if (started)
+        r = open_running(c, fs, err);
+    pthread_mutex_unlock(&c->lock);
+    if (r == 0 && !started && (r = view_open(c, fs, err)) == 0) {
         fs->op_held = true;
         return 0;
     }
+    pthread_mutex_unlock(&c->op);
+    return r;
 }
 
 void eng_ctrfs_close(struct ctr_fs *fs)
@@ -389,8 +389,8 @@ int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **o
         if (fds[i + 1] < 0)
             r = gt_err_sys(err, errno, "changes of container %s: open %s", ref, lowers[i]);
     }
-    struct gt_changes ch = { 0 };
-    if (r == 0 && (r = gt_changes_compute(fds, overlay ? n + 1 : 1, fds + 1, n, made_by_engine,
+    struct gt_fsdiff ch = { 0 };
+    if (r == 0 && (r = gt_fsdiff_compute(fds, overlay ? n + 1 : 1, fds + 1, n, made_by_engine,
                                           &ch, err)) < 0)
         gt_err_prefix(err, "changes of container %s", ref);
     for (size_t i = 0; i < n + 1; i++)
@@ -401,9 +401,11 @@ int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **o
         return r;
     json_t *arr = json_array();
     for (size_t i = 0; i < ch.n; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:i}", "Path", ch.v[i].path, "Kind",
-                                             (int)ch.v[i].kind));
-    gt_changes_release(&ch);
+        json_array_append_new(arr, json_pack("{s:o,s:i}", "Path",
+                                             json_stringn_nocheck(ch.v[i].path,
+                                                                  strlen(ch.v[i].path)),
+                                             "Kind", (int)ch.v[i].kind));
+    gt_fsdiff_release(&ch);
     *out = arr;
     return 0;
 }

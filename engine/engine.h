@@ -227,7 +227,7 @@ int gt_engine_container_extract(struct gt_engine *e, const char *ref, const char
                                 struct gt_error *err);
 /* docker diff: [{"Path","Kind"}] (Kind 0 modified, 1 added, 2 deleted), the
  * changes of the container's files against its image as dockerd finds them
- * (image/changes.h), without the mount points the engine makes. */
+ * (image/fsdiff.h), without the mount points the engine makes. */
 int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **out,
                                 struct gt_error *err);
 /* {"ContainersDeleted":[...],"SpaceReclaimed":N} */

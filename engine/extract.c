@@ -389,7 +389,7 @@ static int apply_entry(struct extract *x, struct archive_entry *ent)
             return gt_err(x->err, EINVAL, "entry \"%s\": a symbolic link without a target", raw);
         if (symlinkat(target, pfd, base) < 0)
             return gt_err_sys(x->err, errno, "entry \"%s\": symlink", raw);
-        json_object_set_new(x->links, path, json_true());
+        json_object_set_new_nocheck(x->links, path, json_true()); /* any bytes */
         return set_meta_at(x, ent, pfd, base, raw);
     }
     default: /* a fifo */

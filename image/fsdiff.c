@@ -1,5 +1,5 @@
-/* image/changes.c - docker diff between two views of overlay-form trees
- * (see changes.h).
+/* image/fsdiff.c - docker diff between two views of overlay-form trees
+ * (see fsdiff.h).
  *
  * A directory of a view is the list of the trees that make it up (top
  * first): the top-most tree that has the path as a directory, then each
@@ -7,7 +7,7 @@
  * there (a file, a whiteout) or the last one taken is opaque.  Its entries
  * are the names of those trees' directories, each from the top-most tree
  * that has it, a whiteout hiding the name. */
-#include "image/changes.h"
+#include "image/fsdiff.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,11 +50,11 @@ struct ulist {
 struct diff {
     struct view ctr, img;
     char *const *ignore;
-    struct gt_changes *out;
+    struct gt_fsdiff *out;
     struct gt_error *err;
 };
 
-void gt_changes_release(struct gt_changes *c)
+void gt_fsdiff_release(struct gt_fsdiff *c)
 {
     for (size_t i = 0; i < c->n; i++)
         free(c->v[i].path);
@@ -62,7 +62,7 @@ void gt_changes_release(struct gt_changes *c)
     memset(c, 0, sizeof *c);
 }
 
-static void push(struct gt_changes *c, const char *path, enum gt_change_kind kind)
+static void push(struct gt_fsdiff *c, const char *path, enum gt_fsdiff_kind kind)
 {
     if (c->n == c->cap) {
         c->cap = c->cap * 2 + 32;
@@ -73,10 +73,10 @@ static void push(struct gt_changes *c, const char *path, enum gt_change_kind kin
     c->n++;
 }
 
-static void insert_at(struct gt_changes *c, size_t at, const char *path, enum gt_change_kind kind)
+static void insert_at(struct gt_fsdiff *c, size_t at, const char *path, enum gt_fsdiff_kind kind)
 {
     push(c, path, kind);
-    struct gt_change last = c->v[c->n - 1];
+    struct gt_fsdiff_change last = c->v[c->n - 1];
     memmove(c->v + at + 1, c->v + at, (c->n - 1 - at) * sizeof *c->v);
     c->v[at] = last;
 }
@@ -282,7 +282,7 @@ static int diff_dir(struct diff *w, const char *rel, const struct layers *cd,
             continue; /* the image's own, and all below it */
         bool mine = !o || stat_differs(&o->st, &n->st) || capability_differs(w, o, n, crel);
         if (mine)
-            push(w->out, path, o ? GT_CHANGE_MODIFIED : GT_CHANGE_ADDED);
+            push(w->out, path, o ? GT_FSDIFF_MODIFIED : GT_FSDIFF_ADDED);
         if (!S_ISDIR(n->st.st_mode))
             continue;
         struct layers ccd, cid = { 0 };
@@ -297,20 +297,20 @@ static int diff_dir(struct diff *w, const char *rel, const struct layers *cd,
         if (kept[k])
             continue;
         cleanup_free char *path = gt_xasprintf("%s%s/%s", *rel ? "/" : "", rel, il.v[k].name);
-        push(w->out, path, GT_CHANGE_DELETED);
+        push(w->out, path, GT_FSDIFF_DELETED);
     }
     free(kept);
     ulist_release(&cl);
     ulist_release(&il);
     if (r == 0 && w->out->n > at && !reported && *rel) {
         cleanup_free char *path = gt_xasprintf("/%s", rel);
-        insert_at(w->out, at, path, GT_CHANGE_MODIFIED);
+        insert_at(w->out, at, path, GT_FSDIFF_MODIFIED);
     }
     return r;
 }
 
-int gt_changes_compute(const int *ctr, size_t n_ctr, const int *img, size_t n_img,
-                       char *const *ignore, struct gt_changes *out, struct gt_error *err)
+int gt_fsdiff_compute(const int *ctr, size_t n_ctr, const int *img, size_t n_img,
+                       char *const *ignore, struct gt_fsdiff *out, struct gt_error *err)
 {
     memset(out, 0, sizeof *out);
     struct diff w = { { ctr, n_ctr }, { img, n_img }, ignore, out, err };
@@ -324,6 +324,6 @@ int gt_changes_compute(const int *ctr, size_t n_ctr, const int *img, size_t n_im
     free(cd.v);
     free(id.v);
     if (r < 0)
-        gt_changes_release(out);
+        gt_fsdiff_release(out);
     return r;
 }

@@ -1,4 +1,4 @@
-/* image/changes.h - what a container's root filesystem changed against its
+/* image/fsdiff.h - what a container's root filesystem changed against its
  * image, as `docker diff` reports it.
  *
  * Both sides are views: stacks of trees in overlay form (top first; a
@@ -25,36 +25,36 @@
  * (mount points that a runtime made: "/etc/hosts", "/proc"): such a path,
  * when the image has nothing there, is left out with all it holds (docker
  * keeps these in an "init" layer between the image and the container). */
-#ifndef GT_IMAGE_CHANGES_H
-#define GT_IMAGE_CHANGES_H
+#ifndef GT_IMAGE_FSDIFF_H
+#define GT_IMAGE_FSDIFF_H
 
 #include <stddef.h>
 
 #include "base/error.h"
 
-enum gt_change_kind {
-    GT_CHANGE_MODIFIED = 0,
-    GT_CHANGE_ADDED = 1,
-    GT_CHANGE_DELETED = 2,
+enum gt_fsdiff_kind {
+    GT_FSDIFF_MODIFIED = 0,
+    GT_FSDIFF_ADDED = 1,
+    GT_FSDIFF_DELETED = 2,
 };
 
-struct gt_change {
+struct gt_fsdiff_change {
     char *path; /* absolute: "/etc/motd" */
-    enum gt_change_kind kind;
+    enum gt_fsdiff_kind kind;
 };
 
-struct gt_changes {
-    struct gt_change *v;
+struct gt_fsdiff {
+    struct gt_fsdiff_change *v;
     size_t n, cap;
 };
 
-void gt_changes_release(struct gt_changes *c);
+void gt_fsdiff_release(struct gt_fsdiff *c);
 
 /* Fills out (empty at the call) with the changes of the view of the trees
  * ctr[0..n_ctr) over the view of img[0..n_img) (directory fds, top first).
  * ignore: absolute paths, NULL-terminated, or NULL.  On failure out is
  * released. */
-int gt_changes_compute(const int *ctr, size_t n_ctr, const int *img, size_t n_img,
-                       char *const *ignore, struct gt_changes *out, struct gt_error *err);
+int gt_fsdiff_compute(const int *ctr, size_t n_ctr, const int *img, size_t n_img,
+                       char *const *ignore, struct gt_fsdiff *out, struct gt_error *err);
 
 #endif

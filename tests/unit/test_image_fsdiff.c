@@ -1,4 +1,4 @@
-/* image/changes.c: docker diff over an overlay upper tree and its layers. */
+/* image/fsdiff.c: docker diff between views of layer trees. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/mem.h"
-#include "image/changes.h"
+#include "image/fsdiff.h"
 #include "image/tree.h"
 #include "tests/unit/unit.h"
 
@@ -46,9 +46,9 @@ static char *changes(const char *const *ctr, const char *const *img, char *const
         cfd[nc] = open(ctr[nc], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (; img[ni]; ni++)
         ifd[ni] = open(img[ni], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct gt_changes ch;
+    struct gt_fsdiff ch;
     struct gt_error err;
-    int r = gt_changes_compute(cfd, nc, ifd, ni, ignore, &ch, &err);
+    int r = gt_fsdiff_compute(cfd, nc, ifd, ni, ignore, &ch, &err);
     for (size_t i = 0; i < nc; i++)
         close(cfd[i]);
     for (size_t i = 0; i < ni; i++)
@@ -61,7 +61,7 @@ static char *changes(const char *const *ctr, const char *const *img, char *const
         free(s);
         s = t;
     }
-    gt_changes_release(&ch);
+    gt_fsdiff_release(&ch);
     return s;
 }
 
