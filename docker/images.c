@@ -1,5 +1,5 @@
-/* /images/...: list, pull (create), push, inspect, tag, delete, history,
- * prune, load and save. */
+/* /images/...: list, pull and import (create), push, inspect, tag, delete,
+ * history, prune, load and save. */
 #include <errno.h>
 #include <string.h>
 
@@ -61,13 +61,75 @@ GT_DOCKER_HANDLER(gt_docker_h_image_list)
         gt_http_respond_json(req, 200, out);
 }
 
+struct import_ctx {
+    struct gt_engine *e;
+    struct gt_engine_import_opts opts;
+    struct gt_docker_body *body;
+    char *id;
+};
+
+static int body_done(void *arg, struct gt_error *err)
+{
+    struct import_ctx *ic = arg;
+    return gt_docker_body_complete(ic->body, err);
+}
+
+static int import_from(void *ctx, int fd, struct gt_docker_body *body, struct gt_error *err)
+{
+    struct import_ctx *ic = ctx;
+    ic->body = body;
+    ic->opts.input_done = body_done;
+    ic->opts.input_arg = ic;
+    return gt_engine_image_import(ic->e, fd, &ic->opts, &ic->id, err);
+}
+
+/* docker import: the tarball is the body (fromSrc=-). */
+static void image_import(struct gt_http_req *req, struct gt_engine *e, const char *src)
+{
+    struct gt_error err;
+    if (strcmp(src, "-") != 0) {
+        gt_http_respond_error(req, 501, "docker import from a URL (%s) is not implemented yet: "
+                              "download it and import the file", src);
+        return;
+    }
+    const char *const *changes;
+    size_t n = gt_http_req_query_all(req, "changes", &changes);
+    cleanup_free char **cv = gt_xcalloc(n + 1, sizeof *cv);
+    for (size_t i = 0; i < n; i++)
+        cv[i] = (char *)changes[i];
+    struct import_ctx ic = {
+        .e = e,
+        .opts = { .repo = gt_http_req_query(req, "repo"),
+                  .tag = gt_http_req_query(req, "tag"),
+                  .message = gt_http_req_query(req, "message"),
+                  .platform = gt_http_req_query(req, "platform"),
+                  .changes = cv },
+    };
+    int r = gt_docker_body_to(req, import_from, &ic, &err);
+    if (r < 0) {
+        /* take the rest of the tarball, so that the client reads our
+         * answer rather than a broken pipe */
+        char buf[16384];
+        while (gt_http_req_read(req, buf, sizeof buf) > 0)
+            ;
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    struct gt_docker_jstream js;
+    gt_docker_jstream_init(&js, req, "\r\n");
+    cleanup_json json_t *msg = json_pack("{s:s}", "status", ic.id);
+    gt_docker_jstream_emit(&js, msg);
+    gt_docker_jstream_finish(&js, 0, NULL);
+    free(ic.id);
+}
+
 GT_DOCKER_HANDLER(gt_docker_h_image_create)
 {
     struct gt_error err;
     const char *from = gt_http_req_query(req, "fromImage");
     const char *src = gt_http_req_query(req, "fromSrc");
     if (src && *src) {
-        gt_http_respond_error(req, 501, "docker import is not implemented yet");
+        image_import(req, ENGINE(ctx), src);
         return;
     }
     if (!from || !*from) {
@@ -168,7 +230,7 @@ struct load_ctx {
     struct gt_docker_jstream *js;
 };
 
-static int load_from(void *ctx, int fd, struct gt_error *err)
+static int load_from(void *ctx, int fd, struct gt_docker_body *body, struct gt_error *err)
 {
     struct load_ctx *l = ctx;
     return gt_engine_image_load(l->e, fd, gt_docker_jstream_emit, l->js, err);

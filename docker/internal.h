@@ -127,10 +127,16 @@ json_t *gt_docker_error_message(const char *msg);
 typedef int (*gt_docker_writer_fn)(void *ctx, int fd, struct gt_error *err);
 void gt_docker_stream_from(struct gt_http_req *req, const char *content_type,
                            gt_docker_writer_fn fn, void *ctx);
-/* The request body fed through a pipe to fn(ctx, fd) (load). */
-typedef int (*gt_docker_reader_fn)(void *ctx, int fd, struct gt_error *err);
+/* The request body fed through a pipe to fn(ctx, fd, body) (load, import).
+ * fd's end is also what a client that left mid-body looks like: a reader
+ * that must not act on part of a body asks gt_docker_body_complete(body)
+ * once fd gave its end -- 0, or the error that cut it short. */
+struct gt_docker_body;
+typedef int (*gt_docker_reader_fn)(void *ctx, int fd, struct gt_docker_body *body,
+                                   struct gt_error *err);
 int gt_docker_body_to(struct gt_http_req *req, gt_docker_reader_fn fn, void *ctx,
                       struct gt_error *err);
+int gt_docker_body_complete(struct gt_docker_body *body, struct gt_error *err);
 
 /* ---- hijack.c: attach and exec sessions ---- */
 
@@ -193,6 +199,7 @@ GT_DOCKER_HANDLER(gt_docker_h_df);
 GT_DOCKER_HANDLER(gt_docker_h_not_implemented);
 GT_DOCKER_HANDLER(gt_docker_h_build);
 GT_DOCKER_HANDLER(gt_docker_h_plugin_inspect);
+GT_DOCKER_HANDLER(gt_docker_h_auth);
 /* containers.c */
 GT_DOCKER_HANDLER(gt_docker_h_container_list);
 GT_DOCKER_HANDLER(gt_docker_h_container_create);

@@ -15,7 +15,7 @@ const struct gt_http_route gt_docker_routes[] = {
     { "GET", "/info", gt_docker_h_info },
     { "GET", "/events", gt_docker_h_events },
     { "GET", "/system/df", gt_docker_h_df },
-    { "POST", "/auth", NYI },
+    { "POST", "/auth", gt_docker_h_auth },
 
     /* containers */
     { "GET", "/containers/json", gt_docker_h_container_list },
@@ -52,7 +52,7 @@ const struct gt_http_route gt_docker_routes[] = {
 
     /* images */
     { "GET", "/images/json", gt_docker_h_image_list },
-    { "POST", "/images/create", gt_docker_h_image_create },
+    { "POST", "/images/create", gt_docker_h_image_create, SIZE_MAX }, /* import's tarball */
     { "POST", "/images/load", gt_docker_h_image_load, SIZE_MAX },
     { "POST", "/images/prune", gt_docker_h_image_prune },
     { "GET", "/images/get", gt_docker_h_images_get },

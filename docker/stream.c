@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,15 +253,15 @@ void gt_docker_stream_from(struct gt_http_req *req, const char *content_type,
     gt_http_stream_end(req);
 }
 
-struct reader_pump {
+struct gt_docker_body {
     struct gt_http_req *req;
     int fd;
-    int rc;
+    atomic_int rc; /* set before fd is closed */
 };
 
 static void *body_pump_main(void *arg)
 {
-    struct reader_pump *p = arg;
+    struct gt_docker_body *p = arg;
     char *buf = gt_xmalloc(64 * 1024);
     for (;;) {
         ssize_t n = gt_http_req_read(p->req, buf, 64 * 1024);
@@ -293,7 +294,7 @@ int gt_docker_body_to(struct gt_http_req *req, gt_docker_reader_fn fn, void *ctx
     int p[2]; /* a socket pair, so that a reader that stops gives EPIPE, not SIGPIPE */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
         return gt_err_sys(err, errno, "socketpair");
-    struct reader_pump pump = { .req = req, .fd = p[1] };
+    struct gt_docker_body pump = { .req = req, .fd = p[1] };
     pthread_t th;
     int r = pthread_create(&th, NULL, body_pump_main, &pump);
     if (r) {
@@ -301,10 +302,18 @@ int gt_docker_body_to(struct gt_http_req *req, gt_docker_reader_fn fn, void *ctx
         close(p[1]);
         return gt_err_sys(err, r, "start a thread");
     }
-    r = fn(ctx, p[0], err);
+    r = fn(ctx, p[0], &pump, err);
     close(p[0]); /* a pump still writing gets EPIPE and ends */
     pthread_join(th, NULL);
     if (r >= 0 && pump.rc < 0)
         r = gt_err_sys(err, -pump.rc, "read the request body");
     return r;
+}
+
+int gt_docker_body_complete(struct gt_docker_body *body, struct gt_error *err)
+{
+    int rc = atomic_load(&body->rc);
+    if (rc < 0)
+        return gt_err_sys(err, -rc, "the request body was cut short");
+    return 0;
 }

@@ -1,5 +1,5 @@
-/* System endpoints (ping, version, info, events, df) and the answers for
- * what Gantry does not have yet. */
+/* System endpoints (ping, version, info, events, df, auth) and the answers
+ * for what Gantry does not have yet. */
 #include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -110,6 +110,35 @@ GT_DOCKER_HANDLER(gt_docker_h_build)
     gt_http_respond_error(req, 501, "docker build is not implemented yet");
 }
 
+/* docker login: the engine checks the credentials with the registry; the
+ * CLI keeps them.  A refusal is 401 (dockerd's Unauthorized), which the
+ * CLI prints as it came. */
+GT_DOCKER_HANDLER(gt_docker_h_auth)
+{
+    struct gt_docker *d = ctx;
+    struct gt_error err;
+    cleanup_json json_t *body = NULL;
+    int r = gt_http_req_body_json(req, &body, &err);
+    if (r == -EFBIG || r == -EBADMSG)
+        return; /* answered by the layer */
+    if (r == 0 && !json_is_object(body))
+        r = gt_err(&err, EINVAL, "the body must be a JSON object: {\"username\",\"password\","
+                                 "\"serveraddress\"}");
+    if (r == 0)
+        r = gt_engine_registry_login(d->engine, body, &err);
+    if (r == -EACCES) {
+        gt_http_respond_error(req, 401, "%s", err.msg);
+        return;
+    }
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    cleanup_json json_t *ok = json_pack("{s:s,s:s}", "Status", "Login Succeeded",
+                                        "IdentityToken", "");
+    gt_http_respond_json(req, 200, ok);
+}
+
 GT_DOCKER_HANDLER(gt_docker_h_plugin_inspect)
 {
     gt_http_respond_error(req, 404, "plugin \"%s\" not found", gt_http_req_param(req, "name"));
@@ -126,7 +155,6 @@ static const struct {
     { "/images/search", "", "docker search" },
     { "/build", "", "docker build" },
     { "/session", "", "docker build" },
-    { "/auth", "", "docker login" },
 };
 
 static bool has_suffix(const char *s, const char *suf)

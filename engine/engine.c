@@ -567,8 +567,10 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
     e->net_open = true;
     if ((r = eng_net_open(e, cfg, err)) < 0)
         goto fail;
+    /* no auth file: credentials come with each request, as dockerd's */
     struct gt_registry_options ro = { .insecure = (const char *const *)e->insecure,
-                                      .mirrors = (const char *const *)e->mirrors };
+                                      .mirrors = (const char *const *)e->mirrors,
+                                      .auth_file = "" };
     if ((r = gt_registry_client_new(&ro, &e->registry, err)) < 0)
         goto fail;
     e->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -257,13 +257,40 @@ int gt_engine_exec_resize(struct gt_engine *e, const char *exec_id, unsigned hei
 /* progress: Docker's JSON progress messages ({"status":..,"id":..,
  * "progressDetail":..}); errors after the first message are returned, and
  * the caller turns them into {"errorDetail":..,"error":..}.  auth: decoded
- * X-Registry-Auth ({"username","password","serveraddress"}) or NULL. */
+ * X-Registry-Auth ({"username","password","serveraddress"}) or NULL:
+ * anonymous, since the engine, as dockerd, keeps no credentials of its own
+ * (it reads no config.json: the client sends what `docker login` stored). */
 int gt_engine_image_pull(struct gt_engine *e, const char *ref, const char *platform,
                          const json_t *auth, gt_engine_emit_json_fn progress, void *ctx,
                          int cancel_fd, struct gt_error *err);
 int gt_engine_image_push(struct gt_engine *e, const char *ref, const json_t *auth,
                          gt_engine_emit_json_fn progress, void *ctx, int cancel_fd,
                          struct gt_error *err);
+/* docker login: checks auth (the body of POST /auth: {"username",
+ * "password","serveraddress"}; "" or no serveraddress is Docker Hub)
+ * against that registry, as image/registry.h's gt_registry_login does.
+ * Nothing is kept.  -EACCES: the registry refused them (the message in
+ * docker's words); -EOPNOTSUPP: an identity token instead of a password. */
+int gt_engine_registry_login(struct gt_engine *e, const json_t *auth, struct gt_error *err);
+
+/* docker import: a root filesystem tarball (plain, gzip, zstd, bzip2 or xz)
+ * read from fd to its end made into an image of one layer, as
+ * image/transfer.h's gt_rootfs_tar_import does.  The changes (Dockerfile
+ * instructions, image/changes.h) are checked before fd is read.
+ * -EINVAL: a bad reference, change, platform or tarball (a hostile one
+ * included: nothing is kept of it).  *image_id: "sha256:..." (caller frees). */
+struct gt_engine_import_opts {
+    const char *repo;      /* "name" or "name:tag" to tag; NULL or "": none */
+    const char *tag;       /* the tag, when repo has none ("latest" if neither) */
+    const char *message;   /* the history entry's comment */
+    const char *platform;  /* "os/arch[/variant]"; NULL or "": the host's */
+    char *const *changes;  /* NULL-terminated; may be NULL */
+    /* As gt_rootfs_import_opts': fd's end may be a client that left. */
+    int (*input_done)(void *arg, struct gt_error *err);
+    void *input_arg;
+};
+int gt_engine_image_import(struct gt_engine *e, int fd, const struct gt_engine_import_opts *opts,
+                           char **image_id, struct gt_error *err);
 /* Docker's image summaries (GET /images/json); filters: reference,
  * dangling, label, before, since. */
 int gt_engine_image_list(struct gt_engine *e, bool all, const json_t *filters, json_t **out,

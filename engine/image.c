@@ -118,6 +118,19 @@ int gt_engine_image_pull(struct gt_engine *e, const char *ref, const char *platf
     return 0;
 }
 
+int gt_engine_registry_login(struct gt_engine *e, const json_t *auth, struct gt_error *err)
+{
+    const char *token = json_string_value(json_object_get(auth, "identitytoken"));
+    const char *server = json_string_value(json_object_get(auth, "serveraddress"));
+    if (token && *token)
+        return gt_err(err, EOPNOTSUPP, "login with an identity token is not supported yet");
+    struct gt_registry_auth a = {
+        .username = json_string_value(json_object_get(auth, "username")),
+        .password = json_string_value(json_object_get(auth, "password")),
+    };
+    return gt_registry_login(e->registry, server ? server : "", &a, err);
+}
+
 int gt_engine_image_push(struct gt_engine *e, const char *ref, const json_t *auth,
                          gt_engine_emit_json_fn progress, void *ctx, int cancel_fd,
                          struct gt_error *err)

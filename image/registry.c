@@ -531,7 +531,7 @@ void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const
     s->c = c;
     s->host = gt_xstrdup(host);
     s->scheme = scheme;
-    s->repo = gt_xstrdup(repo);
+    s->repo = repo ? gt_xstrdup(repo) : NULL;
     atomic_init(&s->abort, false);
     atomic_init(&s->abort_keep, true);
     if (auth && auth->username && auth->password) {
@@ -540,7 +540,8 @@ void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const
     } else {
         reg_client_creds(c, cred_key, &s->username, &s->password);
     }
-    gt_strv_pushf(&s->scopes, "repository:%s:%s", repo, actions);
+    if (repo)
+        gt_strv_pushf(&s->scopes, "repository:%s:%s", repo, actions);
 }
 
 void reg_session_add_scope(struct reg_session *s, const char *scope)

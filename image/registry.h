@@ -180,6 +180,21 @@ int gt_registry_pull(struct gt_registry_client *c, const struct gt_ref *ref,
                      struct gt_content *cs, const struct gt_registry_pull_opts *opts,
                      struct gt_registry_pull_result *out, struct gt_error *err);
 
+/* Checks credentials as `docker login` has the daemon do: GET /v2/ on the
+ * registry, first without them (which settles the scheme of an insecure
+ * host and shows the challenge), then answering its challenge with them:
+ * basic, or a bearer token fetched from the realm without a scope.  Only
+ * auth is used (never the client's or the auth file's credentials); auth
+ * NULL tries with none.  server: "host[:port]", with or without a scheme
+ * and path; "", "docker.io" and "https://index.docker.io/v1/" name Docker
+ * Hub.  Mirrors are never asked.  0 when the registry accepts them (or
+ * asks for none); -EACCES when it refuses them, with docker's words:
+ *   "login attempt to http://host:5000/v2/ failed with status: 401 Unauthorized"
+ *   "login to host:5000: unauthorized: fetch token from <realm>: <why> (HTTP 401)"
+ * else a transport error ("login to host:5000: ..."). */
+int gt_registry_login(struct gt_registry_client *c, const char *server,
+                      const struct gt_registry_auth *auth, struct gt_error *err);
+
 struct gt_registry_push_opts {
     const struct gt_registry_auth *auth;
     const struct gt_progress *progress;

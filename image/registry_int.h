@@ -139,7 +139,8 @@ struct reg_session {
 };
 /* Opens a session: host is the network host; scheme REG_SCHEME_UNKNOWN
  * lets the client pick (see registry.h); credentials are looked up for
- * cred_key (the registry's name in the auth file) unless auth is given. */
+ * cred_key (the registry's name in the auth file) unless auth is given.
+ * repo NULL: no repository, no scope (a login's GET /v2/). */
 void reg_session_init(struct reg_session *s, struct gt_registry_client *c, const char *host,
                       enum reg_scheme scheme, const char *repo, const char *cred_key,
                       const struct gt_registry_auth *auth, const char *actions);

@@ -42,6 +42,22 @@ int gt_import_blob_fd(struct gt_import_txn *tx, int fd, const char *expected_dig
     return 0;
 }
 
+int gt_import_blob_writer(struct gt_import_txn *tx, struct gt_content_writer *w,
+                          char **digest_out, struct gt_error *err)
+{
+    cleanup_free char *dg = gt_content_writer_digest(w);
+    bool had = gt_content_has(tx->st->cs, dg);
+    cleanup_free char *d = NULL;
+    int r = gt_content_writer_commit(w, &d, err);
+    if (r < 0)
+        return r;
+    if (!had)
+        gt_strv_push(&tx->new_blobs, d);
+    if (digest_out)
+        *digest_out = steal_pointer(&d);
+    return 0;
+}
+
 int gt_import_blob_buf(struct gt_import_txn *tx, const void *data, size_t len,
                        const char *expected_digest, char **digest_out, struct gt_error *err)
 {

@@ -27,6 +27,7 @@
 #ifndef GT_IMAGE_TRANSFER_H
 #define GT_IMAGE_TRANSFER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "base/error.h"
@@ -53,6 +54,32 @@ int gt_docker_archive_import(struct gt_image_store *st, const char *path,
 int gt_docker_archive_export(struct gt_image_store *st, char *const *names, const char *path,
                              struct gt_error *err);
 
+/* docker import: a root filesystem tarball (plain, gzip, zstd, bzip2 or
+ * xz), read from fd to its end, made into an image of one layer -- gzip
+ * and zstd input stored as it came, other input gzip-compressed -- with a
+ * config naming the platform, created now, opts->config as its "config"
+ * (docker's container config fields; image/changes.h makes them), one
+ * history entry with the comment, and an OCI manifest.  The layer is
+ * unpacked (a hostile one is refused as unpack.h says) and the image
+ * recorded, under opts->ref when given (a dangling image otherwise).  On
+ * failure nothing stays: no blob, snapshot or record.  *image_id (may be
+ * NULL) gets the config digest, docker's image id (caller frees). */
+struct gt_rootfs_import_opts {
+    const char *ref;                     /* NULL: no reference */
+    const json_t *config;                /* copied; NULL: {} */
+    const char *comment;                 /* NULL or "": none */
+    const struct gt_platform *platform;  /* NULL: the store's (amd64 without its
+                                            variant, which is the CPU's level) */
+    const struct gt_unpack_opts *unpack; /* NULL: the defaults */
+    /* Called once fd gave its end, before anything is recorded: a failure
+     * (the input was cut short) undoes the import.  May be NULL. */
+    int (*input_done)(void *arg, struct gt_error *err);
+    void *input_arg;
+};
+int gt_rootfs_tar_import(struct gt_image_store *st, int fd,
+                         const struct gt_rootfs_import_opts *opts, char **image_id,
+                         struct gt_error *err);
+
 /* ---- shared by the format modules ---- */
 
 /* What an import added, to undo it on failure. */
@@ -66,6 +93,10 @@ int gt_import_begin(struct gt_import_txn *tx, struct gt_image_store *st, struct 
 /* Ingests fd as a blob, noting it when it is new. */
 int gt_import_blob_fd(struct gt_import_txn *tx, int fd, const char *expected_digest,
                       int64_t expected_size, char **digest_out, struct gt_error *err);
+/* Commits a writer (content.h) whose data the caller wrote, noting the
+ * blob when it is new; the writer is freed either way. */
+int gt_import_blob_writer(struct gt_import_txn *tx, struct gt_content_writer *w,
+                          char **digest_out, struct gt_error *err);
 int gt_import_blob_buf(struct gt_import_txn *tx, const void *data, size_t len,
                        const char *expected_digest, char **digest_out, struct gt_error *err);
 /* Unpacks (unless opts say not to) and records target under refs;

@@ -5,17 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/registry/lib.sh"
 
-start_basic_registry() {
-    make_htpasswd "$PWD/htpasswd" alice s3cret
-    cat > auth.yml <<EOF
-auth:
-  htpasswd:
-    realm: gantry-test
-    path: $PWD/htpasswd
-EOF
-    reg_start R auth.yml
-}
-
 test_basic_auth() {
     reg_need
     start_basic_registry
@@ -62,32 +51,6 @@ test_credentials_from_a_docker_config_json() {
     echo '{' > broken.json
     reg_fails "a broken auth file was accepted" --root "$PWD/dst2" --auth-file "$PWD/broken.json" pull "$R/p/app:1"
     assert_contains "$out" "broken.json"
-}
-
-# start_token_registry: token server T (port in $TOKEN, log $TOKEN_log) and
-# registry R trusting its signing certificate.
-start_token_registry() {
-    "$PY" -c 'import jwt, cryptography' 2>/dev/null ||
-        skip "python3-jwt and python3-cryptography are needed for the token server"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 1 \
-        -subj /CN=gantry-test-token >/dev/null 2>&1 || fail "openssl could not make a key"
-    TOKEN_log=$PWD/token.log
-    touch "$TOKEN_log"
-    "$PY" "$REG_HELPERS/token_server.py" --key token.key --cert token.crt --issuer gantry-issuer \
-        --service gantry-registry --users alice:s3cret,bob:pw --port-file token.port \
-        --log "$TOKEN_log" > token.out 2>&1 &
-    defer stop_pid "$!"
-    wait_file token.port || { cat token.out; fail "token server did not start"; }
-    TOKEN=127.0.0.1:$(cat token.port)
-    cat > auth.yml <<EOF
-auth:
-  token:
-    realm: http://$TOKEN/token
-    service: gantry-registry
-    issuer: gantry-issuer
-    rootcertbundle: $PWD/token.crt
-EOF
-    reg_start R auth.yml
 }
 
 test_bearer_tokens() {

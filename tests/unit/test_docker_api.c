@@ -460,6 +460,77 @@ TEST(load_takes_a_chunked_body)
     stop();
 }
 
+TEST(auth_refusal_is_401_and_success_has_dockerds_shape)
+{
+    start();
+    struct th_resp r;
+    REQUIRE(request("POST /v1.50/auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 58\r\n\r\n"
+                    "{\"username\":\"alice\",\"password\":\"no\",\"serveraddress\":\"r:5\"}",
+                    &r, false));
+    CHECK_INT_EQ(r.status, 401);
+    CHECK_STR_CONTAINS(r.body, "login attempt to http://r:5/v2/ failed with status: 401");
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 62\r\n\r\n"
+                    "{\"username\":\"alice\",\"password\":\"s3cret\",\"serveraddress\":\"r:5\"}",
+                    &r, false));
+    CHECK_INT_EQ(r.status, 200);
+    CHECK_STR_EQ(r.body, "{\"Status\":\"Login Succeeded\",\"IdentityToken\":\"\"}\n");
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/auth HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]",
+                    &r, false));
+    CHECK_INT_EQ(r.status, 400);
+    th_resp_free(&r);
+    stop();
+}
+
+TEST(import_streams_the_id_and_refuses_what_it_cannot_do)
+{
+    start();
+    struct th_resp r;
+    REQUIRE(request("POST /v1.50/images/create?fromSrc=-&repo=x&changes=CMD+a&changes=ENV+b%3Dc"
+                    "&message=m HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", &r, false));
+    CHECK_INT_EQ(r.status, 200);
+    CHECK_STR_EQ(r.body, "{\"status\":\"sha256:00000000000000000000000000000000000000000000000000"
+                         "0000000000000b\"}\r\n");
+    th_resp_free(&r);
+    CHECK_STR_EQ(fk_import.changes, "CMD a|ENV b=c|");
+    CHECK_STR_EQ(fk_import.message, "m");
+    /* a bad change is answered although the body is still coming */
+    REQUIRE(request("POST /v1.50/images/create?fromSrc=-&changes=RUN+x HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 5\r\n\r\nhello", &r, false));
+    CHECK_INT_EQ(r.status, 400);
+    CHECK_STR_CONTAINS(r.body, "run is not a valid change command");
+    th_resp_free(&r);
+    REQUIRE(request("POST /v1.50/images/create?fromSrc=http://h/x.tar HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 0\r\n\r\n", &r, false));
+    CHECK_INT_EQ(r.status, 501);
+    CHECK_STR_CONTAINS(r.body, "docker import from a URL (http://h/x.tar) is not implemented yet");
+    th_resp_free(&r);
+    stop();
+}
+
+TEST(import_of_a_body_cut_short_is_not_kept)
+{
+    start();
+    int before = fk_import.done;
+    int fd = th_connect_unix(g_sock);
+    REQUIRE(fd >= 0);
+    th_sends(fd, "POST /v1.50/images/create?fromSrc=- HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 100000\r\n\r\nonly this much");
+    close(fd);
+    for (int i = 0; i < 200 && fk_import.done == before; i++)
+        usleep(10000);
+    pthread_mutex_lock(&fk_import.lock);
+    CHECK_INT_EQ(fk_import.done, before + 1);
+    CHECK(fk_import.cut);
+    CHECK_INT_EQ(fk_import.bytes, 14);
+    pthread_mutex_unlock(&fk_import.lock);
+    stop();
+}
+
 TEST(networks_routes)
 {
     start();
@@ -633,6 +704,44 @@ TEST(cli_what_is_not_there_says_so)
     CHECK_STR_CONTAINS(out, "docker build is not implemented yet");
     CHECK_INT_EQ(sh("docker commit nosuch x", out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "not implemented yet");
+    stop();
+}
+
+TEST(cli_login_stores_what_the_engine_accepted)
+{
+    NEED_DOCKER();
+    start();
+    static char out[16384];
+    CHECK_INT_EQ(sh("echo wrong | docker login 127.0.0.1:5999 -u alice --password-stdin", out,
+                    sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "Error response from daemon: login attempt to http://127.0.0.1:5999"
+                            "/v2/ failed with status: 401 Unauthorized");
+    CHECK_INT_EQ(sh("echo s3cret | docker login 127.0.0.1:5999 -u alice --password-stdin", out,
+                    sizeof out), 0);
+    CHECK_STR_CONTAINS(out, "Login Succeeded");
+    CHECK_INT_EQ(sh("grep -c '127.0.0.1:5999' $DOCKER_CONFIG/config.json", out, sizeof out), 0);
+    CHECK_INT_EQ(sh("docker logout 127.0.0.1:5999 && grep -c 5999 $DOCKER_CONFIG/config.json",
+                    out, sizeof out), 1);
+    stop();
+}
+
+TEST(cli_import_from_a_file_and_stdin)
+{
+    NEED_DOCKER();
+    start();
+    static char out[16384];
+    CHECK_INT_EQ(sh("head -c 3000 /dev/zero > $HOME/rootfs.tar && docker import -m 'first one' "
+                    "-c 'CMD [\"/bin/sh\"]' -c 'ENV A=b' $HOME/rootfs.tar fake/img:v1", out,
+                    sizeof out), 0);
+    CHECK_STR_EQ(out, "sha256:0000000000000000000000000000000000000000000000000000000000000bb8\n");
+    CHECK_STR_EQ(fk_import.repo, "fake/img:v1");
+    CHECK_STR_EQ(fk_import.message, "first one");
+    CHECK_STR_EQ(fk_import.changes, "CMD [\"/bin/sh\"]|ENV A=b|");
+    CHECK_INT_EQ(sh("head -c 10 /dev/zero | docker import - r2", out, sizeof out), 0);
+    CHECK_STR_EQ(fk_import.repo, "r2");
+    CHECK_INT_EQ(fk_import.bytes, 10);
+    CHECK_INT_EQ(sh("docker import -c 'RUN x' $HOME/rootfs.tar", out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "Error response from daemon: run is not a valid change command");
     stop();
 }
 

@@ -1,6 +1,7 @@
 # tests/integration/registry/lib.sh - sourced by tests/integration/registry_*.sh
-# (after ../lib.sh): a docker-registry of the test's own on 127.0.0.1 with a
-# port the kernel picks, test images, and the helper servers.  Everything
+# and engine_login.sh (after ../lib.sh): a docker-registry of the test's own
+# on 127.0.0.1 with a port the kernel picks, test images, registries asking
+# for basic auth or bearer tokens, and the helper servers.  Everything
 # started here is stopped by pid with `defer`, in the case that started it.
 
 REG_HELPERS=$IT_ROOT/tests/integration/registry
@@ -164,4 +165,42 @@ reg_fails() {
     if out=$(gantry_reg "$@" 2>&1); then
         fail "$why"
     fi
+}
+
+# start_basic_registry: registry R asking for basic auth (alice / s3cret)
+start_basic_registry() {
+    make_htpasswd "$PWD/htpasswd" alice s3cret
+    cat > auth.yml <<EOF
+auth:
+  htpasswd:
+    realm: gantry-test
+    path: $PWD/htpasswd
+EOF
+    reg_start R auth.yml
+}
+
+# start_token_registry: token server T (port in $TOKEN, log $TOKEN_log) and
+# registry R trusting its signing certificate.
+start_token_registry() {
+    "$PY" -c 'import jwt, cryptography' 2>/dev/null ||
+        skip "python3-jwt and python3-cryptography are needed for the token server"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 1 \
+        -subj /CN=gantry-test-token >/dev/null 2>&1 || fail "openssl could not make a key"
+    TOKEN_log=$PWD/token.log
+    touch "$TOKEN_log"
+    "$PY" "$REG_HELPERS/token_server.py" --key token.key --cert token.crt --issuer gantry-issuer \
+        --service gantry-registry --users alice:s3cret,bob:pw --port-file token.port \
+        --log "$TOKEN_log" > token.out 2>&1 &
+    defer stop_pid "$!"
+    wait_file token.port || { cat token.out; fail "token server did not start"; }
+    TOKEN=127.0.0.1:$(cat token.port)
+    cat > auth.yml <<EOF
+auth:
+  token:
+    realm: http://$TOKEN/token
+    service: gantry-registry
+    issuer: gantry-issuer
+    rootcertbundle: $PWD/token.crt
+EOF
+    reg_start R auth.yml
 }
