@@ -86,10 +86,14 @@ struct extract_job {
     struct gt_extract_options o;
 };
 
-static int extract_from(void *ctx, int fd, struct gt_error *err)
+static int extract_from(void *ctx, int fd, struct gt_docker_body *body, struct gt_error *err)
 {
     struct extract_job *j = ctx;
-    return gt_engine_container_extract(j->e, j->ref, j->path, &j->o, fd, err);
+    int r = gt_engine_container_extract(j->e, j->ref, j->path, &j->o, fd, err);
+    /* a tar cut at an entry's end reads as complete: the body says */
+    if (r == 0)
+        r = gt_docker_body_complete(body, err);
+    return r;
 }
 
 GT_DOCKER_HANDLER(gt_docker_h_container_extract)
@@ -105,10 +109,16 @@ GT_DOCKER_HANDLER(gt_docker_h_container_extract)
     int r = gt_docker_body_to(req, extract_from, &j, &err);
     if (r == -EFBIG || r == -EBADMSG)
         return; /* the layer answered */
-    if (r < 0)
+    if (r < 0) {
+        /* take the rest of the archive, so that the client reads our
+         * answer rather than a broken pipe */
+        char buf[16384];
+        while (gt_http_req_read(req, buf, sizeof buf) > 0)
+            ;
         gt_docker_fail(req, r, &err);
-    else
-        gt_http_respond(req, 200, NULL, NULL, 0);
+        return;
+    }
+    gt_http_respond(req, 200, NULL, NULL, 0);
 }
 
 GT_DOCKER_HANDLER(gt_docker_h_container_changes)

@@ -165,21 +165,15 @@ static int stat_path(struct ctr_fs *fs, const char *path, const char *asked, con
 int gt_engine_container_stat_path(struct gt_engine *e, const char *ref, const char *path,
                                   json_t **out, struct gt_error *err)
 {
-    if (!path || !*path)
-        return gt_err(err, EINVAL, "bad parameter: path cannot be empty");
-    struct container *c;
-    int r = eng_ctr_find(e, ref, &c, err);
+    struct ctr_fs fs;
+    int r = eng_ctrfs_open_ref(e, ref, path, &fs, err);
     if (r < 0)
         return r;
-    struct ctr_fs fs;
-    if ((r = eng_ctrfs_open(c, &fs, err)) == 0) {
-        int fd = -1;
-        r = stat_path(&fs, path, path, ref, &fd, out, err);
-        if (fd >= 0)
-            close(fd);
-        eng_ctrfs_close(&fs);
-    }
-    eng_ctr_unref(c);
+    int fd = -1;
+    r = stat_path(&fs, path, path, ref, &fd, out, err);
+    if (fd >= 0)
+        close(fd);
+    eng_ctrfs_done(&fs, NULL);
     return r;
 }
 
@@ -332,21 +326,14 @@ int gt_engine_container_archive(struct gt_engine *e, const char *ref, const char
                                 void (*on_stat)(void *ctx, const json_t *stat), void *ctx,
                                 int fd, struct gt_error *err)
 {
-    if (!path || !*path)
-        return gt_err(err, EINVAL, "bad parameter: path cannot be empty");
-    struct container *c;
-    int r = eng_ctr_find(e, ref, &c, err);
+    struct ctr_fs fs;
+    int r = eng_ctrfs_open_ref(e, ref, path, &fs, err);
     if (r < 0)
         return r;
-    struct ctr_fs fs;
-    if ((r = eng_ctrfs_open(c, &fs, err)) < 0) {
-        eng_ctr_unref(c);
-        return r;
-    }
     cleanup_free char *clean = eng_path_clean_abs(path);
     cleanup_free char *abs = preserve_trailing(clean, path);
     cleanup_json json_t *pstat = NULL;
-    cleanup_close int top = -1;
+    int top = -1;
     if ((r = stat_path(&fs, abs, path, ref, &top, &pstat, err)) == 0) {
         if (on_stat)
             on_stat(ctx, pstat);
@@ -362,10 +349,8 @@ int gt_engine_container_archive(struct gt_engine *e, const char *ref, const char
             r = tar_fail(&t, path);
         archive_write_free(t.w);
         json_decref(t.seen);
+        close(top);
     }
-    eng_ctrfs_close(&fs);
-    if (r == 0)
-        eng_event_emit(e, "container", "archive-path", c->id, c, NULL);
-    eng_ctr_unref(c);
+    eng_ctrfs_done(&fs, r == 0 ? "archive-path" : NULL);
     return r;
 }

@@ -353,6 +353,29 @@ void eng_ctrfs_close(struct ctr_fs *fs)
     fs->op_held = false;
 }
 
+int eng_ctrfs_open_ref(struct gt_engine *e, const char *ref, const char *path,
+                       struct ctr_fs *fs, struct gt_error *err)
+{
+    if (!path || !*path)
+        return gt_err(err, EINVAL, "bad parameter: path cannot be empty");
+    struct container *c;
+    int r = eng_ctr_find(e, ref, &c, err);
+    if (r < 0)
+        return r;
+    if ((r = eng_ctrfs_open(c, fs, err)) < 0)
+        eng_ctr_unref(c);
+    return r;
+}
+
+void eng_ctrfs_done(struct ctr_fs *fs, const char *event)
+{
+    struct container *c = fs->c;
+    eng_ctrfs_close(fs);
+    if (event)
+        eng_event_emit(c->e, "container", event, c->id, c, NULL);
+    eng_ctr_unref(c);
+}
+
 /* ---- docker diff ---- */
 
 /* What the engine and the runtime place in every container: left out of

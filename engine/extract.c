@@ -531,19 +531,11 @@ int gt_engine_container_extract(struct gt_engine *e, const char *ref, const char
                                 const struct gt_extract_options *o, int fd,
                                 struct gt_error *err)
 {
-    if (!path || !*path)
-        return gt_err(err, EINVAL, "bad parameter: path cannot be empty");
-    struct container *c;
-    int r = eng_ctr_find(e, ref, &c, err);
+    struct ctr_fs fs;
+    int r = eng_ctrfs_open_ref(e, ref, path, &fs, err);
     if (r < 0)
         return r;
-    struct ctr_fs fs;
-    if ((r = eng_ctrfs_open(c, &fs, err)) == 0) {
-        r = extract_into(&fs, path, ref, o, fd, err);
-        eng_ctrfs_close(&fs);
-    }
-    if (r == 0)
-        eng_event_emit(e, "container", "extract-to-dir", c->id, c, NULL);
-    eng_ctr_unref(c);
+    r = extract_into(&fs, path, ref, o, fd, err);
+    eng_ctrfs_done(&fs, r == 0 ? "extract-to-dir" : NULL);
     return r;
 }

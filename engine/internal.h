@@ -344,6 +344,13 @@ struct ctr_fs {
  * mount namespace (c->op held until close). */
 int eng_ctrfs_open(struct container *c, struct ctr_fs *fs, struct gt_error *err);
 void eng_ctrfs_close(struct ctr_fs *fs);
+/* The same from a reference, for the path of a request: an empty path is
+ * dockerd's "bad parameter: path cannot be empty"; the container is held
+ * until eng_ctrfs_done, which closes, records event (when not NULL) and
+ * lets the container go. */
+int eng_ctrfs_open_ref(struct gt_engine *e, const char *ref, const char *path,
+                       struct ctr_fs *fs, struct gt_error *err);
+void eng_ctrfs_done(struct ctr_fs *fs, const char *event);
 /* openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): an fd or
  * -errno ("" or "/": the root itself). */
 int eng_ctrfs_openat(int root, const char *path, int flags);
