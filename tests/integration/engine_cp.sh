@@ -67,6 +67,10 @@ test_running_both_ways() {
         "drwxr-xr-x 0/0 data/ drwxr-xr-x 0/0 data/a/ -rw----r-- 7/8 data/a/f " "the tar"
     docker cp cpr:/data/. - | tar tf - > names
     assert_eq "$(head -1 names)" ./ "a path ending in /. is archived as ./"
+    # a tar on stdin, compressed
+    tar czf in.tgz -C src/dir .
+    docker cp - cpr:/tmp < in.tgz
+    assert_eq "$(docker exec cpr cat /tmp/sub/deep.txt)" deep "cp - with a gzip tar"
 }
 
 test_missing_paths() {
@@ -88,6 +92,8 @@ test_missing_paths() {
 
 test_stopped_and_created() {
     make_local_tree
+    local fds
+    fds=$(ls /proc/"$ENGINE_PID"/fd | wc -l)
     docker run --name cps "$BUSYBOX" sh -c 'echo before > /root/note' >/dev/null
     defer docker rm -f cps
     docker cp cps:/root/note note
@@ -106,6 +112,9 @@ test_stopped_and_created() {
     id=$(docker inspect -f '{{.Id}}' cpc)
     ! grep -q "$id" /proc/self/mounts || fail "mounts left: $(grep "$id" /proc/self/mounts)"
     assert_eq "$(docker start -a cpc)" hello "cp into a created container"
+    # and the engine holds no more files than before (views, namespaces)
+    docker rm -f cpc cps >/dev/null
+    assert_eq "$(ls /proc/"$ENGINE_PID"/fd | wc -l)" "$fds" "the engine's open files"
 }
 
 test_volumes_and_tmpfs() {
@@ -199,7 +208,8 @@ tar('device.tar', ('mem', 'char'))
 tar('ok.tar', ('fine', 'file'))
 EOF
     local t out
-    for t in dotdot:"could lead outside" inner-dotdot:"could lead outside" absolute:"absolute paths are refused" \
+    for t in dotdot:"could lead outside" inner-dotdot:"could lead outside" \
+        absolute:"absolute paths are refused" \
         symlink-root:"refusing to write through the symbolic link" \
         symlink-up:"refusing to write through the symbolic link" \
         hardlink:"could lead outside" device:"device nodes"; do
@@ -216,6 +226,7 @@ EOF
     assert_eq "$(docker exec cph cat /fine)" pwned "the link led to the container's root"
     # an archive's link may exist; it may not be written through
     out=$(put cph /tmp/dst symlink-root.tar)
+    assert_eq "${out##*$'\n'}" 400 "symlink-root again"
     assert_eq "$(docker exec cph readlink /tmp/dst/evil)" / "the link itself was made"
     assert_not_exists "$canary"
 }
@@ -227,9 +238,8 @@ test_diff() {
     docker exec cpd sh -c 'echo new > /newfile && echo more >> /etc/passwd && rm /etc/motd &&
         rm -rf /var && mkdir -p /root/x/y && touch /root/x/y/z'
     docker diff cpd > diff
-    assert_eq "$(tr '\n' ' ' < diff)" \
-        "C /etc C /etc/passwd D /etc/motd A /newfile C /root A /root/x A /root/x/y A /root/x/y/z D /var " \
-        "docker diff"
+    assert_eq "$(tr '\n' ' ' < diff)" "C /etc C /etc/passwd D /etc/motd A /newfile C /root \
+A /root/x A /root/x/y A /root/x/y/z D /var " "docker diff"
     docker stop -t 0 cpd >/dev/null
     assert_eq "$(docker diff cpd)" "$(cat diff)" "the same once stopped"
     if docker diff nosuchctr 2>err; then fail "diff of a missing container"; fi
