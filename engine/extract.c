@@ -10,9 +10,11 @@
  * message naming the entry: absolute names and names with "..", hard links
  * whose target is absolute, has "..", is missing or a directory, writing
  * through a symbolic link that the archive itself made, and device nodes.
- * Existing entries are replaced (a directory by a directory is merged);
- * with no_overwrite_dir_non_dir, replacing a directory by anything else or
- * the reverse is an error, as in dockerd.  Owners come from the archive,
+ * Existing entries are replaced (a directory by a directory is merged; a
+ * directory that is a mount point, as a volume's, is not replaced but an
+ * error, where dockerd would empty the volume); with
+ * no_overwrite_dir_non_dir, replacing a directory by anything else or the
+ * reverse is an error, as in dockerd.  Owners come from the archive,
  * or all are the container's user with copy_uid_gid when it has one;
  * modes, times and extended attributes (but overlay's own) are kept. */
 #include <archive.h>
@@ -186,8 +188,16 @@ static int make_room(struct extract *x, int pfd, const char *base, const char *n
         *kept = true;
         return 0;
     }
-    if (is_dir)
+    if (is_dir) {
+        /* a volume's contents would go before its mount point refused */
+        struct statx sx;
+        if (statx(pfd, base, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+            (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+            (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+            return gt_err(x->err, EBUSY, "entry \"%s\": cannot replace the mount point there",
+                          name);
         drop_cache(x); /* the cached parent may lie below */
+    }
     int r = gt_tree_remove_at(pfd, base, x->err);
     return r < 0 ? gt_err_prefix(x->err, "entry \"%s\": replace", name) : 0;
 }

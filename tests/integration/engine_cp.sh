@@ -144,6 +144,13 @@ test_volumes_and_tmpfs() {
     defer docker rm -f cpro
     if docker cp v.txt cpro:/ro/ 2>err; then fail "cp into a read-only volume"; fi
     assert_contains "$(cat err)" "mounted volume is marked read-only"
+    # a file in place of a mount point (dockerd would empty the volume)
+    echo x > ro
+    tar cf ro.tar ro
+    out=$(put cpro / ro.tar)
+    assert_eq "${out##*$'\n'}" 409 "a file over a mount point: $out"
+    assert_contains "$out" "cannot replace the mount point"
+    assert_eq "$(docker run --rm -v cpvol:/v "$BUSYBOX" cat /v/v.txt)" into-volume "volume intact"
 }
 
 test_symbolic_links() {
