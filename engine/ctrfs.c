@@ -234,10 +234,12 @@ static int view_setup(struct view_job *j)
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return gt_err_sys(err, errno, "make the mounts of the view private");
     cleanup_free char *target = gt_path_join(c->xdir, "rootfs");
-    int r = gt_mkdir_p(target, 0755, err);
+    int r = gt_mkdir_p(c->xdir, 0711, err); /* as a start makes it */
+    if (r == 0)
+        r = gt_mkdir_p(target, 0755, err);
     if (r < 0)
         return r;
-    /* mounted already (an export): the namespace has a copy of it */
+    /* mounted already in the engine's namespace: this one has a copy */
     if (!c->mounted && (r = gt_snapshot_mount(c->e->store->ss, c->id, target, err)) < 0)
         return gt_err_prefix(err, "mount the container's root filesystem");
     j->root = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);

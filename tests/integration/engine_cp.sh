@@ -71,6 +71,11 @@ test_running_both_ways() {
     tar czf in.tgz -C src/dir .
     docker cp - cpr:/tmp < in.tgz
     assert_eq "$(docker exec cpr cat /tmp/sub/deep.txt)" deep "cp - with a gzip tar"
+    # a paused container too
+    docker pause cpr >/dev/null
+    docker cp cpr:/data/a/f - | tar xOf - > paused.txt
+    docker unpause cpr >/dev/null
+    assert_eq "$(cat paused.txt)" made "cp out of a paused container"
 }
 
 test_missing_paths() {
@@ -144,6 +149,10 @@ test_volumes_and_tmpfs() {
     defer docker rm -f cpro
     if docker cp v.txt cpro:/ro/ 2>err; then fail "cp into a read-only volume"; fi
     assert_contains "$(cat err)" "mounted volume is marked read-only"
+    docker run -d --name cprr --read-only "$BUSYBOX" sleep 1000 >/dev/null
+    defer docker rm -f cprr
+    if docker cp v.txt cprr:/root/ 2>err; then fail "cp into a read-only root"; fi
+    assert_contains "$(cat err)" "container rootfs is marked read-only"
     # a file in place of a mount point (dockerd would empty the volume)
     echo x > ro
     tar cf ro.tar ro
