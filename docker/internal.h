@@ -222,6 +222,10 @@ GT_DOCKER_HANDLER(gt_docker_h_container_export);
 GT_DOCKER_HANDLER(gt_docker_h_container_update);
 GT_DOCKER_HANDLER(gt_docker_h_commit);
 GT_DOCKER_HANDLER(gt_docker_h_container_prune);
+/* archive.c */
+GT_DOCKER_HANDLER(gt_docker_h_container_archive);
+GT_DOCKER_HANDLER(gt_docker_h_container_extract);
+GT_DOCKER_HANDLER(gt_docker_h_container_changes);
 /* exec.c */
 GT_DOCKER_HANDLER(gt_docker_h_exec_create);
 GT_DOCKER_HANDLER(gt_docker_h_exec_start);

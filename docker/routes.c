@@ -26,7 +26,7 @@ const struct gt_http_route gt_docker_routes[] = {
     { "GET", "/containers/{id}/logs", gt_docker_h_container_logs },
     { "GET", "/containers/{id}/stats", gt_docker_h_container_stats },
     { "GET", "/containers/{id}/export", gt_docker_h_container_export },
-    { "GET", "/containers/{id}/changes", NYI },
+    { "GET", "/containers/{id}/changes", gt_docker_h_container_changes },
     { "POST", "/containers/{id}/start", gt_docker_h_container_start },
     { "POST", "/containers/{id}/stop", gt_docker_h_container_stop },
     { "POST", "/containers/{id}/restart", gt_docker_h_container_restart },
@@ -39,9 +39,8 @@ const struct gt_http_route gt_docker_routes[] = {
     { "GET", "/containers/{id}/attach/ws", NYI },
     { "POST", "/containers/{id}/resize", gt_docker_h_container_resize },
     { "POST", "/containers/{id}/update", gt_docker_h_container_update },
-    { "GET", "/containers/{id}/archive", NYI },
-    { "PUT", "/containers/{id}/archive", NYI },
-    { "HEAD", "/containers/{id}/archive", NYI },
+    { "GET", "/containers/{id}/archive", gt_docker_h_container_archive }, /* and HEAD */
+    { "PUT", "/containers/{id}/archive", gt_docker_h_container_extract, SIZE_MAX },
     { "DELETE", "/containers/{id}", gt_docker_h_container_delete },
     { "POST", "/commit", gt_docker_h_commit },
 

@@ -149,8 +149,6 @@ GT_DOCKER_HANDLER(gt_docker_h_plugin_inspect)
 static const struct {
     const char *prefix, *suffix, *what;
 } missing[] = {
-    { "/containers/", "/archive", "docker cp" },
-    { "/containers/", "/changes", "docker diff" },
     { "/containers/", "/attach/ws", "attach over a WebSocket" },
     { "/images/search", "", "docker search" },
     { "/build", "", "docker build" },

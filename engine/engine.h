@@ -224,6 +224,44 @@ int gt_engine_container_commit(struct gt_engine *e, const char *ref,
 /* A tar of the container's root filesystem, written to fd. */
 int gt_engine_container_export(struct gt_engine *e, const char *ref, int fd,
                                struct gt_error *err);
+/* ---- files of containers (docker cp, docker diff) ----
+ *
+ * A path is resolved inside the container's root: its symbolic links are
+ * followed there and never lead out.  A running (or paused) container is
+ * seen through its own mounts (volumes, bind mounts, tmpfs); another one
+ * through its writable snapshot with its volumes and bind mounts, mounted
+ * where nothing else sees them while the call lasts (it cannot start
+ * meanwhile).  A path that does not exist is -ENOENT "Could not find the
+ * file PATH in container REF". */
+
+/* Docker's PathStat of path, not following a final symbolic link:
+ * {"name","size","mode","mtime","linkTarget"}; mode in Go's os.FileMode
+ * bits (1<<31 directory, 1<<27 symbolic link, ...), linkTarget the
+ * container path that a symbolic link leads to, all links followed. */
+int gt_engine_container_stat_path(struct gt_engine *e, const char *ref, const char *path,
+                                  json_t **out, struct gt_error *err);
+/* A tar of path written to fd, named as dockerd names it (engine/archive.c);
+ * on_stat (may be NULL) gets its PathStat before the first byte. */
+int gt_engine_container_archive(struct gt_engine *e, const char *ref, const char *path,
+                                void (*on_stat)(void *ctx, const json_t *stat), void *ctx,
+                                int fd, struct gt_error *err);
+struct gt_extract_options {
+    bool no_overwrite_dir_non_dir; /* replacing a directory by a file or back is an error */
+    bool copy_uid_gid;             /* owners: the container's User, when it has one */
+};
+/* Extracts a tar read from fd (plain, gzip, bzip2, xz or zstd) into the
+ * directory path.  -EINVAL for what is not a directory, a read-only
+ * destination, and hostile entries (engine/extract.c: absolute names,
+ * "..", writing through the archive's own symbolic links, devices), with
+ * the entry named; nothing is ever written outside path. */
+int gt_engine_container_extract(struct gt_engine *e, const char *ref, const char *path,
+                                const struct gt_extract_options *o, int fd,
+                                struct gt_error *err);
+/* docker diff: [{"Path","Kind"}] (Kind 0 modified, 1 added, 2 deleted), the
+ * changes of the container's files against its image as dockerd finds them
+ * (image/fsdiff.h), without the mount points the engine makes. */
+int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **out,
+                                struct gt_error *err);
 /* {"ContainersDeleted":[...],"SpaceReclaimed":N} */
 int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t **out,
                               struct gt_error *err);

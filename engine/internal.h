@@ -350,6 +350,41 @@ bool eng_net_ctr_on(struct container *c, const char *network);
 json_t *eng_net_state_json(struct container *c);
 void eng_net_state_load(struct container *c, json_t *state);
 
+/* ---- ctrfs.c: a container's files ---- */
+struct ctr_fs {
+    struct container *c;
+    int root;     /* the container's root directory (O_PATH) */
+    int ns;       /* the private mount namespace of a stopped container's view, or -1 */
+    bool running; /* seen through the running container's own mounts */
+    bool op_held; /* c->op is held while the view is open */
+};
+/* Opens a view of the container's root filesystem with its mounts: a
+ * running one's through /proc/<pid>/root, another's mounted in a private
+ * mount namespace (c->op held until close). */
+int eng_ctrfs_open(struct container *c, struct ctr_fs *fs, struct gt_error *err);
+void eng_ctrfs_close(struct ctr_fs *fs);
+/* The same from a reference, for the path of a request: an empty path is
+ * dockerd's "bad parameter: path cannot be empty"; the container is held
+ * until eng_ctrfs_done, which closes, records event (when not NULL) and
+ * lets the container go. */
+int eng_ctrfs_open_ref(struct gt_engine *e, const char *ref, const char *path,
+                       struct ctr_fs *fs, struct gt_error *err);
+void eng_ctrfs_done(struct ctr_fs *fs, const char *event);
+/* openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): an fd or
+ * -errno ("" or "/": the root itself). */
+int eng_ctrfs_openat(int root, const char *path, int flags);
+/* The absolute path that path names inside root with every symbolic link
+ * followed in root's scope (missing components kept as written). */
+int eng_ctrfs_resolve(int root, const char *path, char **out, struct gt_error *err);
+
+/* ---- archive.c: docker cp out ---- */
+/* Go's filepath.Base; Clean of "/" + p. */
+char *eng_path_base(const char *p);
+char *eng_path_clean_abs(const char *p);
+/* "Could not find the file PATH in container REF" for ENOENT, else
+ * "lstat PATH: ..."; returns -code. */
+int eng_not_found(struct gt_error *err, int code, const char *path, const char *ref);
+
 /* ---- image.c ---- */
 int eng_image_resolve_for_create(struct gt_engine *e, const char *name, char **image_id,
                              json_t **image_config, char **top_chain, struct gt_error *err);

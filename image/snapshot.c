@@ -683,6 +683,31 @@ int gt_snapshot_open_upper(struct gt_snapshots *ss, const char *key, int *upper_
     return 0;
 }
 
+int gt_snapshot_trees(struct gt_snapshots *ss, const char *key, char **driver, char **writable,
+                      char ***lowers, struct gt_error *err)
+{
+    cleanup_json json_t *meta = NULL;
+    int r = load_active(ss, key, &meta, err);
+    if (r < 0)
+        return r;
+    const char *dname = json_string_value(json_object_get(meta, "driver"));
+    const char *parent = json_string_value(json_object_get(meta, "parent"));
+    bool overlay = dname && !strcmp(dname, "overlay");
+    if (!overlay && (!dname || strcmp(dname, "copy")))
+        return gt_err(err, EINVAL, "snapshot %s: unknown driver", key);
+    cleanup_strv char **chain = NULL;
+    if (parent && (r = gt_snapshot_chain(ss, parent, &chain, err)) < 0)
+        return gt_err_prefix(err, "snapshot %s", key);
+    size_t n = gt_strv_len(chain);
+    char **v = gt_xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = gt_snapshot_layer_path(ss, chain[n - 1 - i]);
+    *lowers = v;
+    *driver = gt_xstrdup(overlay ? "overlay" : "copy");
+    *writable = gt_xasprintf("%s/%s/%s", ss->active, key, overlay ? "upper" : "rootfs");
+    return 0;
+}
+
 int gt_snapshot_unmount(const char *target, struct gt_error *err)
 {
     if (umount2(target, MNT_DETACH) < 0)

@@ -85,6 +85,13 @@ int gt_snapshot_unmount(const char *target, struct gt_error *err);
  * driver, which keeps no upper directory apart from the layers. */
 int gt_snapshot_open_upper(struct gt_snapshots *ss, const char *key, int *upper_fd,
                            char **parent, struct gt_error *err);
+/* The trees of a container snapshot, for reading them without a mount:
+ * *driver ("overlay" or "copy"), *writable (overlay: its upper directory,
+ * which lies over the layers; copy: its whole root, the layers flattened
+ * into it), *lowers (the layer trees of its parent, top first,
+ * NULL-terminated).  Caller frees all three. */
+int gt_snapshot_trees(struct gt_snapshots *ss, const char *key, char **driver, char **writable,
+                      char ***lowers, struct gt_error *err);
 /* Removes a container snapshot (unmount it first). */
 int gt_snapshot_remove(struct gt_snapshots *ss, const char *key, struct gt_error *err);
 /* The chain of a layer, bottom first: NULL-terminated, caller frees. */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "base/base64.h"
 #include "base/cleanup.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -388,6 +389,59 @@ TEST(export_failing_midway_cuts_the_connection)
     stop();
 }
 
+TEST(cp_stat_header_tar_put_options_and_changes)
+{
+    start();
+    char id[65], v[512];
+    REQUIRE(create("cp1", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}", id));
+    struct th_resp r;
+    /* HEAD: the stat as base64 JSON in a header, no body */
+    REQUIRE(request("HEAD /v1.50/containers/cp1/archive?path=%2Fetc%2Fhostname HTTP/1.1\r\n"
+                    "Host: x\r\n\r\n", &r, true));
+    CHECK_INT_EQ(r.status, 200);
+    REQUIRE(th_header(&r, "X-Docker-Container-Path-Stat", v, sizeof v));
+    unsigned char *dec = NULL;
+    size_t dlen = 0;
+    REQUIRE(gt_base64_decode(v, strlen(v), &dec, &dlen) == 0);
+    CHECK_STR_CONTAINS((char *)dec, "\"name\":\"hostname\"");
+    free(dec);
+    th_resp_free(&r);
+    /* GET: the same header, a tar body */
+    REQUIRE(request("GET /v1.50/containers/cp1/archive?path=/etc/hostname HTTP/1.1\r\n"
+                    "Host: x\r\n\r\n", &r, false));
+    CHECK_INT_EQ(r.status, 200);
+    CHECK(th_header(&r, "X-Docker-Container-Path-Stat", v, sizeof v) != NULL);
+    CHECK_STR_EQ(th_header(&r, "Content-Type", v, sizeof v), "application/x-tar");
+    CHECK_STR_EQ(r.body, "fake\n");
+    th_resp_free(&r);
+    /* a missing path: 404 with dockerd's words */
+    REQUIRE(request("GET /v1.50/containers/cp1/archive?path=/nope HTTP/1.1\r\nHost: x\r\n\r\n",
+                    &r, false));
+    CHECK_INT_EQ(r.status, 404);
+    CHECK_STR_CONTAINS(r.body, "Could not find the file /nope in container cp1");
+    th_resp_free(&r);
+    /* PUT: the body and the options reach the engine */
+    REQUIRE(request("PUT /v1.50/containers/cp1/archive?path=%2Ftmp&noOverwriteDirNonDir=true"
+                    "&copyUIDGID=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabcdef",
+                    &r, false));
+    CHECK_INT_EQ(r.status, 200);
+    CHECK_INT_EQ(fk_extracted.bytes, 6);
+    CHECK_STR_EQ(fk_extracted.path, "/tmp");
+    CHECK(fk_extracted.no_overwrite && fk_extracted.copy_uid_gid);
+    th_resp_free(&r);
+    REQUIRE(request("PUT /v1.50/containers/cp1/archive?path=%2Ftmp&noOverwriteDirNonDir=false "
+                    "HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", &r, false));
+    CHECK_INT_EQ(r.status, 200);
+    CHECK(!fk_extracted.no_overwrite && !fk_extracted.copy_uid_gid);
+    th_resp_free(&r);
+    REQUIRE(request("GET /v1.50/containers/cp1/changes HTTP/1.1\r\nHost: x\r\n\r\n", &r,
+                    false));
+    CHECK_INT_EQ(r.status, 200);
+    CHECK_STR_EQ(r.body, "[{\"Path\":\"/etc\",\"Kind\":0},{\"Path\":\"/etc/new\",\"Kind\":1}]\n");
+    th_resp_free(&r);
+    stop();
+}
+
 TEST(load_takes_a_chunked_body)
 {
     start();
@@ -691,8 +745,8 @@ TEST(cli_what_is_not_there_says_so)
                                           "DOCKER_BUILDKIT=0 docker build -t x .", ctx);
     CHECK_INT_EQ(sh(cmd, out, sizeof out), 1);
     CHECK_STR_CONTAINS(out, "docker build is not implemented yet");
-    CHECK_INT_EQ(sh("docker diff nosuch", out, sizeof out), 1);
-    CHECK_STR_CONTAINS(out, "docker diff is not implemented yet");
+    CHECK_INT_EQ(sh("docker search busybox", out, sizeof out), 1);
+    CHECK_STR_CONTAINS(out, "docker search is not implemented yet");
     stop();
 }
 
