@@ -888,3 +888,14 @@ int gt_image_changes_apply(json_t *config, char *const *changes, struct gt_error
     json_object_update(config, cfg);
     return 0;
 }
+
+int gt_image_changes_expand(const char *word, const json_t *env, char **out,
+                            struct gt_error *err)
+{
+    return expand(word, env, out, err);
+}
+
+char **gt_image_changes_words(const char *s)
+{
+    return split_quoted(s);
+}

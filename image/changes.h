@@ -39,4 +39,13 @@
 /* changes: NULL-terminated (may be NULL: nothing to do). */
 int gt_image_changes_apply(json_t *config, char *const *changes, struct gt_error *err);
 
+/* One word of a Dockerfile with its quotes removed, escapes and variables
+ * resolved from env (an array of "NAME=value", may be NULL) as above
+ * (new string). */
+int gt_image_changes_expand(const char *word, const json_t *env, char **out,
+                            struct gt_error *err);
+/* s split at blanks outside quotes, the quotes and escapes kept in the
+ * words for gt_image_changes_expand (NULL-terminated, NULL when none). */
+char **gt_image_changes_words(const char *s);
+
 #endif
