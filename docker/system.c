@@ -100,16 +100,6 @@ GT_DOCKER_HANDLER(gt_docker_h_events)
     gt_http_stream_end(req);
 }
 
-GT_DOCKER_HANDLER(gt_docker_h_build)
-{
-    /* the CLI sends the whole context first: take it, then say no, so it
-     * reads our message rather than a broken pipe */
-    char buf[16384];
-    while (gt_http_req_read(req, buf, sizeof buf) > 0)
-        ;
-    gt_http_respond_error(req, 501, "docker build is not implemented yet");
-}
-
 /* docker login: the engine checks the credentials with the registry; the
  * CLI keeps them.  A refusal is 401 (dockerd's Unauthorized), which the
  * CLI prints as it came. */
@@ -151,8 +141,6 @@ static const struct {
 } missing[] = {
     { "/containers/", "/attach/ws", "attach over a WebSocket" },
     { "/images/search", "", "docker search" },
-    { "/build", "", "docker build" },
-    { "/session", "", "docker build" },
 };
 
 static bool has_suffix(const char *s, const char *suf)

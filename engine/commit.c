@@ -187,9 +187,10 @@ int gt_engine_container_commit(struct gt_engine *e, const char *ref,
         goto out;
     }
     cfg = json_is_object(o->config) ? json_deep_copy(o->config) : json_deep_copy(c->config);
-    if ((r = gt_image_changes_apply(cfg, o->changes, err)) < 0)
+    if (!o->config_as_is && (r = gt_image_changes_apply(cfg, o->changes, err)) < 0)
         goto out;
-    merge_from(cfg, c->config);
+    if (!o->config_as_is)
+        merge_from(cfg, c->config);
     {
         json_t *only = config_only(cfg);
         json_decref(cfg);
@@ -207,7 +208,7 @@ int gt_engine_container_commit(struct gt_engine *e, const char *ref,
         }
         paused_here = true;
     }
-    created_by = joined_cmd(c->config);
+    created_by = o->created_by ? gt_xstrdup(o->created_by) : joined_cmd(c->config);
     if (target)
         gt_strv_push(&refs, target);
     ccfg = config_only(c->config);

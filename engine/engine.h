@@ -210,6 +210,9 @@ struct gt_commit_options {
     char *const *changes;     /* Dockerfile instructions (NULL-terminated; may be NULL) */
     const json_t *config;     /* a Config to start from; NULL: the container's */
     bool pause;               /* freeze a running container for the time of it */
+    bool config_as_is;        /* o->config is the image's config as it is: no --change,
+                                 no merge of the container's (the builder's commits) */
+    const char *created_by;   /* the history entry's; NULL: the container's command */
 };
 /* docker commit: the container's writable layer (its changes, deleted
  * files as whiteouts) as a new layer on its image, with the container's
@@ -348,6 +351,35 @@ int gt_engine_image_load(struct gt_engine *e, int fd,
                          gt_engine_emit_json_fn progress, void *ctx, struct gt_error *err);
 /* refs: NULL-terminated.  Writes a docker-archive to fd. */
 int gt_engine_image_save(struct gt_engine *e, char *const *refs, int fd, struct gt_error *err);
+
+/* ---- build (engine/build.c: the legacy builder, docker build with DOCKER_BUILDKIT=0) ---- */
+
+struct gt_build_options {
+    const char *context_dir;  /* the build context, unpacked (read only) */
+    const char *dockerfile;   /* its path in the context; NULL: "Dockerfile" */
+    char *const *tags;        /* references to tag at the end (NULL-terminated; may be NULL) */
+    const json_t *buildargs;  /* {"NAME":"value"} or NULL */
+    const json_t *labels;     /* {"name":"value"} or NULL: added as a last LABEL step */
+    const char *target;       /* the stage to stop at; NULL: the last */
+    const char *network_mode; /* of the RUN containers; NULL: "default" */
+    const char *platform;     /* for the pulls; NULL: the host's */
+    const json_t *auth;       /* registry credentials for the pulls, or NULL */
+    bool nocache, pull, quiet;
+    bool rm;                  /* remove the intermediate containers */
+    bool forcerm;             /* remove them on failure too (rm does as well here) */
+    int exit_code;            /* out: the exit status of a failed RUN, else 0 */
+};
+/* Builds the context's Dockerfile (image/dockerfile.h) step by step, as
+ * dockerd's legacy builder: each step commits an image (a RUN, COPY, ADD
+ * or WORKDIR that made a new directory: a layer; others: an empty-layer
+ * history entry), reused from an earlier build when its parent, its
+ * instruction (and the content it copies) match, unless nocache.  emit
+ * gets {"stream":..} messages (none when quiet) and the pulls' progress;
+ * the caller adds the final {"aux":{"ID":..}}.  The Dockerfile is checked
+ * whole before anything runs; a failure removes the intermediate
+ * containers and tags nothing.  *image_id: "sha256:..." (caller frees). */
+int gt_engine_build(struct gt_engine *e, struct gt_build_options *o, gt_engine_emit_json_fn emit,
+                    void *ctx, int cancel_fd, char **image_id, struct gt_error *err);
 
 /* ---- volumes ---- */
 
