@@ -150,7 +150,7 @@ GT_DOCKER_HANDLER(gt_docker_h_build)
     const char *hex = !strncmp(id, "sha256:", 7) ? id + 7 : id;
     cleanup_json json_t *aux = json_pack("{s:{s:s}}", "aux", "ID", id);
     if (o.quiet) {
-        cleanup_json json_t *m = json_pack("{s:s++}", "stream", id, "\n");
+        cleanup_json json_t *m = json_pack("{s:s+}", "stream", id, "\n");
         gt_docker_jstream_emit(&js, m);
     } else {
         gt_docker_jstream_emit(&js, aux);

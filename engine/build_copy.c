@@ -60,7 +60,8 @@ static int add_parents(struct cp *c, const char *path, bool self)
                 archive_entry_set_perm(ent, 0755);
                 archive_entry_set_uid(ent, c->own_numeric ? c->uid : 0);
                 archive_entry_set_gid(ent, c->own_numeric ? c->gid : 0);
-                archive_entry_set_mtime(ent, time(NULL), 0);
+                /* a fixed time: the tar is the cache key */
+                archive_entry_set_mtime(ent, 0, 0);
                 int ar = archive_write_header(c->w, ent);
                 archive_entry_free(ent);
                 if (ar != ARCHIVE_OK)
@@ -123,7 +124,7 @@ static int copy_entries(struct cp *c, struct archive *r, bool disk, const char *
             if (archive_write_header(c->w, te) != ARCHIVE_OK) {
                 rc = ar_err(c, c->w, "write the tar");
             } else if (archive_entry_filetype(te) == AE_IFREG) {
-                char buf[65536];
+                static __thread char buf[65536];
                 la_ssize_t got;
                 while ((got = archive_read_data(r, buf, sizeof buf)) > 0)
                     if (archive_write_data(c->w, buf, (size_t)got) != got) {
@@ -223,7 +224,7 @@ static bool is_archive(const char *path)
 
 static void hash_fd(int fd, struct sha256_ctx *h)
 {
-    char buf[65536];
+    static __thread char buf[65536];
     ssize_t n;
     lseek(fd, 0, SEEK_SET);
     while ((n = read(fd, buf, sizeof buf)) > 0)
