@@ -188,6 +188,14 @@ static const struct doc docs[] = {
                                            "available." },
     { "DeploymentSpec", "progressDeadlineSeconds", "How long a rollout may make no progress "
                                                    "before it is reported as failed." },
+    { "DeploymentStrategy", "type", "RollingUpdate (the default): replace pods gradually; "
+                                    "Recreate: delete them all before creating new ones." },
+    { "RollingUpdateDeployment", "maxSurge", "How many pods may exist above the desired count "
+                                             "during an update: a number or a percentage of "
+                                             "the replicas (default 25%, rounded up)." },
+    { "RollingUpdateDeployment", "maxUnavailable", "How many pods may be unavailable during an "
+                                                   "update: a number or a percentage of the "
+                                                   "replicas (default 25%, rounded down)." },
     { "ReplicaSetSpec", "replicas", "How many pods to run; default 1." },
     { "StatefulSetSpec", "serviceName", "The headless service that gives the pods their "
                                         "DNS names." },

@@ -61,6 +61,11 @@ show patch configmap settings -n demo -p '{"data":{"greeting":"hi"}}'
 wait
 cat "$T/watch"
 
+step "explain (the server's OpenAPI schemas) and autoscale (autoscaling/v1 over v2)"
+show explain deployment.spec.strategy.rollingUpdate.maxSurge
+show autoscale deploy web -n demo --min=2 --max=5 --cpu-percent=70
+show get hpa -n demo
+
 step "RBAC: the admin may, a user nobody bound (impersonated) may not"
 show auth can-i list pods -n demo
 show auth can-i list pods -n demo --as bob || true
