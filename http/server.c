@@ -31,6 +31,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/strbuf.h"
 #include "http/internal.h"
 
 #define MAX_LISTENERS 16
@@ -109,34 +110,6 @@ struct gt_http_req {
     bool stream_chunked, write_failed;
     char **rh; /* "Name: value" */
 };
-
-/* ---- small growable string ---- */
-
-struct sbuf {
-    char *s;
-    size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = gt_xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cleanup_free char *s = gt_xvasprintf(fmt, ap);
-    va_end(ap);
-    sb_add(b, s, strlen(s));
-}
 
 /* ---- reasons ---- */
 
@@ -279,29 +252,29 @@ static int send_parts(struct gt_http_req *req, const void *a, size_t alen, const
 
 enum body_mode { B_LENGTH, B_CHUNKED, B_CLOSE, B_NONE };
 
-static void build_head(struct gt_http_req *req, struct sbuf *b, int status, const char *reason,
+static void build_head(struct gt_http_req *req, struct gt_strbuf *b, int status, const char *reason,
                        const char *content_type, enum body_mode mode, size_t len)
 {
     struct gt_http_server *srv = req->c->srv;
-    sb_printf(b, "HTTP/1.1 %d %s\r\n", status, reason ? reason : gt_http_reason(status));
+    gt_strbuf_printf(b, "HTTP/1.1 %d %s\r\n", status, reason ? reason : gt_http_reason(status));
     for (const char *const *h = srv->o.headers; h && *h; h++)
-        sb_printf(b, "%s\r\n", *h);
+        gt_strbuf_printf(b, "%s\r\n", *h);
     for (char **h = req->rh; h && *h; h++)
-        sb_printf(b, "%s\r\n", *h);
+        gt_strbuf_printf(b, "%s\r\n", *h);
     if (content_type)
-        sb_printf(b, "Content-Type: %s\r\n", content_type);
+        gt_strbuf_printf(b, "Content-Type: %s\r\n", content_type);
     bool no_body = status < 200 || status == 204 || status == 304;
     if (mode == B_LENGTH && !no_body)
-        sb_printf(b, "Content-Length: %zu\r\n", len);
+        gt_strbuf_printf(b, "Content-Length: %zu\r\n", len);
     else if (mode == B_CHUNKED)
-        sb_add(b, "Transfer-Encoding: chunked\r\n", 28);
+        gt_strbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
     if (mode != B_NONE) {
         if (!req->keep_alive)
-            sb_add(b, "Connection: close\r\n", 19);
+            gt_strbuf_add(b, "Connection: close\r\n", 19);
         else if (req->h.minor == 0)
-            sb_add(b, "Connection: keep-alive\r\n", 24);
+            gt_strbuf_add(b, "Connection: keep-alive\r\n", 24);
     }
-    sb_add(b, "\r\n", 2);
+    gt_strbuf_add(b, "\r\n", 2);
 }
 
 int gt_http_respond(struct gt_http_req *req, int status, const char *content_type,
@@ -315,7 +288,7 @@ int gt_http_respond(struct gt_http_req *req, int status, const char *content_typ
     req->state = R_DONE;
     if (req->c->srv->stopping)
         req->keep_alive = false;
-    struct sbuf b = { 0 };
+    struct gt_strbuf b = { 0 };
     build_head(req, &b, status, NULL, content_type, B_LENGTH, len);
     bool no_body = req->is_head || status < 200 || status == 204 || status == 304;
     int r = send_parts(req, b.s, b.len, body, no_body ? 0 : len);
@@ -388,7 +361,7 @@ int gt_http_stream_begin(struct gt_http_req *req, int status, const char *conten
         req->keep_alive = false;
     }
     req->stream_chunked = mode == B_CHUNKED;
-    struct sbuf b = { 0 };
+    struct gt_strbuf b = { 0 };
     build_head(req, &b, status, NULL, content_type, mode, 0);
     int r = send_parts(req, b.s, b.len, NULL, 0);
     free(b.s);
@@ -569,7 +542,7 @@ struct gt_http_conn *gt_http_upgrade(struct gt_http_req *req, int status, const 
     }
     req->state = R_UPGRADED;
     req->keep_alive = false;
-    struct sbuf b = { 0 };
+    struct gt_strbuf b = { 0 };
     build_head(req, &b, status, reason, NULL, B_NONE, 0);
     int r = send_parts(req, b.s, b.len, NULL, 0);
     free(b.s);
@@ -927,7 +900,7 @@ static void route(struct gt_http_req *req)
 
     const char *method = req->h.method;
     const struct gt_http_route *found = NULL;
-    struct sbuf allow = { 0 };
+    struct gt_strbuf allow = { 0 };
     for (size_t i = 0; i < srv->o.nroutes && !found; i++) {
         const struct gt_http_route *rt = &srv->o.routes[i];
         size_t nc;
@@ -939,8 +912,8 @@ static void route(struct gt_http_req *req)
             req->ncaps = nc;
         } else if (!allow.s || !strstr(allow.s, rt->method)) {
             if (allow.len)
-                sb_add(&allow, ", ", 2);
-            sb_add(&allow, rt->method, strlen(rt->method));
+                gt_strbuf_add(&allow, ", ", 2);
+            gt_strbuf_add(&allow, rt->method, strlen(rt->method));
         }
     }
     if (!found) {

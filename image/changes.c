@@ -11,53 +11,12 @@
 #include "base/cleanup.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/strbuf.h"
 #include "base/sig.h"
 #include "image/changes.h"
 
 #define BLANKS " \t\r\n\v\f"
 #define MIN_INTERVAL_NS 1000000LL /* dockerd's shortest health check interval, 1ms */
-
-/* ---- a growing string ---- */
-
-struct sbuf {
-    char *s;
-    size_t n, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *p, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = gt_xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, p, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_addc(struct sbuf *b, char c)
-{
-    sb_add(b, &c, 1);
-}
-
-static void sb_addstr(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-/* The string (caller frees); b is empty again. */
-static char *sb_take(struct sbuf *b)
-{
-    char *s = b->s ? b->s : gt_xstrdup("");
-    memset(b, 0, sizeof *b);
-    return s;
-}
-
-static void sb_release(struct sbuf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
-}
 
 /* ---- the Env of a config ---- */
 
@@ -96,7 +55,7 @@ static void env_set(json_t *cfg, const char *name, const char *value)
 
 /* ---- words: quotes, escapes and variables, as the Dockerfile's lexer ---- */
 
-static int lex(const char **pp, char stop, const json_t *env, struct sbuf *b,
+static int lex(const char **pp, char stop, const json_t *env, struct gt_strbuf *b,
                struct gt_error *err);
 
 static size_t name_len(const char *p)
@@ -109,18 +68,18 @@ static size_t name_len(const char *p)
 
 /* After a '$': $NAME, ${NAME}, ${NAME:-word}, ${NAME:+word}, ${NAME:?msg}
  * (and without the colon, which tests for unset only). */
-static int dollar(const char **pp, const json_t *env, struct sbuf *b, struct gt_error *err)
+static int dollar(const char **pp, const json_t *env, struct gt_strbuf *b, struct gt_error *err)
 {
     const char *p = *pp;
     if (*p != '{') {
         size_t n = name_len(p);
         if (n == 0) {
-            sb_addc(b, '$');
+            gt_strbuf_addc(b, '$');
             return 0;
         }
         const char *v = env_get(env, p, n);
         if (v)
-            sb_addstr(b, v);
+            gt_strbuf_addstr(b, v);
         *pp = p + n;
         return 0;
     }
@@ -136,7 +95,7 @@ static int dollar(const char **pp, const json_t *env, struct sbuf *b, struct gt_
         return gt_err(err, EINVAL, "syntax error: missing '}'");
     if (*p == '}') {
         if (v)
-            sb_addstr(b, v);
+            gt_strbuf_addstr(b, v);
         *pp = p + 1;
         return 0;
     }
@@ -147,33 +106,33 @@ static int dollar(const char **pp, const json_t *env, struct sbuf *b, struct gt_
     if (mod != '-' && mod != '+' && mod != '?')
         return gt_err(err, EINVAL, "unsupported modifier (%c) in substitution", mod);
     p += colon ? 2 : 1;
-    struct sbuf word = { 0 };
+    struct gt_strbuf word = { 0 };
     int r = lex(&p, '}', env, &word, err);
     if (r == 0 && *p != '}')
         r = gt_err(err, EINVAL, "syntax error: missing '}'");
     if (r < 0) {
-        sb_release(&word);
+        gt_strbuf_release(&word);
         return r;
     }
     *pp = p + 1;
     bool missing = colon ? !v || !*v : !v;
     if (mod == '-')
-        sb_addstr(b, missing ? (word.s ? word.s : "") : v);
+        gt_strbuf_addstr(b, missing ? (word.s ? word.s : "") : v);
     else if (mod == '+')
-        sb_addstr(b, missing || !word.s ? "" : word.s);
+        gt_strbuf_addstr(b, missing || !word.s ? "" : word.s);
     else if (missing)
         r = gt_err(err, EINVAL, "%.*s: %s", (int)n, name,
-                   word.n ? word.s : colon ? "is not allowed to be empty" : "is not set");
+                   word.len ? word.s : colon ? "is not allowed to be empty" : "is not set");
     else
-        sb_addstr(b, v);
-    sb_release(&word);
+        gt_strbuf_addstr(b, v);
+    gt_strbuf_release(&word);
     return r;
 }
 
 /* Reads up to stop (or the end) outside quotes: single quotes keep
  * everything, double quotes expand variables and let \ escape " $ \, a
  * bare \ escapes the next character. */
-static int lex(const char **pp, char stop, const json_t *env, struct sbuf *b,
+static int lex(const char **pp, char stop, const json_t *env, struct gt_strbuf *b,
                struct gt_error *err)
 {
     const char *p = *pp;
@@ -185,7 +144,7 @@ static int lex(const char **pp, char stop, const json_t *env, struct sbuf *b,
             if (!end)
                 return gt_err(err, EINVAL, "unexpected end of statement while looking for "
                                            "matching single-quote");
-            sb_add(b, p, (size_t)(end - p));
+            gt_strbuf_add(b, p, (size_t)(end - p));
             p = end + 1;
         } else if (c == '"') {
             while (*p != '"') {
@@ -193,25 +152,25 @@ static int lex(const char **pp, char stop, const json_t *env, struct sbuf *b,
                     return gt_err(err, EINVAL, "unexpected end of statement while looking "
                                                "for matching double-quote");
                 if (*p == '\\' && p[1] && strchr("\"$\\", p[1])) {
-                    sb_addc(b, p[1]);
+                    gt_strbuf_addc(b, p[1]);
                     p += 2;
                 } else if (*p == '$') {
                     p++;
                     if ((r = dollar(&p, env, b, err)) < 0)
                         return r;
                 } else {
-                    sb_addc(b, *p++);
+                    gt_strbuf_addc(b, *p++);
                 }
             }
             p++;
         } else if (c == '\\') {
             if (*p)
-                sb_addc(b, *p++);
+                gt_strbuf_addc(b, *p++);
         } else if (c == '$') {
             if ((r = dollar(&p, env, b, err)) < 0)
                 return r;
         } else {
-            sb_addc(b, c);
+            gt_strbuf_addc(b, c);
         }
     }
     *pp = p;
@@ -221,13 +180,13 @@ static int lex(const char **pp, char stop, const json_t *env, struct sbuf *b,
 /* One word with quotes removed, escapes and variables resolved (new string). */
 static int expand(const char *w, const json_t *env, char **out, struct gt_error *err)
 {
-    struct sbuf b = { 0 };
+    struct gt_strbuf b = { 0 };
     int r = lex(&w, '\0', env, &b, err);
     if (r < 0) {
-        sb_release(&b);
+        gt_strbuf_release(&b);
         return r;
     }
-    *out = sb_take(&b);
+    *out = gt_strbuf_take(&b);
     return 0;
 }
 
@@ -236,7 +195,7 @@ static int expand(const char *w, const json_t *env, char **out, struct gt_error 
 static char **split_quoted(const char *s)
 {
     char **v = NULL;
-    struct sbuf w = { 0 };
+    struct gt_strbuf w = { 0 };
     bool in_word = false, blank_ok = false;
     char quote = 0;
     for (const char *p = s; *p; p++) {
@@ -245,16 +204,16 @@ static char **split_quoted(const char *s)
             if (c == quote) {
                 quote = 0;
             } else if (c == '\\' && quote == '"' && p[1]) {
-                sb_addc(&w, c);
+                gt_strbuf_addc(&w, c);
                 c = *++p;
             }
-            sb_addc(&w, c);
+            gt_strbuf_addc(&w, c);
             continue;
         }
         if (strchr(BLANKS, c)) {
-            if (in_word && (w.n || blank_ok))
+            if (in_word && (w.len || blank_ok))
                 gt_strv_push(&v, w.s ? w.s : "");
-            w.n = 0;
+            w.len = 0;
             in_word = blank_ok = false;
             continue;
         }
@@ -265,14 +224,14 @@ static char **split_quoted(const char *s)
         } else if (c == '\\') {
             if (!p[1])
                 continue;
-            sb_addc(&w, c);
+            gt_strbuf_addc(&w, c);
             c = *++p;
         }
-        sb_addc(&w, c);
+        gt_strbuf_addc(&w, c);
     }
-    if (in_word && (w.n || blank_ok))
+    if (in_word && (w.len || blank_ok))
         gt_strv_push(&v, w.s ? w.s : "");
-    sb_release(&w);
+    gt_strbuf_release(&w);
     return v;
 }
 
@@ -557,15 +516,15 @@ static char *path_join_clean(const char *base, const char *rel)
         }
         gt_strv_push(&parts, t);
     }
-    struct sbuf b = { 0 };
+    struct gt_strbuf b = { 0 };
     for (char **p = parts; p && *p; p++) {
-        sb_addc(&b, '/');
-        sb_addstr(&b, *p);
+        gt_strbuf_addc(&b, '/');
+        gt_strbuf_addstr(&b, *p);
     }
     gt_strv_free(parts);
-    if (!b.n)
-        sb_addc(&b, '/');
-    return sb_take(&b);
+    if (!b.len)
+        gt_strbuf_addc(&b, '/');
+    return gt_strbuf_take(&b);
 }
 
 static int do_workdir(struct apply *a, const char *rest, struct gt_error *err)
@@ -847,20 +806,20 @@ int gt_image_changes_apply(json_t *config, char *const *changes, struct gt_error
 {
     if (!changes || !*changes)
         return 0;
-    struct sbuf all = { 0 };
+    struct gt_strbuf all = { 0 };
     for (char *const *c = changes; *c; c++) {
         json_t *check = json_string(*c);
         if (!check) {
-            sb_release(&all);
+            gt_strbuf_release(&all);
             return gt_err(err, EINVAL, "change \"%.100s\" is not valid UTF-8", *c);
         }
         json_decref(check);
-        sb_addstr(&all, *c);
-        sb_addc(&all, '\n');
+        gt_strbuf_addstr(&all, *c);
+        gt_strbuf_addc(&all, '\n');
     }
     cleanup_json json_t *cfg = json_deep_copy(config);
     struct apply a = { .cfg = cfg };
-    struct sbuf line = { 0 };
+    struct gt_strbuf line = { 0 };
     int r = 0;
     char *save = NULL;
     bool more = false;
@@ -870,18 +829,18 @@ int gt_image_changes_apply(json_t *config, char *const *changes, struct gt_error
         if (!*t || *t == '#')
             continue;
         more = continues(l);
-        sb_addstr(&line, l);
+        gt_strbuf_addstr(&line, l);
         if (more)
             continue;
-        cleanup_free char *text = sb_take(&line);
+        cleanup_free char *text = gt_strbuf_take(&line);
         r = apply_line(&a, text, err);
     }
     if (r == 0 && more) {
-        cleanup_free char *text = sb_take(&line);
+        cleanup_free char *text = gt_strbuf_take(&line);
         r = apply_line(&a, text, err);
     }
-    sb_release(&line);
-    sb_release(&all);
+    gt_strbuf_release(&line);
+    gt_strbuf_release(&all);
     if (r < 0)
         return r;
     json_object_clear(config);

@@ -16,6 +16,7 @@
 
 #include "base/cleanup.h"
 #include "base/mem.h"
+#include "base/strbuf.h"
 #include "kube/api/internal.h"
 #include "kube/api/registry.h"
 #include "kube/meta.h"
@@ -225,39 +226,24 @@ static void wake_req(void *ctx)
     gt_http_req_wake(ctx);
 }
 
-struct wbuf {
-    char *p;
-    size_t len, cap;
-};
-
-static void wb_add(struct wbuf *b, const char *s, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2;
-        b->p = gt_xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void wb_json(struct wbuf *b, const char *type, json_t *obj)
+static void wb_json(struct gt_strbuf *b, const char *type, json_t *obj)
 {
     json_t *ev = json_pack("{s:s,s:O}", "type", type, "object", obj);
     char *s = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
-    wb_add(b, s, strlen(s));
-    wb_add(b, "\n", 1);
+    gt_strbuf_add(b, s, strlen(s));
+    gt_strbuf_add(b, "\n", 1);
     free(s);
 }
 
 /* Appends one event in the negotiated form. */
-static void encode_event(struct kreq *r, struct wbuf *b, struct gt_kwc_delivery *d,
+static void encode_event(struct kreq *r, struct gt_strbuf *b, struct gt_kwc_delivery *d,
                          bool *columns_sent)
 {
     if (r->out == KOUT_JSON && !r->view) {
         size_t n;
         const char *w = gt_kwc_event_wire(d->ev, d->type, &n);
-        wb_add(b, w, n);
+        gt_strbuf_add(b, w, n);
         return;
     }
     json_t *obj = gt_kwc_delivery_object(d);
@@ -284,7 +270,7 @@ static void encode_event(struct kreq *r, struct wbuf *b, struct gt_kwc_delivery 
     json_decref(o);
 }
 
-static void bookmark(struct kreq *r, struct wbuf *b, int64_t rev)
+static void bookmark(struct kreq *r, struct gt_strbuf *b, int64_t rev)
 {
     char av[64], rvs[24];
     snprintf(rvs, sizeof rvs, "%" PRId64, rev);
@@ -358,7 +344,7 @@ void kapi_watch(struct kreq *r)
     int64_t last_sent = mono_ms();
     bool columns_sent = false;
     struct gt_kwc_delivery ds[WATCH_BATCH];
-    struct wbuf b = { 0 };
+    struct gt_strbuf b = { 0 };
     for (;;) {
         int n = gt_kwc_watcher_take(w, ds, WATCH_BATCH);
         if (n < 0)
@@ -369,7 +355,7 @@ void kapi_watch(struct kreq *r)
                 encode_event(r, &b, &ds[i], &columns_sent);
                 gt_kwc_event_put(ds[i].ev);
             }
-            if (gt_http_stream_write(r->http, b.p, b.len) < 0)
+            if (gt_http_stream_write(r->http, b.s, b.len) < 0)
                 break;
             last_sent = mono_ms();
             if (n == WATCH_BATCH)
@@ -381,7 +367,7 @@ void kapi_watch(struct kreq *r)
             if (bookmarks) {
                 b.len = 0;
                 bookmark(r, &b, gt_kwc_revision(r->api->cache));
-                gt_http_stream_write(r->http, b.p, b.len);
+                gt_http_stream_write(r->http, b.s, b.len);
             }
             break;
         }
@@ -391,7 +377,7 @@ void kapi_watch(struct kreq *r)
             if (next_bm <= 0) {
                 b.len = 0;
                 bookmark(r, &b, gt_kwc_revision(r->api->cache));
-                if (gt_http_stream_write(r->http, b.p, b.len) < 0)
+                if (gt_http_stream_write(r->http, b.s, b.len) < 0)
                     break;
                 last_sent = now;
                 continue;
@@ -403,7 +389,7 @@ void kapi_watch(struct kreq *r)
         if (wr < 0)
             break;
     }
-    free(b.p);
+    free(b.s);
     gt_kwc_watcher_free(w);
     gt_http_stream_end(r->http);
 }

@@ -9,6 +9,7 @@
 #include "base/json_str.h"
 #include "base/mem.h"
 #include "base/sig.h"
+#include "base/strbuf.h"
 #include "tests/unit/unit.h"
 
 TEST(error_messages_carry_context)
@@ -103,4 +104,28 @@ TEST(strv_grows)
     CHECK_INT_EQ(gt_strv_len(v), 2);
     CHECK_STR_EQ(v[1], "b");
     CHECK(v[2] == NULL);
+}
+
+TEST(strbuf_grows_and_hands_over)
+{
+    struct gt_strbuf b = { 0 };
+    char *empty = gt_strbuf_take(&b);
+    CHECK_STR_EQ(empty, "");
+    free(empty);
+    for (int i = 0; i < 1000; i++)
+        gt_strbuf_printf(&b, "%d,", i % 10);
+    CHECK_INT_EQ(b.len, 2000);
+    CHECK_INT_EQ(strlen(b.s), 2000);
+    gt_strbuf_addc(&b, 'x');
+    gt_strbuf_add(&b, "a\0b", 3);
+    CHECK_INT_EQ(b.len, 2004);
+    CHECK(b.s[2001] == 'a' && b.s[2002] == '\0' && b.s[2003] == 'b' && b.s[2004] == '\0');
+    char *s = gt_strbuf_take(&b);
+    CHECK(b.s == NULL && b.len == 0 && b.cap == 0);
+    CHECK(!strncmp(s, "0,1,2,", 6));
+    free(s);
+    gt_strbuf_addstr(&b, "again");
+    CHECK_STR_EQ(b.s, "again");
+    gt_strbuf_release(&b);
+    CHECK(b.s == NULL);
 }
