@@ -170,43 +170,56 @@ int bld_container(struct bld *b, const json_t *cmd, const char *user)
     return r;
 }
 
+static void committed(struct bld *b, const char *key, char *id)
+{
+    cache_put(b, key, id);
+    bld_say(b, " ---> %.12s\n", short_id(id));
+    free(b->cur);
+    b->cur = id;
+}
+
+int bld_commit_upper(struct bld *b, const char *key, const char *created_by, int upper_fd)
+{
+    char *id = NULL;
+    struct gt_commit_opts co = { .base = b->cur, .config = b->cfg, .created_by = created_by };
+    int r = gt_image_commit(b->e->store, upper_fd, &co, &id, b->err);
+    if (r < 0)
+        return r;
+    committed(b, key, id);
+    return 0;
+}
+
 int bld_commit(struct bld *b, const char *key, const char *created_by)
 {
-    cleanup_free char *id = NULL;
-    int r;
-    if (b->ctr) {
-        struct gt_commit_options co = {
-            .config = b->cfg, .config_as_is = true, .created_by = created_by,
-        };
-        r = gt_engine_container_commit(b->e, b->ctr, &co, &id, b->err);
-        if (r < 0)
-            return r;
-        if (b->o->rm) {
-            cleanup_free char *c = gt_xstrdup(b->ctr);
-            bld_drop_container(b);
-            bld_say(b, " ---> Removed intermediate container %.12s\n", c);
-        } else {
-            free(b->ctr);
-            b->ctr = NULL;
-        }
-    } else {
+    if (!b->ctr) {
         /* the config alone: an empty directory as the layer */
         char tmpl[] = "/tmp/gantry-build-empty-XXXXXX";
         if (!mkdtemp(tmpl))
             return gt_err_sys(b->err, errno, "make a temporary directory");
         int fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        struct gt_commit_opts co = { .base = b->cur, .config = b->cfg, .created_by = created_by };
-        r = fd < 0 ? gt_err_sys(b->err, errno, "open %s", tmpl)
-                   : gt_image_commit(b->e->store, fd, &co, &id, b->err);
+        int r = fd < 0 ? gt_err_sys(b->err, errno, "open %s", tmpl)
+                       : bld_commit_upper(b, key, created_by, fd);
         if (fd >= 0)
             close(fd);
         rmdir(tmpl);
-        if (r < 0)
-            return r;
+        return r;
     }
-    cache_put(b, key, id);
-    bld_say(b, " ---> %.12s\n", short_id(id));
-    set_cur(b, id);
+    char *id = NULL;
+    struct gt_commit_options co = {
+        .config = b->cfg, .config_as_is = true, .created_by = created_by,
+    };
+    int r = gt_engine_container_commit(b->e, b->ctr, &co, &id, b->err);
+    if (r < 0)
+        return r;
+    if (b->o->rm) {
+        cleanup_free char *c = gt_xstrdup(b->ctr);
+        bld_drop_container(b);
+        bld_say(b, " ---> Removed intermediate container %.12s\n", c);
+    } else {
+        free(b->ctr);
+        b->ctr = NULL;
+    }
+    committed(b, key, id);
     return 0;
 }
 
@@ -352,7 +365,7 @@ static int do_run(struct bld *b, const struct gt_df_instr *in)
         return gt_err(b->err, EINVAL, "the --mount, --network and --security options of RUN "
                       "require BuildKit");
     if (!b->cur)
-        return gt_err(b->err, EINVAL, "RUN in a stage FROM scratch: there is no shell to run");
+        return gt_err(b->err, EINVAL, "Please provide a source image with `from` prior to run");
     cleanup_json json_t *cmd = in->json ? json_deep_copy(in->json) : shell_of(b);
     if (!in->json)
         json_array_append_new(cmd, json_string(in->rest));
@@ -446,7 +459,7 @@ static int do_step(struct bld *b, const struct gt_df_instr *in)
         return r;
     }
     cleanup_free char *created_by = gt_xasprintf("/bin/sh -c #(nop)  %s", in->original);
-    if (!strcmp(c, "workdir") && b->cur)
+    if (!strcmp(c, "workdir"))
         return bld_workdir_dir(b, created_by);
     cleanup_free char *key = bld_step_key(b, created_by);
     if (bld_from_cache(b, key))

@@ -40,6 +40,9 @@ int bld_container(struct bld *b, const json_t *cmd, const char *user);
 /* Ends the step: commits b->ctr (its files) or, without one, the config
  * alone; reuses the cache for key; prints the new image. */
 int bld_commit(struct bld *b, const char *key, const char *created_by);
+/* Ends the step with the directory upper_fd as its layer (no container:
+ * a stage FROM scratch). */
+int bld_commit_upper(struct bld *b, const char *key, const char *created_by, int upper_fd);
 /* Whether the cache has key (an image still there); *id then. */
 bool bld_cache_get(struct bld *b, const char *key, char **id);
 

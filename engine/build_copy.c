@@ -24,6 +24,7 @@
 #include "base/mem.h"
 #include "engine/build.h"
 #include "image/changes.h"
+#include "image/unpack.h"
 
 struct cp {
     struct bld *b;
@@ -34,7 +35,24 @@ struct cp {
     gid_t gid;
     int chmod;         /* -1: keep */
     json_t *made;      /* directories already in the tar */
+    struct sha256_ctx *key; /* the cache key of what is written, or NULL */
 };
+
+/* The cache key sees what the image gets of an entry: its name, type,
+ * mode, owner, size, link target (and, as written, its contents), not its
+ * times, so that a touched file keeps the cache (as dockerd's). */
+static void key_entry(struct cp *c, struct archive_entry *e)
+{
+    if (!c->key)
+        return;
+    const char *sl = archive_entry_symlink(e), *hl = archive_entry_hardlink(e);
+    cleanup_free char *s = gt_xasprintf(
+        "%s\n%o %lld:%lld %lld\n%s\n%s\n", archive_entry_pathname(e),
+        (unsigned)archive_entry_mode(e), (long long)archive_entry_uid(e),
+        (long long)archive_entry_gid(e), (long long)archive_entry_size(e), sl ? sl : "",
+        hl ? hl : "");
+    sha256_update(c->key, strlen(s) + 1, (const uint8_t *)s);
+}
 
 static int ar_err(struct cp *c, struct archive *a, const char *what)
 {
@@ -53,7 +71,8 @@ static int add_parents(struct cp *c, const char *path, bool self)
         if ((!last || self) && !json_object_get(c->made, p)) {
             cleanup_json json_t *st = NULL;
             struct gt_error e2 = { 0 };
-            if (gt_engine_container_stat_path(c->b->e, c->b->ctr, p, &st, &e2) < 0) {
+            if (!c->b->ctr ||
+                gt_engine_container_stat_path(c->b->e, c->b->ctr, p, &st, &e2) < 0) {
                 struct archive_entry *ent = archive_entry_new();
                 archive_entry_set_pathname(ent, p + 1);
                 archive_entry_set_filetype(ent, AE_IFDIR);
@@ -62,6 +81,7 @@ static int add_parents(struct cp *c, const char *path, bool self)
                 archive_entry_set_gid(ent, c->own_numeric ? c->gid : 0);
                 /* a fixed time: the tar is the cache key */
                 archive_entry_set_mtime(ent, 0, 0);
+                key_entry(c, ent);
                 int ar = archive_write_header(c->w, ent);
                 archive_entry_free(ent);
                 if (ar != ARCHIVE_OK)
@@ -121,16 +141,20 @@ static int copy_entries(struct cp *c, struct archive *r, bool disk, const char *
             archive_entry_set_gname(te, NULL);
             if (c->chmod >= 0 && archive_entry_filetype(te) != AE_IFLNK)
                 archive_entry_set_perm(te, (mode_t)c->chmod);
+            key_entry(c, te);
             if (archive_write_header(c->w, te) != ARCHIVE_OK) {
                 rc = ar_err(c, c->w, "write the tar");
             } else if (archive_entry_filetype(te) == AE_IFREG) {
                 static __thread char buf[65536];
                 la_ssize_t got;
-                while ((got = archive_read_data(r, buf, sizeof buf)) > 0)
+                while ((got = archive_read_data(r, buf, sizeof buf)) > 0) {
+                    if (c->key)
+                        sha256_update(c->key, (size_t)got, (const uint8_t *)buf);
                     if (archive_write_data(c->w, buf, (size_t)got) != got) {
                         rc = ar_err(c, c->w, "write the tar");
                         break;
                     }
+                }
                 if (got < 0)
                     rc = ar_err(c, r, "read a source");
             }
@@ -293,7 +317,10 @@ static int from_image(struct cp *c, const char *image, const char *src, const ch
     return r;
 }
 
-static int parse_chown(struct cp *c, const char *spec, const char **user_name)
+/* --chown: numeric ids into the entries, or a user (and group) name to
+ * look up in the image (*user_name, "user:group": a name alone is the
+ * group's too, as dockerd reads it). */
+static void parse_chown(struct cp *c, const char *spec, char **user_name)
 {
     char *end;
     unsigned long u = strtoul(spec, &end, 10);
@@ -303,17 +330,49 @@ static int parse_chown(struct cp *c, const char *spec, const char **user_name)
             const char *gs = end + 1;
             g = strtoul(gs, &end, 10);
             if (end == gs || *end) {
-                *user_name = spec;
-                return 0;
+                *user_name = gt_xstrdup(spec);
+                return;
             }
         }
         c->own_numeric = true;
         c->uid = (uid_t)u;
         c->gid = (gid_t)g;
-        return 0;
+        return;
     }
-    *user_name = spec;
-    return 0;
+    *user_name = strchr(spec, ':') ? gt_xstrdup(spec) : gt_xasprintf("%s:%s", spec, spec);
+}
+
+/* The files of a step without a container (a stage FROM scratch has no
+ * image to make one of): the tar, and an archive that ADD unpacks at
+ * dest, into a fresh directory committed as the layer. */
+static int commit_files(struct bld *b, const char *key, const char *created_by, int fd,
+                        int afd, const char *dest)
+{
+    char tmpl[] = "/tmp/gantry-build-layer-XXXXXX";
+    if (!mkdtemp(tmpl))
+        return gt_err_sys(b->err, errno, "make a temporary directory");
+    struct gt_unpack_opts uo = { .no_devices = true };
+    struct gt_unpack_stats st;
+    int r = 0;
+    cleanup_close int root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        r = gt_err_sys(b->err, errno, "open %s", tmpl);
+    lseek(fd, 0, SEEK_SET);
+    if (r == 0)
+        r = gt_layer_unpack(fd, root, &uo, &st, b->err);
+    if (r == 0 && afd >= 0) {
+        lseek(afd, 0, SEEK_SET);
+        cleanup_close int at = eng_ctrfs_openat(root, dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = at < 0 ? gt_err_sys(b->err, -at, "open %s of the new layer", dest)
+                   : gt_layer_unpack(afd, at, &uo, &st, b->err);
+    }
+    if (r < 0)
+        gt_err_prefix(b->err, "the files of the step");
+    else
+        r = bld_commit_upper(b, key, created_by, root);
+    struct gt_error e2 = { 0 };
+    gt_rm_rf(tmpl, &e2);
+    return r;
 }
 
 int bld_copy(struct bld *b, const struct gt_df_instr *in)
@@ -347,14 +406,11 @@ int bld_copy(struct bld *b, const struct gt_df_instr *in)
             return gt_err(b->err, EOPNOTSUPP, "ADD from a URL (%s) is not implemented by "
                           "Gantry's builder: download it into the context and COPY it",
                           words[i]);
-    if (!b->cur)
-        return gt_err(b->err, EOPNOTSUPP, "%s into a stage FROM scratch is not implemented "
-                      "by Gantry's builder yet", what);
     const char *from = gt_df_flag(in, "from");
     const char *chown = gt_df_flag(in, "chown"), *chmod_s = gt_df_flag(in, "chmod");
     struct cp c = { .b = b, .chmod = -1, .made = json_object() };
     cleanup_json json_t *made = c.made;
-    const char *user_name = NULL;
+    cleanup_free char *user_name = NULL;
     if (chown && *chown)
         parse_chown(&c, chown, &user_name);
     else
@@ -381,12 +437,17 @@ int bld_copy(struct bld *b, const struct gt_df_instr *in)
     if (from)
         for (char **s = words; *s; s++)
             gt_strv_push(&srcs, *s);
-    if ((r = bld_container(b, json_pack("[s]", "#(nop)"), user_name)) < 0)
+    if (!b->cur && user_name)
+        return gt_err(b->err, EINVAL, "unable to convert uid/gid chown string to host mapping: "
+                      "can't find uid for user %s: a stage FROM scratch has no /etc/passwd",
+                      chown);
+    cleanup_json json_t *nop = json_pack("[s]", "#(nop)");
+    if (b->cur && (r = bld_container(b, nop, user_name)) < 0)
         return r;
     cleanup_json json_t *dst = NULL;
     struct gt_error e2 = { 0 };
     bool dest_dir = slash || gt_strv_len(srcs) > 1 || !strcmp(dest, "/") ||
-                    (gt_engine_container_stat_path(b->e, b->ctr, dest, &dst, &e2) == 0 &&
+                    (b->ctr && gt_engine_container_stat_path(b->e, b->ctr, dest, &dst, &e2) == 0 &&
                      (json_integer_value(json_object_get(dst, "mode")) & (1LL << 31)));
     cleanup_close int fd = tmpfile_fd(b);
     if (fd < 0)
@@ -395,6 +456,7 @@ int bld_copy(struct bld *b, const struct gt_df_instr *in)
     cleanup_close int afd = -1;
     struct sha256_ctx h;
     sha256_init(&h);
+    c.key = &h;
     c.w = archive_write_new();
     archive_write_set_format_pax_restricted(c.w);
     if (archive_write_open_fd(c.w, fd) != ARCHIVE_OK) {
@@ -442,7 +504,6 @@ int bld_copy(struct bld *b, const struct gt_df_instr *in)
         r = ar_err(&c, c.w, "write the tar");
         goto out;
     }
-    hash_fd(fd, &h);
     if (archive_src) {
         afd = open(archive_src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (afd < 0) {
@@ -460,7 +521,12 @@ int bld_copy(struct bld *b, const struct gt_df_instr *in)
         bld_drop_container(b);
         goto out;
     }
+    if (!b->ctr) {
+        r = commit_files(b, key, created_by, fd, afd, dest);
+        goto out;
+    }
     struct gt_extract_options xo = { .copy_uid_gid = user_name != NULL };
+    lseek(fd, 0, SEEK_SET);
     if ((r = gt_engine_container_extract(b->e, b->ctr, "/", &xo, fd, b->err)) < 0)
         goto out;
     if (afd >= 0 &&
@@ -479,12 +545,13 @@ int bld_workdir_dir(struct bld *b, const char *created_by)
         return 0;
     const char *wd = json_string_value(json_object_get(b->cfg, "WorkingDir"));
     cleanup_json json_t *cmd = json_pack("[s]", "#(nop)");
-    int r = bld_container(b, cmd, NULL);
+    int r = b->cur ? bld_container(b, cmd, NULL) : 0; /* FROM scratch: none */
     if (r < 0)
         return r;
     cleanup_json json_t *st = NULL;
     struct gt_error e2 = { 0 };
-    if (!wd || !*wd || gt_engine_container_stat_path(b->e, b->ctr, wd, &st, &e2) == 0) {
+    if (!wd || !*wd ||
+        (b->ctr && gt_engine_container_stat_path(b->e, b->ctr, wd, &st, &e2) == 0)) {
         bld_drop_container(b); /* it is there: the config alone */
         return bld_commit(b, key, created_by);
     }
@@ -503,6 +570,8 @@ int bld_workdir_dir(struct bld *b, const char *created_by)
         r = ar_err(&c, c.w, "write the tar");
     archive_write_free(c.w);
     json_decref(c.made);
+    if (r == 0 && !b->ctr)
+        return commit_files(b, key, created_by, fd, -1, "/");
     lseek(fd, 0, SEEK_SET);
     if (r == 0)
         r = gt_engine_container_extract(b->e, b->ctr, "/", NULL, fd, b->err);
