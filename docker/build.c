@@ -22,14 +22,52 @@
 
 struct ctx_in {
     int dir;
+    bool mend; /* the tar may lack its end (below) */
 };
+
+/* A Dockerfile from outside the context is added to the tar by the CLI
+ * (as ".dockerfile.<random>") through a rewrite that loses the tar's end:
+ * the last entry's padding and the two zero blocks.  dockerd's reader
+ * takes the end of the stream for the end of the tar; libarchive calls it
+ * truncated.  Such a body is spooled and given its end (extra zero blocks
+ * after a complete tar are ignored). */
+static int mended(int fd, int *out, struct gt_error *err)
+{
+    int t = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (t < 0)
+        return gt_err_sys(err, errno, "make a temporary file");
+    static __thread char buf[65536];
+    ssize_t n;
+    off_t size = 0;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        if (gt_write_all(t, buf, (size_t)n) < 0) {
+            close(t);
+            return gt_err_sys(err, errno, "spool the build context");
+        }
+        size += n;
+    }
+    memset(buf, 0, 1536);
+    if (n < 0 || gt_write_all(t, buf, (size_t)((512 - size % 512) % 512 + 1024)) < 0) {
+        close(t);
+        return gt_err_sys(err, errno, "spool the build context");
+    }
+    lseek(t, 0, SEEK_SET);
+    *out = t;
+    return 0;
+}
 
 static int unpack_context(void *ctx, int fd, struct gt_docker_body *body, struct gt_error *err)
 {
     struct ctx_in *ci = ctx;
     struct gt_unpack_opts uo = { .no_devices = true };
     struct gt_unpack_stats st;
-    int r = gt_layer_unpack(fd, ci->dir, &uo, &st, err);
+    cleanup_close int spooled = -1;
+    int r = ci->mend ? mended(fd, &spooled, err) : 0;
+    if (r == 0 && ci->mend)
+        r = gt_docker_body_complete(body, err);
+    if (r < 0)
+        return r;
+    r = gt_layer_unpack(ci->mend ? spooled : fd, ci->dir, &uo, &st, err);
     if (r < 0)
         return gt_err_prefix(err, "unpack the build context");
     return gt_docker_body_complete(body, err);
@@ -102,7 +140,9 @@ GT_DOCKER_HANDLER(gt_docker_h_build)
         gt_http_respond_error(req, 500, "make the build context directory: %s", strerror(errno));
         return;
     }
-    struct ctx_in ci = { .dir = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+    const char *dfname = gt_http_req_query(req, "dockerfile");
+    struct ctx_in ci = { .dir = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                         .mend = dfname && !strncmp(dfname, ".dockerfile.", 12) };
     r = ci.dir < 0 ? gt_err_sys(&err, errno, "open %s", tmpl)
                    : gt_docker_body_to(req, unpack_context, &ci, &err);
     if (ci.dir >= 0)
@@ -128,6 +168,7 @@ GT_DOCKER_HANDLER(gt_docker_h_build)
         .quiet = gt_http_req_query_bool(req, "q", false),
         .rm = gt_http_req_query_bool(req, "rm", true),
         .forcerm = gt_http_req_query_bool(req, "forcerm", false),
+        .drop_ignored = true,
     };
     if (o.platform && !*o.platform)
         o.platform = NULL;

@@ -3,11 +3,14 @@
  * for RUN (and the files of COPY, ADD, WORKDIR), docker commit for each
  * step's image, image/changes for the config instructions.  The cache
  * is <data_root>/build-cache.json: a step's key (its parent image, its
- * instruction as expanded, the build args a RUN sees, the tar a COPY
- * writes) to the image it made. */
+ * instruction as expanded, the build args a RUN sees, what a COPY
+ * writes: names, modes, owners and contents, not times) to the image it
+ * made. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,6 +488,60 @@ static int read_dockerfile(struct gt_build_options *o, char **text, size_t *len,
     return r;
 }
 
+/* Whether a .dockerignore pattern (cleaned, "!" taken off) matches name
+ * or a directory above it; "**" as "*", which also crosses "/". */
+static bool ignore_match(const char *pat, const char *name)
+{
+    cleanup_free char *n = gt_xstrdup(name);
+    for (;;) {
+        if (!fnmatch(pat, n, FNM_PERIOD) ||
+            (!strncmp(pat, "**/", 3) && !fnmatch(pat + 3, n, FNM_PERIOD)))
+            return true;
+        char *slash = strrchr(n, '/');
+        if (!slash)
+            return false;
+        *slash = '\0';
+    }
+}
+
+/* dockerd's removeDockerfile: once the Dockerfile is read, it and the
+ * .dockerignore leave the context when the .dockerignore names them (the
+ * CLI names there the Dockerfile it added from outside the context). */
+static void drop_ignored(const char *dir, const char *dockerfile)
+{
+    cleanup_free char *path = gt_path_join(dir, ".dockerignore");
+    cleanup_free char *text = NULL;
+    size_t len;
+    struct gt_error e2 = { 0 };
+    if (gt_read_file(path, 1 << 20, &text, &len, &e2) < 0)
+        return;
+    const char *names[] = { ".dockerignore", dockerfile };
+    bool drop[2] = { false, false };
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        line += strspn(line, " \t\r");
+        size_t n = strlen(line);
+        while (n && strchr(" \t\r", line[n - 1]))
+            line[--n] = '\0';
+        if (!n || line[0] == '#')
+            continue;
+        bool except = line[0] == '!';
+        const char *pat = line + except;
+        while (*pat == '/')
+            pat++;
+        if (!strncmp(pat, "./", 2))
+            pat += 2;
+        for (int i = 0; i < 2; i++)
+            if (ignore_match(pat, names[i]))
+                drop[i] = !except;
+    }
+    for (int i = 0; i < 2; i++) {
+        cleanup_free char *p = gt_path_join(dir, names[i]);
+        if (drop[i] && unlink(p) < 0)
+            gt_warn("build: remove %s from the context: %s", names[i], strerror(errno));
+    }
+}
+
 /* name:tag split as the tag call wants it, checked. */
 static int split_tag(const char *t, char **repo, char **tag, struct gt_error *err)
 {
@@ -577,6 +634,9 @@ int gt_engine_build(struct gt_engine *e, struct gt_build_options *o, gt_engine_e
     int r = read_dockerfile(o, &text, &len, err);
     if (r < 0)
         return r;
+    if (o->drop_ignored)
+        drop_ignored(o->context_dir, o->dockerfile && *o->dockerfile ? o->dockerfile
+                                                                     : "Dockerfile");
     struct gt_dockerfile df;
     if ((r = gt_dockerfile_parse(text, len, &df, err)) < 0)
         return r;
@@ -612,8 +672,15 @@ int gt_engine_build(struct gt_engine *e, struct gt_build_options *o, gt_engine_e
     };
     if (r == 0)
         r = run_all(&b, &df, labels.original ? &labels : NULL);
-    if (r < 0 && (o->rm || o->forcerm))
+    /* rm: the containers of the steps that succeeded went as they were
+     * committed; a failed RUN's stays unless forcerm, as dockerd's */
+    if (r < 0 && o->forcerm) {
         bld_drop_container(&b);
+    } else if (r < 0 && b.ctr) {
+        /* one the client left while it ran: killed, as dockerd does */
+        struct gt_error e2 = { 0 };
+        gt_engine_container_kill(e, b.ctr, SIGKILL, &e2);
+    }
     free(b.ctr);
     for (size_t i = 0; r == 0 && repos && repos[i]; i++)
         r = gt_engine_image_tag(e, b.cur, repos[i], tags[i], err);

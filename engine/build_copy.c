@@ -375,7 +375,7 @@ static int commit_files(struct bld *b, const char *key, const char *created_by, 
     return r;
 }
 
-int bld_copy(struct bld *b, const struct gt_df_instr *in)
+static int copy_step(struct bld *b, const struct gt_df_instr *in)
 {
     bool add = !strcmp(in->cmd, "add");
     const char *what = add ? "ADD" : "COPY";
@@ -538,7 +538,7 @@ out:
     return r;
 }
 
-int bld_workdir_dir(struct bld *b, const char *created_by)
+static int workdir_step(struct bld *b, const char *created_by)
 {
     cleanup_free char *key = bld_step_key(b, created_by);
     if (bld_from_cache(b, key))
@@ -577,5 +577,24 @@ int bld_workdir_dir(struct bld *b, const char *created_by)
         r = gt_engine_container_extract(b->e, b->ctr, "/", NULL, fd, b->err);
     if (r == 0)
         r = bld_commit(b, key, created_by);
+    return r;
+}
+
+/* A failed step's "#(nop)" container goes, forcerm or not: it ran nothing
+ * to look into (a failed RUN's container stays without forcerm, as
+ * dockerd's). */
+int bld_copy(struct bld *b, const struct gt_df_instr *in)
+{
+    int r = copy_step(b, in);
+    if (r < 0)
+        bld_drop_container(b);
+    return r;
+}
+
+int bld_workdir_dir(struct bld *b, const char *created_by)
+{
+    int r = workdir_step(b, created_by);
+    if (r < 0)
+        bld_drop_container(b);
     return r;
 }

@@ -355,7 +355,7 @@ int gt_engine_image_save(struct gt_engine *e, char *const *refs, int fd, struct 
 /* ---- build (engine/build.c: the legacy builder, docker build with DOCKER_BUILDKIT=0) ---- */
 
 struct gt_build_options {
-    const char *context_dir;  /* the build context, unpacked (read only) */
+    const char *context_dir;  /* the build context, unpacked (read only, but below) */
     const char *dockerfile;   /* its path in the context; NULL: "Dockerfile" */
     char *const *tags;        /* references to tag at the end (NULL-terminated; may be NULL) */
     const json_t *buildargs;  /* {"NAME":"value"} or NULL */
@@ -365,8 +365,11 @@ struct gt_build_options {
     const char *platform;     /* for the pulls; NULL: the host's */
     const json_t *auth;       /* registry credentials for the pulls, or NULL */
     bool nocache, pull, quiet;
-    bool rm;                  /* remove the intermediate containers */
-    bool forcerm;             /* remove them on failure too (rm does as well here) */
+    bool rm;                  /* remove the intermediate containers (of the steps done) */
+    bool forcerm;             /* remove the failed step's container too */
+    bool drop_ignored;        /* context_dir is the caller's copy: the Dockerfile and the
+                               * .dockerignore leave it, once read, when the .dockerignore
+                               * names them (dockerd's removeDockerfile) */
     int exit_code;            /* out: the exit status of a failed RUN, else 0 */
 };
 /* Builds the context's Dockerfile (image/dockerfile.h) step by step, as
@@ -377,7 +380,8 @@ struct gt_build_options {
  * gets {"stream":..} messages (none when quiet) and the pulls' progress;
  * the caller adds the final {"aux":{"ID":..}}.  The Dockerfile is checked
  * whole before anything runs; a failure removes the intermediate
- * containers and tags nothing.  *image_id: "sha256:..." (caller frees). */
+ * containers (but a failed RUN's, without forcerm, as dockerd) and tags
+ * nothing.  *image_id: "sha256:..." (caller frees). */
 int gt_engine_build(struct gt_engine *e, struct gt_build_options *o, gt_engine_emit_json_fn emit,
                     void *ctx, int cancel_fd, char **image_id, struct gt_error *err);
 

@@ -2,8 +2,8 @@
 # docker build through the legacy builder (DOCKER_BUILDKIT=0, POST /build):
 # a multi-step Dockerfile, the cache and its invalidation, multi-stage
 # COPY --from with --target, -q and --iidfile, build args and labels, and
-# refusals (a parse error, a failing RUN) that leave no container and no
-# new image.
+# refusals (a parse error, a failing RUN) that leave no new image (and,
+# without --force-rm, the failed RUN's container, as dockerd).
 . "$(dirname "$0")/lib_engine.sh"
 
 setup_images
@@ -96,12 +96,16 @@ test_refusals_leave_nothing() {
     assert_eq "$rc" 1 "the RUN's exit code"
     assert_contains "$out" "The command '/bin/sh -c false' returned a non-zero code: 1"
     docker image inspect bad:v1 >/dev/null 2>&1 && fail "the failed build is tagged"
-    assert_eq "$(docker ps -aq | wc -l)" 0 "no container left"
+    # the failed RUN's container stays (as dockerd's, without --force-rm), stopped
+    left=$(docker ps -aq)
+    defer docker rm -f $left
+    assert_eq "$(echo "$left" | wc -w)" 1 "the failed step's container is kept"
+    assert_eq "$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' $left)" "exited 1"
     # (the RUN touch step's image stays, untagged, as a cache image, as dockerd's)
 }
 
 t "a multi-step Dockerfile builds, runs, and is cached" test_multi_step
 t "multi-stage COPY --from, --target, -q and --iidfile" test_multi_stage_target_quiet
 t "build args and labels" test_args_and_labels
-t "a parse error and a failing RUN are refused, leave no container" test_refusals_leave_nothing
+t "a parse error and a failing RUN are refused, leave no image" test_refusals_leave_nothing
 done_testing
