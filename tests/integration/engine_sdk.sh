@@ -1,5 +1,6 @@
 #!/bin/bash
-# The same flows through the Python docker SDK (Debian's python3-docker).
+# The same flows through the Python docker SDK (Debian's python3-docker),
+# and a build through it (images.build, BuildError).
 . "$(dirname "$0")/lib_engine.sh"
 
 setup_images
@@ -54,5 +55,46 @@ print("sdk ok")
 PY
 }
 
+test_python_sdk_build() {
+    ctx=$(mktemp -d)
+    defer rm -rf "$ctx"
+    echo from-context > "$ctx/data.txt"
+    printf 'FROM %s\nARG WHO\nCOPY data.txt /data.txt\nRUN echo "built by $WHO" > /who\n' \
+        "$BUSYBOX" > "$ctx/Dockerfile"
+    printf 'CMD ["sh", "-c", "cat /data.txt /who"]\n' >> "$ctx/Dockerfile"
+    printf 'FROM %s\nRUN echo about to fail; exit 7\n' "$BUSYBOX" > "$ctx/Dockerfile.fail"
+    defer docker rmi -f sdkbuilt:v1
+    /usr/bin/python3 - "$DOCKER_HOST" "$BUSYBOX" "$ctx" <<'PY'
+import sys
+import docker
+
+host, busybox, ctx = sys.argv[1:4]
+c = docker.DockerClient(base_url=host)
+c.images.pull(busybox)
+img, logs = c.images.build(path=ctx, tag="sdkbuilt:v1", buildargs={"WHO": "sdk"}, rm=True)
+text = "".join(x.get("stream", "") for x in logs)
+assert "Step 4/5 : RUN" in text, text
+assert "sdkbuilt:v1" in img.tags, img.tags
+out = c.containers.run("sdkbuilt:v1", remove=True)
+assert out == b"from-context\nbuilt by sdk\n", out
+try:
+    c.images.build(path=ctx, dockerfile="Dockerfile.fail", tag="sdkfail:v1", forcerm=True)
+    raise SystemExit("a failing build returned")
+except docker.errors.BuildError as e:
+    assert "The command '/bin/sh -c echo about to fail; exit 7' returned a non-zero code: 7" \
+        in e.msg, e.msg
+    assert any("about to fail" in x.get("stream", "") for x in e.build_log), list(e.build_log)
+try:
+    c.images.get("sdkfail:v1")
+    raise SystemExit("the failed build is tagged")
+except docker.errors.ImageNotFound:
+    pass
+assert c.containers.list(all=True) == [], c.containers.list(all=True)
+print("sdk build ok")
+PY
+}
+
 t "the Python docker SDK" test_python_sdk
+t "the Python docker SDK builds (images.build), BuildError on a failing step" \
+    test_python_sdk_build
 done_testing
