@@ -4,7 +4,10 @@
  * extract.c: nothing lands outside it); the container is then committed.
  * Sources from the context are read without following its symbolic links
  * (one on the way to a source is refused); those of COPY --from come out
- * of a container of that image (engine archive.c). */
+ * of a container of that image (engine archive.c).  In a stage FROM
+ * scratch (no image to make a container of) the tar is unpacked into a
+ * fresh directory (image/unpack.h) committed as the layer.  The step's
+ * cache key is what the tar holds but its times (key_entry). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -79,7 +82,7 @@ static int add_parents(struct cp *c, const char *path, bool self)
                 archive_entry_set_perm(ent, 0755);
                 archive_entry_set_uid(ent, c->own_numeric ? c->uid : 0);
                 archive_entry_set_gid(ent, c->own_numeric ? c->gid : 0);
-                /* a fixed time: the tar is the cache key */
+                /* a fixed time: the same step makes the same layer */
                 archive_entry_set_mtime(ent, 0, 0);
                 key_entry(c, ent);
                 int ar = archive_write_header(c->w, ent);

@@ -6,12 +6,7 @@
 # (unpacked) and of a plain file.
 . "$(dirname "$0")/lib_engine.sh"
 
-setup_images
-start_engine || { echo "not ok - engine starts"; done_testing; exit 1; }
-docker pull -q "$BUSYBOX" >/dev/null
-export DOCKER_BUILDKIT=0
-CTX=$(mktemp -d)
-_it_on_exit "rm -rf '$CTX'"
+setup_build
 
 cached() { echo "$1" | grep -c 'Using cache' || true; }
 

@@ -6,12 +6,7 @@
 # that no ARG consumed.
 . "$(dirname "$0")/lib_engine.sh"
 
-setup_images
-start_engine || { echo "not ok - engine starts"; done_testing; exit 1; }
-docker pull -q "$BUSYBOX" >/dev/null
-export DOCKER_BUILDKIT=0
-CTX=$(mktemp -d)
-_it_on_exit "rm -rf '$CTX'"
+setup_build
 
 test_shell_healthcheck() {
     mkdir -p "$CTX/sh"

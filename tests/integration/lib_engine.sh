@@ -85,6 +85,18 @@ setup_images() {
     BUSYBOX=$REGISTRY/busybox:latest
 }
 
+# setup_build: setup_images, the engine with busybox pulled, the legacy
+# builder (DOCKER_BUILDKIT=0) for docker build, and CTX, a directory for
+# the contexts, removed at the end
+setup_build() {
+    setup_images
+    start_engine || { echo "not ok - engine starts"; done_testing; exit 1; }
+    docker pull -q "$BUSYBOX" >/dev/null
+    export DOCKER_BUILDKIT=0
+    CTX=$(mktemp -d)
+    _it_on_exit "rm -rf '$CTX'"
+}
+
 # cgroup_of CONTAINER CONTROLLER: the container's v1 cgroup directory
 cgroup_of() {
     local pid
