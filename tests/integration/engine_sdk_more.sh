@@ -192,6 +192,7 @@ assert len(imgs) == 1 and imgs[0].tags == ["sdkload:1"], imgs
 assert c.containers.run("sdkload:1", ["echo", "loaded"], remove=True) == b"loaded\n"
 e = expect(docker.errors.APIError, lambda: c.images.load(b"not a tarball"))
 print("garbage:", e)
+assert e.status_code == 400 and "the archive" in str(e) and "/tmp/" not in str(e), e
 print("load ok")
 PY
 }

@@ -93,14 +93,13 @@ def main():
     headers = {k.strip().lower(): v.strip()
                for k, _, v in (l.partition(":") for l in lines[1:])}
     if status != 101:
-        try:
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                rest += chunk
-        except OSError:
-            pass
+        # the connection stays open (keep-alive): the body is Content-Length long
+        want = int(headers.get("content-length", "0"))
+        while len(rest) < want:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            rest += chunk
         print("status %d %s" % (status, rest.decode("utf-8", "replace").strip()))
         sys.exit(3)
     want = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
