@@ -315,6 +315,7 @@ struct attach_session {
     struct gt_docker_hijack h;
     struct gt_docker_out out;
     const char *content_type;
+    int ws_opcode; /* 0: a hijacked connection; else attach over a WebSocket */
     pthread_mutex_t lock; /* the engine may emit from several threads */
     pthread_cond_t cond;
     bool answered, gone, done;
@@ -329,9 +330,11 @@ static void attach_answer(void *ctx)
     if (!s->answered) {
         s->answered = true;
         struct gt_error err;
-        if (gt_docker_hijack_answer(&s->h, s->content_type, &err) < 0)
+        int r = s->ws_opcode ? gt_docker_hijack_answer_ws(&s->h, s->ws_opcode, &err)
+                             : gt_docker_hijack_answer(&s->h, s->content_type, &err);
+        if (r < 0)
             s->gone = true;
-        s->out.sink = s->h.conn;
+        s->out.sink = s->ws_opcode ? (void *)&s->h : (void *)s->h.conn;
         pthread_cond_broadcast(&s->cond);
     }
     pthread_mutex_unlock(&s->lock);
@@ -372,9 +375,48 @@ static int attach_emit(void *ctx, int stream, const void *data, size_t len, int6
     return gt_docker_out_emit(&s->out, stream, data, len, ts_ns);
 }
 
-GT_DOCKER_HANDLER(gt_docker_h_container_attach)
+/* Both attaches once the options are read: the session, the engine's
+ * attach, and the end (a plain error status while nothing was answered). */
+static void attach_run(struct gt_http_req *req, void *ctx, struct attach_session *s,
+                       const struct gt_attach_options *o)
 {
     struct gt_error err;
+    int r = gt_docker_hijack_init(&s->h, req, o->want_stdin, &err);
+    if (r < 0) {
+        gt_docker_fail(req, r, &err);
+        return;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    pthread_t watchdog;
+    bool watching = pthread_create(&watchdog, NULL, attach_watchdog, s) == 0;
+    r = gt_engine_container_attach(ENGINE(ctx), REF(req), o, gt_docker_hijack_in_fd(&s->h),
+                                   attach_emit, s, s->h.cancel_fd, &err);
+    pthread_mutex_lock(&s->lock);
+    s->done = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    if (watching)
+        pthread_join(watchdog, NULL);
+    if (!s->answered && r < 0) {
+        gt_docker_fail(req, r, &err); /* before the stream: a plain status */
+    } else {
+        attach_answer(s);
+        if (r < 0 && r != -ECANCELED && !s->gone) {
+            gt_debug("attach %s: %s", REF(req), err.msg);
+            if (s->ws_opcode) /* dockerd only logs it; the close says it too */
+                gt_ws_close(s->h.ws, 1011, err.msg);
+            else
+                stream_error(&s->out, err.msg);
+        }
+    }
+    gt_docker_hijack_end(&s->h);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+}
+
+GT_DOCKER_HANDLER(gt_docker_h_container_attach)
+{
     bool tty;
     if (container_tty(req, ctx, &tty) < 0)
         return;
@@ -394,35 +436,32 @@ GT_DOCKER_HANDLER(gt_docker_h_container_attach)
         .out = { .write = gt_docker_sink_conn, .tty = tty },
         .content_type = gt_docker_stream_type(req, tty),
     };
-    int r = gt_docker_hijack_init(&s.h, req, o.want_stdin, &err);
-    if (r < 0) {
-        gt_docker_fail(req, r, &err);
+    attach_run(req, ctx, &s, &o);
+}
+
+/* GET /containers/{id}/attach/ws: as dockerd, the container is looked up
+ * before the handshake (404), the streams are never multiplexed (raw
+ * bytes, one message per write; binary from API 1.28, text before), and
+ * before API 1.42 stdin, stdout and stderr are always attached. */
+GT_DOCKER_HANDLER(gt_docker_h_container_attach_ws)
+{
+    bool tty;
+    if (container_tty(req, ctx, &tty) < 0)
         return;
-    }
-    pthread_mutex_init(&s.lock, NULL);
-    pthread_cond_init(&s.cond, NULL);
-    pthread_t watchdog;
-    bool watching = pthread_create(&watchdog, NULL, attach_watchdog, &s) == 0;
-    r = gt_engine_container_attach(ENGINE(ctx), REF(req), &o, gt_docker_hijack_in_fd(&s.h),
-                                   attach_emit, &s, s.h.cancel_fd, &err);
-    pthread_mutex_lock(&s.lock);
-    s.done = true;
-    pthread_cond_broadcast(&s.cond);
-    pthread_mutex_unlock(&s.lock);
-    if (watching)
-        pthread_join(watchdog, NULL);
-    if (!s.answered && r < 0) {
-        gt_docker_fail(req, r, &err); /* before the stream: a plain status */
-    } else {
-        attach_answer(&s);
-        if (r < 0 && r != -ECANCELED && !s.gone) {
-            gt_debug("attach %s: %s", REF(req), err.msg);
-            stream_error(&s.out, err.msg);
-        }
-    }
-    gt_docker_hijack_end(&s.h);
-    pthread_cond_destroy(&s.cond);
-    pthread_mutex_destroy(&s.lock);
+    bool pick = gt_docker_api_at_least(req, "1.42");
+    struct gt_attach_options o = {
+        .want_stdin = !pick || gt_http_req_query_bool(req, "stdin", false),
+        .want_stdout = !pick || gt_http_req_query_bool(req, "stdout", false),
+        .want_stderr = !pick || gt_http_req_query_bool(req, "stderr", false),
+        .logs = gt_http_req_query_bool(req, "logs", false),
+        .stream = gt_http_req_query_bool(req, "stream", false),
+        .registered = attach_answer,
+    };
+    struct attach_session s = {
+        .out = { .write = gt_docker_sink_ws, .tty = true },
+        .ws_opcode = gt_docker_api_at_least(req, "1.28") ? GT_WS_BINARY : GT_WS_TEXT,
+    };
+    attach_run(req, ctx, &s, &o);
 }
 
 GT_DOCKER_HANDLER(gt_docker_h_container_resize)

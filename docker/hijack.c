@@ -1,5 +1,6 @@
 /* Hijacked sessions (attach, exec start): the answer that turns the
- * connection into a raw pipe, and a pump thread for the client's side.
+ * connection into a raw pipe, or a WebSocket (attach/ws), and a pump
+ * thread for the client's side.
  *
  * The pump owns reading: the client's bytes go to the engine's stdin pipe
  * (or are dropped); at the client's EOF (the CLI half-closes when its stdin
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "http/conn.h"
@@ -66,6 +68,14 @@ static bool feed(struct gt_docker_hijack *h, const char *buf, size_t n)
     return true;
 }
 
+static void end_stdin(struct gt_docker_hijack *h)
+{
+    if (h->in_pipe[1] >= 0) {
+        close(h->in_pipe[1]);
+        h->in_pipe[1] = -1;
+    }
+}
+
 static void *pump_main(void *arg)
 {
     struct gt_docker_hijack *h = arg;
@@ -85,16 +95,73 @@ static void *pump_main(void *arg)
             goto out;
     }
     /* EOF: the client half-closed (its stdin ended) or left */
-    if (h->in_pipe[1] >= 0) {
-        close(h->in_pipe[1]);
-        h->in_pipe[1] = -1;
-    }
+    end_stdin(h);
     /* no events asked: poll reports only a hang-up or an error */
     if (!stopped(h->stop_fd, sock, -1, 0, &rev) && (rev & (POLLHUP | POLLERR | POLLNVAL)))
         fire(h->cancel_fd);
 out:
     free(buf);
     return NULL;
+}
+
+static void *ws_pump_main(void *arg)
+{
+    struct gt_docker_hijack *h = arg;
+    for (;;) {
+        char *data;
+        size_t len;
+        int r = gt_ws_recv_timeout(h->ws, -1, h->stop_fd, &data, &len);
+        if (r == -EAGAIN)
+            return NULL; /* told to stop */
+        if (r <= 0)
+            break; /* the client's close (answered), or a broken connection */
+        bool go_on = !h->want_stdin || feed(h, data, len);
+        free(data);
+        if (!go_on)
+            return NULL;
+    }
+    end_stdin(h);
+    fire(h->cancel_fd);
+    return NULL;
+}
+
+int gt_docker_hijack_answer_ws(struct gt_docker_hijack *h, int opcode, struct gt_error *err)
+{
+    h->ws = gt_ws_accept(h->req, NULL, err);
+    if (!h->ws) { /* answered; no session, so the engine must not wait for one */
+        fire(h->cancel_fd);
+        return -EPROTO;
+    }
+    h->ws_opcode = opcode;
+    h->conn = gt_ws_conn(h->ws);
+    int r = pthread_create(&h->pump, NULL, ws_pump_main, h);
+    if (r) {
+        fire(h->cancel_fd);
+        return gt_err_sys(err, r, "start a thread");
+    }
+    h->pump_started = true;
+    return 0;
+}
+
+int gt_docker_sink_ws(void *hp, const void *data, size_t len)
+{
+    struct gt_docker_hijack *h = hp;
+    return gt_ws_send(h->ws, h->ws_opcode, data, len);
+}
+
+/* After our close: the client's close, or at most a moment. */
+static void ws_finish(struct gt_ws *ws)
+{
+    gt_ws_close(ws, 1000, NULL);
+    int64_t deadline = gt_clock_ms() + 2000;
+    while (!gt_ws_close_code(ws)) {
+        char *data;
+        size_t len;
+        int r = gt_ws_recv_timeout(ws, (int)gt_clock_left_ms(deadline), -1, &data, &len);
+        free(data);
+        if (r <= 0)
+            break;
+    }
 }
 
 int gt_docker_hijack_init(struct gt_docker_hijack *h, struct gt_http_req *req, bool want_stdin,
@@ -150,6 +217,11 @@ void gt_docker_hijack_end(struct gt_docker_hijack *h)
         fire(h->stop_fd);
         pthread_join(h->pump, NULL);
         h->pump_started = false;
+    }
+    if (h->ws) {
+        ws_finish(h->ws);
+        gt_ws_free(h->ws);
+        h->ws = NULL;
     }
     int *fds[] = { &h->in_pipe[0], &h->in_pipe[1], &h->cancel_fd, &h->stop_fd };
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)

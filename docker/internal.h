@@ -14,6 +14,7 @@
 #include "docker/docker.h"
 #include "engine/engine.h"
 #include "http/server.h"
+#include "http/websocket.h"
 
 struct gt_docker {
     struct gt_engine *engine;
@@ -149,6 +150,8 @@ struct gt_docker_hijack {
     bool want_stdin;
     bool pump_started;
     pthread_t pump;
+    struct gt_ws *ws; /* attach over a WebSocket: the session's framing */
+    int ws_opcode;    /* what output goes as: GT_WS_BINARY (API >= 1.28) or GT_WS_TEXT */
 };
 /* Opens what a session needs (the stdin pipe, the eventfds); answers
  * nothing.  On failure everything is closed again. */
@@ -162,7 +165,19 @@ int gt_docker_hijack_init(struct gt_docker_hijack *h, struct gt_http_req *req, b
  * client is gone (h->conn may be NULL). */
 int gt_docker_hijack_answer(struct gt_docker_hijack *h, const char *content_type,
                             struct gt_error *err);
-/* Stops the pump and closes what begin opened (not the connection). */
+/* The same over a WebSocket (GET .../attach/ws): accepts the handshake
+ * (a bad one is answered 400 or 426 here), then h->ws carries the session:
+ * each client message goes to in_pipe (or is dropped); the client's close,
+ * or a broken connection, closes in_pipe[1] and fires cancel_fd, since a
+ * WebSocket has no half-close and no data may follow the close we answer.
+ * Output goes through gt_docker_sink_ws(h), one message of ws_opcode per
+ * write.  On failure cancel_fd fires too. */
+int gt_docker_hijack_answer_ws(struct gt_docker_hijack *h, int opcode, struct gt_error *err);
+int gt_docker_sink_ws(void *h, const void *data, size_t len);
+/* Stops the pump and closes what begin opened (not the connection); a
+ * WebSocket is closed (1000, unless a close went already) and given a
+ * moment for the client's close, so that nothing unread resets the
+ * connection under the output. */
 void gt_docker_hijack_end(struct gt_docker_hijack *h);
 /* in_fd for the engine: -1 without stdin. */
 static inline int gt_docker_hijack_in_fd(const struct gt_docker_hijack *h)
@@ -215,6 +230,7 @@ GT_DOCKER_HANDLER(gt_docker_h_container_rename);
 GT_DOCKER_HANDLER(gt_docker_h_container_wait);
 GT_DOCKER_HANDLER(gt_docker_h_container_logs);
 GT_DOCKER_HANDLER(gt_docker_h_container_attach);
+GT_DOCKER_HANDLER(gt_docker_h_container_attach_ws);
 GT_DOCKER_HANDLER(gt_docker_h_container_resize);
 GT_DOCKER_HANDLER(gt_docker_h_container_top);
 GT_DOCKER_HANDLER(gt_docker_h_container_stats);

@@ -36,7 +36,7 @@ const struct gt_http_route gt_docker_routes[] = {
     { "POST", "/containers/{id}/rename", gt_docker_h_container_rename },
     { "POST", "/containers/{id}/wait", gt_docker_h_container_wait },
     { "POST", "/containers/{id}/attach", gt_docker_h_container_attach },
-    { "GET", "/containers/{id}/attach/ws", NYI },
+    { "GET", "/containers/{id}/attach/ws", gt_docker_h_container_attach_ws },
     { "POST", "/containers/{id}/resize", gt_docker_h_container_resize },
     { "POST", "/containers/{id}/update", gt_docker_h_container_update },
     { "GET", "/containers/{id}/archive", gt_docker_h_container_archive }, /* and HEAD */

@@ -139,7 +139,6 @@ GT_DOCKER_HANDLER(gt_docker_h_plugin_inspect)
 static const struct {
     const char *prefix, *suffix, *what;
 } missing[] = {
-    { "/containers/", "/attach/ws", "attach over a WebSocket" },
     { "/images/search", "", "docker search" },
 };
 

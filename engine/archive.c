@@ -29,6 +29,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "engine/internal.h"
+#include "engine/jsonlog.h"
 
 /* ---- paths as Go's filepath has them ---- */
 
@@ -146,8 +147,9 @@ static int stat_path(struct ctr_fs *fs, const char *path, const char *asked, con
             return r;
     }
     cleanup_free char *name = eng_path_base(path);
-    cleanup_free char *mtime = eng_format_time((int64_t)st.st_mtim.tv_sec * 1000000000 +
-                                               st.st_mtim.tv_nsec);
+    /* not eng_format_time, which takes 0 for "never": a file of 1970 is one */
+    char mtime[40];
+    gt_jsonlog_time((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, mtime);
     /* names are bytes: kept as they are (Go's decoder takes what is not
      * UTF-8 as U+FFFD) */
     json_t *j = json_object();

@@ -605,8 +605,16 @@ int gt_engine_image_load(struct gt_engine *e, int fd,
     if (r == 0)
         r = gt_docker_archive_import(e->store, tmp, NULL, &loaded, err);
     unlink(tmp);
-    if (r < 0)
+    if (r < 0) {
+        /* the spool file is ours: the client sent "the archive" */
+        char *at = strstr(err->msg, tmp);
+        if (at) {
+            cleanup_free char *msg = gt_xasprintf("%.*sthe archive%s", (int)(at - err->msg),
+                                                  err->msg, at + strlen(tmp));
+            gt_err(err, err->code, "load: %s", msg);
+        }
         return r;
+    }
     for (char **l = loaded; l && *l; l++) {
         if (progress) {
             json_t *msg = json_pack("{s:o}", "stream", json_sprintf("%s\n", *l));

@@ -16,12 +16,17 @@ static const char *const stream_names[] = { "stdin", "stdout", "stderr" };
 
 void gt_jsonlog_time(int64_t ns, char out[40])
 {
+    int64_t frac = ns % 1000000000;
     time_t s = (time_t)(ns / 1000000000);
+    if (frac < 0) { /* before 1970: the second below, and a positive fraction */
+        frac += 1000000000;
+        s--;
+    }
     struct tm tm;
     gmtime_r(&s, &tm);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%s.%09ldZ", date, (long)(ns % 1000000000));
+    snprintf(out, 40, "%s.%09ldZ", date, (long)frac);
 }
 
 static void reserve(char **buf, size_t *cap, size_t need)

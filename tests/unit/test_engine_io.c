@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 
+#include "engine/jsonlog.h"
+
 struct attach_job {
     struct fx *f;
     const char *ref;
@@ -382,4 +384,17 @@ TEST(engine_logs_follow_and_rotation)
     CHECK(a && b && a < b);
     fx_logs(&f, id, 2, &logs);
     CHECK_STR_EQ(logs.data, "line399\nlast\n");
+}
+
+/* The time of a json-file record and of a path's stat: the epoch is a
+ * time like another, and before it the fraction stays positive. */
+TEST(engine_jsonlog_time)
+{
+    char buf[40];
+    gt_jsonlog_time(0, buf);
+    CHECK_STR_EQ(buf, "1970-01-01T00:00:00.000000000Z");
+    gt_jsonlog_time(1700000000LL * 1000000000 + 5, buf);
+    CHECK_STR_EQ(buf, "2023-11-14T22:13:20.000000005Z");
+    gt_jsonlog_time(-1, buf);
+    CHECK_STR_EQ(buf, "1969-12-31T23:59:59.999999999Z");
 }
