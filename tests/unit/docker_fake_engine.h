@@ -117,6 +117,15 @@ static int fk_nosuch(const char *ref, struct gt_error *err)
     return gt_err(err, ENOENT, "No such container: %s", ref);
 }
 
+/* Is there a container ref (under the lock)? */
+static bool fk_exists(const char *ref)
+{
+    pthread_mutex_lock(&fk.lock);
+    bool found = fk_find(ref) != NULL;
+    pthread_mutex_unlock(&fk.lock);
+    return found;
+}
+
 static bool fk_has_image(const char *ref)
 {
     cleanup_free char *full = strchr(ref, ':') || strchr(ref, '@') ? gt_xstrdup(ref)
@@ -568,10 +577,7 @@ int gt_engine_container_stats(struct gt_engine *e, const char *ref, bool stream,
                               gt_engine_emit_json_fn emit, void *ctx, int cancel_fd,
                               struct gt_error *err)
 {
-    pthread_mutex_lock(&fk.lock);
-    struct fk_ctr *c = fk_find(ref);
-    pthread_mutex_unlock(&fk.lock);
-    if (!c)
+    if (!fk_exists(ref))
         return fk_nosuch(ref, err);
     for (int i = 0; i < (stream ? 1000 : 1); i++) {
         cleanup_json json_t *m = json_pack("{s:i, s:{s:I}}", "n", i, "memory_stats", "limit",
@@ -633,10 +639,7 @@ int gt_engine_container_commit(struct gt_engine *e, const char *ref,
                                const struct gt_commit_options *o, char **image_id,
                                struct gt_error *err)
 {
-    pthread_mutex_lock(&fk.lock);
-    struct fk_ctr *c = fk_find(ref);
-    pthread_mutex_unlock(&fk.lock);
-    if (!c)
+    if (!fk_exists(ref))
         return fk_nosuch(ref, err);
     size_t n = 0;
     for (char *const *ch = o->changes; ch && *ch; ch++)
@@ -656,10 +659,7 @@ static struct {
 
 static int fk_cp_stat(const char *ref, const char *path, json_t **out, struct gt_error *err)
 {
-    pthread_mutex_lock(&fk.lock);
-    struct fk_ctr *c = fk_find(ref);
-    pthread_mutex_unlock(&fk.lock);
-    if (!c)
+    if (!fk_exists(ref))
         return fk_nosuch(ref, err);
     if (!path || strcmp(path, "/etc/hostname"))
         return gt_err(err, ENOENT, "Could not find the file %s in container %s", path, ref);
@@ -691,10 +691,7 @@ int gt_engine_container_extract(struct gt_engine *e, const char *ref, const char
                                 const struct gt_extract_options *o, int fd,
                                 struct gt_error *err)
 {
-    pthread_mutex_lock(&fk.lock);
-    struct fk_ctr *c = fk_find(ref);
-    pthread_mutex_unlock(&fk.lock);
-    if (!c)
+    if (!fk_exists(ref))
         return fk_nosuch(ref, err);
     memset(&fk_extracted, 0, sizeof fk_extracted);
     snprintf(fk_extracted.path, sizeof fk_extracted.path, "%s", path ? path : "");
@@ -710,10 +707,7 @@ int gt_engine_container_extract(struct gt_engine *e, const char *ref, const char
 int gt_engine_container_changes(struct gt_engine *e, const char *ref, json_t **out,
                                 struct gt_error *err)
 {
-    pthread_mutex_lock(&fk.lock);
-    struct fk_ctr *c = fk_find(ref);
-    pthread_mutex_unlock(&fk.lock);
-    if (!c)
+    if (!fk_exists(ref))
         return fk_nosuch(ref, err);
     *out = json_pack("[{s:s,s:i},{s:s,s:i}]", "Path", "/etc", "Kind", 0, "Path", "/etc/new",
                      "Kind", 1);
