@@ -1,5 +1,6 @@
 /* Descriptions of core/v1 pod types (kube/shape_pod.c): the pod spec, its
- * containers, volumes, probes, security contexts and scheduling terms.
+ * containers, probes, security contexts, scheduling terms and status
+ * (volumes: openapi_docs_volume.c).
  * The lookup and the rules of the table: openapi_docs_internal.h. */
 #include <stddef.h>
 
@@ -489,5 +490,75 @@ const struct gt_kdoc gt_kdocs_pod[] = {
     { "TopologySelectorTerm", "matchLabelExpressions", "The conditions." },
     { "TopologySelectorLabelRequirement", "key", "The topology label." },
     { "TopologySelectorLabelRequirement", "values", "Values the label may have." },
+
+    /* ---- the pod status ---- */
+    { "PodStatus", NULL, "The observed state of a pod, written by the kubelet." },
+    { "PodStatus", "phase", "Pending, Running, Succeeded, Failed or Unknown: where the pod "
+                            "is in its life, in one word." },
+    { "PodStatus", "conditions", "PodScheduled, Initialized, ContainersReady, Ready..., "
+                                 "each true or false." },
+    { "PodStatus", "message", "A sentence for people on why the pod is in its state." },
+    { "PodStatus", "reason", "A CamelCase word for why the pod is in its state "
+                             "(\"Evicted\")." },
+    { "PodStatus", "nominatedNodeName", "The node the scheduler is making room on by "
+                                        "preempting other pods." },
+    { "PodStatus", "hostIP", "The address of the node the pod runs on." },
+    { "PodStatus", "hostIPs", "The addresses of the node, one per IP family." },
+    { "PodStatus", "podIP", "The pod's address; empty until one is given." },
+    { "PodStatus", "podIPs", "The pod's addresses, one per IP family; the first is podIP." },
+    { "PodStatus", "startTime", "When the kubelet accepted the pod, before its images were "
+                                "pulled." },
+    { "PodStatus", "initContainerStatuses", "The state of each init container." },
+    { "PodStatus", "containerStatuses", "The state of each container." },
+    { "PodStatus", "ephemeralContainerStatuses", "The state of each ephemeral container." },
+    { "PodStatus", "qosClass", "Guaranteed, Burstable or BestEffort, from the containers' "
+                               "requests and limits." },
+    { "PodStatus", "resize", "The state of a requested resize of the containers' "
+                             "resources." },
+    { "PodStatus", "resourceClaimStatuses", "The claims made for the pod's resourceClaims." },
+    { "HostIP", "ip", "An address." },
+    { "PodIP", "ip", "An address." },
+    { "PodCondition", "type", "PodScheduled, Initialized, ContainersReady, Ready, or a "
+                              "readiness gate's." },
+    { "PodCondition", "status", "True, False or Unknown." },
+    { "PodCondition", "lastProbeTime", "When the condition was last checked." },
+    { "PodCondition", "lastTransitionTime", "When status last changed." },
+    { "PodCondition", "reason", "A CamelCase word for why." },
+    { "PodCondition", "message", "A sentence for people about the state." },
+    { "ContainerStatus", NULL, "The state of one container of a pod." },
+    { "ContainerStatus", "name", "The container's name." },
+    { "ContainerStatus", "state", "What the container is doing now." },
+    { "ContainerStatus", "lastState", "How its previous run ended, after a restart." },
+    { "ContainerStatus", "ready", "Whether it passes its readiness probe." },
+    { "ContainerStatus", "started", "Whether it passed its startup probe (or has none and "
+                                    "runs)." },
+    { "ContainerStatus", "restartCount", "How many times it was restarted." },
+    { "ContainerStatus", "image", "The image it runs." },
+    { "ContainerStatus", "imageID", "The image's digest." },
+    { "ContainerStatus", "containerID", "The runtime's ID, as <runtime>://<id>." },
+    { "ContainerStatus", "allocatedResources", "The resources the node set aside for it." },
+    { "ContainerStatus", "resources", "The requests and limits it runs with." },
+    { "ContainerStatus", "volumeMounts", "Its mounts as they are." },
+    { "ContainerStatus", "user", "The identity its first process runs as." },
+    { "ContainerStatus", "allocatedResourcesStatus", "The health of the devices given to "
+                                                     "it." },
+    { "ContainerState", NULL, "Exactly one of waiting, running or terminated." },
+    { "ContainerState", "waiting", "Not running yet (pulling its image, or waiting to "
+                                   "restart)." },
+    { "ContainerState", "running", "Running." },
+    { "ContainerState", "terminated", "Ended, with an exit code." },
+    { "ContainerStateWaiting", "reason", "Why it waits (ContainerCreating, "
+                                         "ImagePullBackOff, CrashLoopBackOff...)." },
+    { "ContainerStateWaiting", "message", "More about why it waits." },
+    { "ContainerStateRunning", "startedAt", "When it (last) started." },
+    { "ContainerStateTerminated", "exitCode", "Its exit status." },
+    { "ContainerStateTerminated", "signal", "The signal that ended it, if one did." },
+    { "ContainerStateTerminated", "reason", "Why it ended (Completed, Error, "
+                                            "OOMKilled...)." },
+    { "ContainerStateTerminated", "message", "Its termination message." },
+    { "ContainerStateTerminated", "startedAt", "When it started." },
+    { "ContainerStateTerminated", "finishedAt", "When it ended." },
+    { "ContainerStateTerminated", "containerID", "The runtime's ID of the ended "
+                                                 "container." },
     GT_KDOC_END
 };

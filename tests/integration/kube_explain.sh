@@ -59,7 +59,8 @@ test_explain_common_fields_described() {
         configmaps secrets ingress.spec ingress.spec.rules.http.paths.backend \
         netpol.spec netpol.spec.ingress.from netpol.spec.egress.ports hpa.spec \
         hpa.spec.metrics pvc.spec namespaces serviceaccounts roles.rules rolebindings \
-        rolebindings.roleRef leases.spec pdb.spec storageclasses priorityclasses; do
+        rolebindings.roleRef leases.spec pdb.spec storageclasses priorityclasses \
+        pods.status pods.status.containerStatuses pods.status.containerStatuses.state; do
         out=$(kc explain "$path" 2>&1) || { fail "explain $path: $out"; continue; }
         case "$out" in *"<no description>"*)
             fail "explain $path: undescribed fields: $(grep -B1 '<no description>' <<<"$out")" ;;

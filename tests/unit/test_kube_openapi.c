@@ -358,7 +358,8 @@ TEST(openapi_docs_cover_the_common_types)
         "HorizontalPodAutoscalerSpec", "MetricSpec", "MetricTarget",
         "PersistentVolumeClaimSpec", "Namespace", "NamespaceSpec", "ServiceAccount", "Role",
         "ClusterRole", "PolicyRule", "RoleBinding", "ClusterRoleBinding", "Subject", "RoleRef",
-        "LeaseSpec", "PodDisruptionBudgetSpec", "StorageClass", "PriorityClass",
+        "LeaseSpec", "PodDisruptionBudgetSpec", "StorageClass", "PriorityClass", "PodStatus",
+        "ContainerStatus", "ContainerState",
     };
     collect_all();
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
