@@ -11,10 +11,8 @@
 #include "kube/openapi_docs_internal.h"
 
 const struct gt_kdoc gt_kdocs_meta[] = {
-    /* fields of every object (and of any type without its own entry) */
-    { NULL, "apiVersion", "The versioned schema of this object: \"v1\" for the core group, "
-                          "\"<group>/<version>\" otherwise." },
-    { NULL, "kind", "The type of this object, in CamelCase (\"Pod\", \"Deployment\")." },
+    /* fields of every object (and of any type without its own entry); apiVersion and
+     * kind are TypeMeta's */
     { NULL, "metadata", "Standard object metadata: name, namespace, labels, annotations, "
                         "owners, and what the server maintains (uid, resourceVersion, "
                         "creationTimestamp)." },

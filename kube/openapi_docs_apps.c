@@ -125,6 +125,7 @@ const struct gt_kdoc gt_kdocs_apps[] = {
                                                                        "removed by a scale "
                                                                        "down." },
     { "StatefulSetOrdinals", "start", "The number of the first pod; default 0." },
+    { "WorkloadCondition", "status", "True, False or Unknown." },
     { "StatefulSetStatus", "replicas", "Pods it has now." },
     { "StatefulSetStatus", "readyReplicas", "Pods that are ready." },
     { "StatefulSetStatus", "currentReplicas", "Pods of currentRevision." },

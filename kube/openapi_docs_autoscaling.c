@@ -36,6 +36,7 @@ const struct gt_kdoc gt_kdocs_autoscaling[] = {
                                                                           "read, as a "
                                                                           "percentage of "
                                                                           "requests." },
+    { "HorizontalPodAutoscalerCondition", "status", "True, False or Unknown." },
     { "CrossVersionObjectReference", NULL, "Names an object of the same namespace by kind." },
     { "CrossVersionObjectReference", "kind", "The kind (\"Deployment\")." },
     { "CrossVersionObjectReference", "name", "The name." },

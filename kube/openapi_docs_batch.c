@@ -62,6 +62,7 @@ const struct gt_kdoc gt_kdocs_batch[] = {
     { "SuccessPolicyRule", "succeededIndexes", "Indexes that must succeed (\"0-3,7\")." },
     { "SuccessPolicyRule", "succeededCount", "How many of them (or of all indexes) must "
                                              "succeed." },
+    { "JobCondition", "status", "True, False or Unknown." },
     { "JobStatus", "active", "Pods running now." },
     { "JobStatus", "succeeded", "Pods that succeeded." },
     { "JobStatus", "failed", "Pods that failed." },

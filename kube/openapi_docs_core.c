@@ -34,6 +34,7 @@ const struct gt_kdoc gt_kdocs_core[] = {
                                      "deleted; \"kubernetes\" stands for deleting its "
                                      "content." },
     { "NamespaceStatus", "phase", "Active, or Terminating once deletion has started." },
+    { "NamespaceCondition", "status", "True, False or Unknown." },
     { "NamespaceStatus", "conditions", "Problems met while deleting the namespace's "
                                        "content." },
 
@@ -130,6 +131,8 @@ const struct gt_kdoc gt_kdocs_core[] = {
     { "ReplicationControllerSpec", "selector", "Labels of the pods it manages; the "
                                                "template's labels when empty." },
     { "ReplicationControllerSpec", "template", "The pods to create." },
+
+    { "ReplicationControllerCondition", "status", "True, False or Unknown." },
 
     /* limit ranges and quotas */
     { "LimitRangeSpec", "limits", "The limits, by kind of object." },

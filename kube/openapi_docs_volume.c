@@ -174,6 +174,9 @@ const struct gt_kdoc gt_kdocs_volume[] = {
     { "PersistentVolumeClaimSpec", "volumeAttributesClassName", "The VolumeAttributesClass "
                                                                 "whose settings the volume "
                                                                 "gets." },
+    { "PersistentVolumeClaimCondition", "status", "True, False or Unknown." },
+    { "ModifyVolumeStatus", "status", "Pending, InProgress or Infeasible: how the change to "
+                                      "targetVolumeAttributesClassName is going." },
     { "VolumeResourceRequirements", "requests", "The least storage the volume must have "
                                                 "(\"storage\": \"10Gi\")." },
     { "VolumeResourceRequirements", "limits", "The most storage the volume may have." },
