@@ -8,7 +8,7 @@
  * .ObjectMeta"); a kind's schema carries x-kubernetes-group-version-kind,
  * lists carry the patch strategy and list type of kube/schema.h.  Field
  * types come from the shapes; descriptions, where written, from
- * kube/openapi_docs.c ("<no description>" elsewhere, as kubectl says).
+ * kube/openapi_docs*.c ("<no description>" elsewhere, as kubectl says).
  *
  * The paths hold, per kind, the PATCH operation of its item path with
  * x-kubernetes-group-version-kind and the dryRun, fieldManager,
@@ -33,7 +33,8 @@ json_t *gt_kopenapi_v2(void);
 void *gt_kopenapi_v2_proto(const json_t *doc, size_t *len);
 
 /* The description of field of the API type type ("Container", "image"),
- * of the type itself when field is NULL; NULL when none is written. */
+ * of the type itself when field is NULL, of a field of that name in any
+ * type when type is NULL; NULL when none is written. */
 const char *gt_kopenapi_doc(const char *type, const char *field);
 
 #endif

@@ -37,6 +37,49 @@ test_explain_kinds_and_fields() {
     assert_contains "$out" $'        containers\t<[]Container>'
 }
 
+# the fields people look up most are all described, in v3 and in v2
+test_explain_common_fields_described() {
+    local path out n=0
+    for path in pods pods.metadata pods.metadata.ownerReferences pods.spec pods.spec.containers \
+        pods.spec.containers.ports pods.spec.containers.env pods.spec.containers.env.valueFrom \
+        pods.spec.containers.env.valueFrom.secretKeyRef pods.spec.containers.envFrom \
+        pods.spec.containers.resources pods.spec.containers.volumeMounts \
+        pods.spec.containers.livenessProbe pods.spec.containers.livenessProbe.httpGet \
+        pods.spec.containers.readinessProbe.tcpSocket pods.spec.containers.startupProbe.grpc \
+        pods.spec.containers.lifecycle.preStop pods.spec.containers.securityContext \
+        pods.spec.containers.securityContext.capabilities pods.spec.securityContext \
+        pods.spec.volumes pods.spec.volumes.emptyDir pods.spec.volumes.hostPath \
+        pods.spec.volumes.configMap pods.spec.volumes.secret \
+        pods.spec.volumes.persistentVolumeClaim pods.spec.volumes.projected.sources \
+        pods.spec.volumes.downwardAPI.items pods.spec.affinity.nodeAffinity \
+        pods.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution \
+        pods.spec.tolerations pods.spec.topologySpreadConstraints \
+        deploy.spec deploy.status deploy.spec.selector.matchExpressions rs.spec sts.spec \
+        ds.spec jobs.spec cronjobs.spec cronjobs.spec.jobTemplate svc.spec svc.spec.ports \
+        configmaps secrets ingress.spec ingress.spec.rules.http.paths.backend \
+        netpol.spec netpol.spec.ingress.from netpol.spec.egress.ports hpa.spec \
+        hpa.spec.metrics pvc.spec namespaces serviceaccounts roles.rules rolebindings \
+        rolebindings.roleRef leases.spec pdb.spec storageclasses priorityclasses \
+        pods.status pods.status.containerStatuses pods.status.containerStatuses.state; do
+        out=$(kc explain "$path" 2>&1) || { fail "explain $path: $out"; continue; }
+        case "$out" in *"<no description>"*)
+            fail "explain $path: undescribed fields: $(grep -B1 '<no description>' <<<"$out")" ;;
+        esac
+        n=$((n + 1))
+    done
+    echo "explained $n paths"
+    out=$(kc explain pods.spec.containers.livenessProbe.httpGet.port 2>&1)
+    echo "$out"
+    assert_contains "$out" "FIELD: port <IntOrString>"
+    assert_contains "$out" "by number or by the container port's name"
+    out=$(kc explain hpa.spec.targetCPUUtilizationPercentage --api-version=autoscaling/v1 2>&1)
+    assert_contains "$out" "percentage of the pods' requests"
+    out=$(kc explain netpol.spec.policyTypes --output plaintext-openapiv2 2>&1)
+    assert_contains "$out" "Ingress, Egress or both"
+    out=$(kc explain pods.spec.volumes.emptyDir --output plaintext-openapiv2 2>&1)
+    case "$out" in *"<no description>"*) fail "v2 emptyDir undescribed: $out" ;; esac
+}
+
 test_explain_unknown_field_fails() {
     local out
     if out=$(kc explain pods.spec.nosuch 2>&1); then
@@ -124,6 +167,7 @@ Y
 }
 
 t "explain: kinds, nested fields and their types" test_explain_kinds_and_fields
+t "explain: the common fields are described" test_explain_common_fields_described
 t "explain: an unknown field or kind fails" test_explain_unknown_field_fails
 t "explain: every patchable resource" test_explain_every_resource
 t "explain --output plaintext-openapiv2 (protobuf /openapi/v2)" test_explain_openapi_v2

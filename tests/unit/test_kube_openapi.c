@@ -6,6 +6,8 @@
 
 #include "kube/kinds.h"
 #include "kube/openapi.h"
+#include "kube/openapi_docs_internal.h"
+#include "kube/shape.h"
 #include "tests/unit/unit.h"
 
 #define SCHEMAS "#/components/schemas/"
@@ -247,4 +249,144 @@ TEST(openapi_docs)
     CHECK(gt_kopenapi_doc(NULL, "metadata") != NULL);
     CHECK(gt_kopenapi_doc("Container", "nosuch") == NULL);
     CHECK(gt_kopenapi_doc("Pod", "image") == NULL);
+}
+
+/* ---- the description tables against the shapes ---- */
+
+/* every shape the kinds reach, once each */
+static const struct gt_kshape *shapes[1024];
+static size_t nshapes;
+
+static void collect(const struct gt_kshape *s)
+{
+    for (size_t i = 0; i < nshapes; i++)
+        if (shapes[i] == s)
+            return;
+    REQUIRE(nshapes < sizeof shapes / sizeof shapes[0]);
+    shapes[nshapes++] = s;
+    for (const struct gt_kshape_field *f = s->fields; f->name; f++)
+        if (f->shape)
+            collect(f->shape);
+}
+
+static void collect_all(void)
+{
+    size_t n;
+    const struct gt_kind *const *all = gt_kinds_served(&n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i]->shape)
+            collect(all[i]->shape);
+}
+
+static bool type_exists(const char *type)
+{
+    static const char *const builtin[] = { "Quantity", "IntOrString", "Time", "MicroTime" };
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+        if (!strcmp(type, builtin[i]))
+            return true;
+    for (size_t i = 0; i < nshapes; i++)
+        if (!strcmp(shapes[i]->name, type))
+            return true;
+    return false;
+}
+
+/* a field that the documents look up under type (the fields of an inlined
+ * type are looked up under the inlined type's name, as openapi.c does) */
+static bool field_exists(const char *type, const char *field)
+{
+    for (size_t i = 0; i < nshapes; i++) {
+        if (type && strcmp(shapes[i]->name, type))
+            continue;
+        for (const struct gt_kshape_field *f = shapes[i]->fields; f->name; f++)
+            if (f->form != GT_KSH_INLINE && !strcmp(f->name, field))
+                return true;
+    }
+    return false;
+}
+
+TEST(openapi_docs_name_types_and_fields_that_exist)
+{
+    collect_all();
+    REQUIRE(nshapes > 100);
+    size_t n = 0;
+    for (size_t t = 0; gt_kdoc_tables[t]; t++) {
+        for (const struct gt_kdoc *d = gt_kdoc_tables[t]; d->text; d++, n++) {
+            const char *what = d->field ? d->field : "(the type)";
+            const char *type = d->type ? d->type : "(any type)";
+            if (!d->type && !d->field)
+                unit_fail(__FILE__, __LINE__, "an entry names neither a type nor a field");
+            else if (d->type && !type_exists(d->type))
+                unit_fail(__FILE__, __LINE__, "%s.%s: no shape is named %s", type, what,
+                          type);
+            else if (d->field && !field_exists(d->type, d->field))
+                unit_fail(__FILE__, __LINE__, "%s.%s: no such field in the shapes", type,
+                          what);
+            size_t len = strlen(d->text);
+            if (!len || d->text[0] == ' ' || d->text[len - 1] != '.' || strstr(d->text, "  "))
+                unit_fail(__FILE__, __LINE__, "%s.%s: \"%s\" is not a sentence", type, what,
+                          d->text);
+            /* the lookup finds this very entry: no two entries share a key */
+            if (gt_kopenapi_doc(d->type, d->field) != d->text)
+                unit_fail(__FILE__, __LINE__, "%s.%s: written twice", type, what);
+        }
+    }
+    CHECK(n > 500);
+}
+
+/* the types people look up with kubectl explain: every field described */
+TEST(openapi_docs_cover_the_common_types)
+{
+    static const char *const types[] = {
+        "ObjectMeta", "OwnerReference", "LabelSelector", "LabelSelectorRequirement",
+        "PodSpec", "Container", "ContainerPort", "EnvVar", "EnvVarSource", "EnvFromSource",
+        "ObjectFieldSelector", "ResourceFieldSelector", "ConfigMapKeySelector",
+        "SecretKeySelector", "ResourceRequirements", "VolumeMount", "Volume",
+        "EmptyDirVolumeSource", "HostPathVolumeSource", "ConfigMapVolumeSource",
+        "SecretVolumeSource", "PersistentVolumeClaimVolumeSource", "ProjectedVolumeSource",
+        "VolumeProjection", "DownwardAPIVolumeSource", "DownwardAPIVolumeFile", "KeyToPath",
+        "Probe", "HTTPGetAction", "TCPSocketAction", "ExecAction", "GRPCAction", "Lifecycle",
+        "LifecycleHandler", "SecurityContext", "PodSecurityContext", "Capabilities",
+        "Affinity", "NodeAffinity", "NodeSelector", "NodeSelectorTerm",
+        "NodeSelectorRequirement", "PreferredSchedulingTerm", "PodAffinity",
+        "PodAntiAffinity", "PodAffinityTerm", "WeightedPodAffinityTerm", "Toleration",
+        "TopologySpreadConstraint", "DeploymentSpec", "DeploymentStatus",
+        "DeploymentStrategy", "RollingUpdateDeployment", "ReplicaSetSpec", "StatefulSetSpec",
+        "DaemonSetSpec", "JobSpec", "CronJobSpec", "JobTemplateSpec", "ServiceSpec",
+        "ServicePort", "ConfigMap", "Secret", "IngressSpec", "IngressRule", "HTTPIngressPath",
+        "IngressBackend", "NetworkPolicySpec", "NetworkPolicyIngressRule",
+        "NetworkPolicyEgressRule", "NetworkPolicyPeer", "NetworkPolicyPort", "IPBlock",
+        "HorizontalPodAutoscalerSpec", "MetricSpec", "MetricTarget",
+        "PersistentVolumeClaimSpec", "Namespace", "NamespaceSpec", "ServiceAccount", "Role",
+        "ClusterRole", "PolicyRule", "RoleBinding", "ClusterRoleBinding", "Subject", "RoleRef",
+        "LeaseSpec", "PodDisruptionBudgetSpec", "StorageClass", "PriorityClass", "PodStatus",
+        "ContainerStatus", "ContainerState",
+    };
+    collect_all();
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        size_t found = 0;
+        for (size_t j = 0; j < nshapes; j++) {
+            if (strcmp(shapes[j]->name, types[i]))
+                continue;
+            found++;
+            /* one level of inlining, as these types have (Volume, Probe) */
+            const struct gt_kshape *s = shapes[j];
+            for (const struct gt_kshape_field *f = s->fields; f->name; f++) {
+                const struct gt_kshape *owner = s;
+                const struct gt_kshape_field *fs = f, *end = f + 1;
+                if (f->form == GT_KSH_INLINE) {
+                    owner = f->shape;
+                    fs = owner->fields;
+                    for (end = fs; end->name; end++)
+                        ;
+                }
+                for (; fs < end; fs++)
+                    if (fs->form != GT_KSH_INLINE && !gt_kopenapi_doc(owner->name, fs->name) &&
+                        !gt_kopenapi_doc(NULL, fs->name))
+                        unit_fail(__FILE__, __LINE__, "%s.%s has no description", owner->name,
+                                  fs->name);
+            }
+        }
+        if (!found)
+            unit_fail(__FILE__, __LINE__, "no shape is named %s", types[i]);
+    }
 }
