@@ -227,6 +227,13 @@ static bool is_protobuf(const char *ct)
     return ct && !strncasecmp(ct, "application/vnd.kubernetes.protobuf", 35);
 }
 
+/* Is the body an object of the URL's version (r->view), to convert: the
+ * resource itself or its status, not another subresource's own kind. */
+static bool body_of_view(struct kreq *r)
+{
+    return r->view && (!r->sub || !strcmp(r->sub->name, "status"));
+}
+
 /* A body in the version of the URL (r->view): its type and fields checked
  * as that version's, then converted to the stored one (o is consumed). */
 static int to_storage(struct kreq *r, json_t **obj, json_t *o, json_t **st)
@@ -273,7 +280,7 @@ int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
         if (prc < 0)
             return gt_kst_fail(st, 400, NULL, "the body of the request could not be decoded: %s",
                                err.msg);
-        if (r->view)
+        if (body_of_view(r))
             return to_storage(r, obj, o, st);
         *obj = o;
         return 0;
@@ -306,7 +313,7 @@ int kapi_read_body(struct kreq *r, json_t **obj, json_t **st)
                            "couldn't parse JSON at line %d column %d: %s",
                            what, je.line, je.column, je.text);
     }
-    if (r->view)
+    if (body_of_view(r))
         return to_storage(r, obj, o, st);
     *obj = o;
     return 0;

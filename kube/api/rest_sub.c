@@ -18,6 +18,28 @@
 #include "kube/api/registry.h"
 #include "kube/obj.h"
 
+static void not_allowed(struct kreq *r)
+{
+    kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on the "
+                                                 "requested resource"));
+}
+
+/* The body of a request to a subresource that takes only verb; NULL when
+ * the request was answered (405, or the body's error). */
+static json_t *sub_body(struct kreq *r, const char *verb)
+{
+    if (strcmp(r->ri.verb, verb) != 0) {
+        not_allowed(r);
+        return NULL;
+    }
+    json_t *st = NULL, *body = NULL;
+    if (kapi_read_body(r, &body, &st) < 0) {
+        kapi_respond_status(r, st);
+        return NULL;
+    }
+    return body;
+}
+
 /* ---- status ---- */
 
 static void status_sub(struct kreq *r)
@@ -30,8 +52,7 @@ static void status_sub(struct kreq *r)
     else if (!strcmp(v, "patch"))
         kapi_patch_sub(r, "status");
     else
-        kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on "
-                                                     "the requested resource"));
+        not_allowed(r);
 }
 
 /* ---- scale ---- */
@@ -121,8 +142,7 @@ static void scale_sub(struct kreq *r)
     } else if (!strcmp(v, "patch")) {
         kapi_patch_sub(r, "scale");
     } else {
-        kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on "
-                                                     "the requested resource"));
+        not_allowed(r);
     }
 }
 
@@ -167,16 +187,10 @@ static int bind_mutate(struct kreq *r, json_t *cur, json_t **next, bool *precond
 
 static void binding_sub(struct kreq *r)
 {
-    json_t *st = NULL, *body = NULL, *result = NULL;
-    if (strcmp(r->ri.verb, "create") != 0) {
-        kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on "
-                                                     "the requested resource"));
+    json_t *st = NULL, *result = NULL;
+    json_t *body = sub_body(r, "create");
+    if (!body)
         return;
-    }
-    if (kapi_read_body(r, &body, &st) < 0) {
-        kapi_respond_status(r, st);
-        return;
-    }
     const char *node = gt_kobj_str(body, "target.name", "");
     const char *tkind = gt_kobj_str(body, "target.kind", "Node");
     if (!node[0] || (tkind[0] && strcmp(tkind, "Node") != 0)) {
@@ -207,16 +221,10 @@ static void binding_sub(struct kreq *r)
 
 static void eviction_sub(struct kreq *r)
 {
-    json_t *st = NULL, *body = NULL, *result = NULL;
-    if (strcmp(r->ri.verb, "create") != 0) {
-        kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on "
-                                                     "the requested resource"));
+    json_t *st = NULL, *result = NULL;
+    json_t *body = sub_body(r, "create");
+    if (!body)
         return;
-    }
-    if (kapi_read_body(r, &body, &st) < 0) {
-        kapi_respond_status(r, st);
-        return;
-    }
     const char *name = gt_kobj_str(body, "metadata.name", r->ri.name);
     if (strcmp(name, r->ri.name) != 0) {
         json_decref(body);
@@ -269,16 +277,10 @@ static int finalize_mutate(struct kreq *r, json_t *cur, json_t **next, bool *pre
 
 static void finalize_sub(struct kreq *r)
 {
-    json_t *st = NULL, *body = NULL, *result = NULL;
-    if (strcmp(r->ri.verb, "update") != 0) {
-        kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on "
-                                                     "the requested resource"));
+    json_t *st = NULL, *result = NULL;
+    json_t *body = sub_body(r, "update");
+    if (!body)
         return;
-    }
-    if (kapi_read_body(r, &body, &st) < 0) {
-        kapi_respond_status(r, st);
-        return;
-    }
     struct fin_ctx fc = { body };
     int code;
     int rc = kapi_update_loop(r, r->kind, "", r->ri.name, "finalize", finalize_mutate, &fc,
@@ -295,8 +297,7 @@ static void finalize_sub(struct kreq *r)
 static void token_sub(struct kreq *r)
 {
     if (strcmp(r->ri.verb, "create") != 0) {
-        kapi_respond_status(r, gt_kst_new(405, NULL, "the server does not allow this method on "
-                                                     "the requested resource"));
+        not_allowed(r);
         return;
     }
     kapi_token_request(r);
