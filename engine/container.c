@@ -1133,14 +1133,8 @@ int gt_engine_container_list(struct gt_engine *e, bool all, int limit, bool size
         since = s->created_ns;
         eng_ctr_unref(s);
     }
-    pthread_mutex_lock(&e->lock);
-    size_t n = e->n_ctrs;
-    struct container **list = gt_xmalloc((n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) {
-        list[i] = e->ctrs[i];
-        list[i]->refs++;
-    }
-    pthread_mutex_unlock(&e->lock);
+    size_t n;
+    struct container **list = eng_ctr_list(e, &n);
     /* newest first */
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && list[j]->created_ns > list[j - 1]->created_ns; j--) {
@@ -1364,14 +1358,8 @@ int gt_engine_container_prune(struct gt_engine *e, const json_t *filters, json_t
         double secs = strtod(k, &end);
         until = *end ? eng_parse_time_ns(k) : (int64_t)(secs * 1e9);
     }
-    pthread_mutex_lock(&e->lock);
-    size_t n = e->n_ctrs;
-    struct container **list = gt_xmalloc((n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) {
-        list[i] = e->ctrs[i];
-        list[i]->refs++;
-    }
-    pthread_mutex_unlock(&e->lock);
+    size_t n;
+    struct container **list = eng_ctr_list(e, &n);
     json_t *deleted = json_array();
     int64_t reclaimed = 0;
     for (size_t i = 0; i < n; i++) {

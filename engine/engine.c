@@ -118,6 +118,19 @@ void eng_ctr_unref(struct container *c)
         eng_ctr_free(c);
 }
 
+struct container **eng_ctr_list(struct gt_engine *e, size_t *n)
+{
+    pthread_mutex_lock(&e->lock);
+    *n = e->n_ctrs;
+    struct container **list = gt_xmalloc((*n + 1) * sizeof *list);
+    for (size_t i = 0; i < *n; i++) {
+        list[i] = e->ctrs[i];
+        list[i]->refs++;
+    }
+    pthread_mutex_unlock(&e->lock);
+    return list;
+}
+
 static struct container *find_locked(struct gt_engine *e, const char *ref, bool *ambiguous)
 {
     *ambiguous = false;
@@ -587,14 +600,8 @@ int gt_engine_open(const struct gt_engine_config *cfg, struct gt_engine **out,
         r = gt_err_sys(err, r, "start the reaper thread");
         goto fail;
     }
-    pthread_mutex_lock(&e->lock);
-    size_t n = e->n_ctrs;
-    struct container **list = gt_xmalloc((n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) {
-        list[i] = e->ctrs[i];
-        list[i]->refs++;
-    }
-    pthread_mutex_unlock(&e->lock);
+    size_t n;
+    struct container **list = eng_ctr_list(e, &n);
     for (size_t i = 0; i < n; i++) {
         eng_ctr_adopt(e, list[i]);
         eng_ctr_unref(list[i]);

@@ -178,6 +178,9 @@ struct gt_engine {
 /* ---- engine.c ---- */
 void eng_ctr_ref(struct container *c);
 void eng_ctr_unref(struct container *c);
+/* Every container of the engine, each referenced (the caller unrefs each
+ * and frees the array); *n of them. */
+struct container **eng_ctr_list(struct gt_engine *e, size_t *n);
 /* Resolves ref to a referenced container; -ENOENT "No such container: ref". */
 int eng_ctr_find(struct gt_engine *e, const char *ref, struct container **out, struct gt_error *err);
 /* Runs fn(arg) on a detached thread that gt_engine_free waits for. */

@@ -241,14 +241,8 @@ int eng_net_find(struct gt_engine *e, const char *ref, struct eng_network *out,
 static json_t *containers_of(struct gt_engine *e, const char *name)
 {
     json_t *out = json_object();
-    pthread_mutex_lock(&e->lock);
-    size_t n = e->n_ctrs;
-    struct container **list = gt_xmalloc((n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) {
-        list[i] = e->ctrs[i];
-        list[i]->refs++;
-    }
-    pthread_mutex_unlock(&e->lock);
+    size_t n;
+    struct container **list = eng_ctr_list(e, &n);
     for (size_t i = 0; i < n; i++) {
         struct container *c = list[i];
         pthread_mutex_lock(&c->lock);

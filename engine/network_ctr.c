@@ -1005,14 +1005,8 @@ static bool runs(struct container *c)
 void eng_net_reconcile(struct gt_engine *e)
 {
     /* containers that no longer run but still hold networking: detached */
-    pthread_mutex_lock(&e->lock);
-    size_t n = e->n_ctrs;
-    struct container **list = gt_xmalloc((n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) {
-        list[i] = e->ctrs[i];
-        list[i]->refs++;
-    }
-    pthread_mutex_unlock(&e->lock);
+    size_t n;
+    struct container **list = eng_ctr_list(e, &n);
     for (size_t i = 0; i < n; i++) {
         struct container *c = list[i];
         pthread_mutex_lock(&c->op);
